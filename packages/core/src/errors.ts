@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'RECURSION_LIMIT',
   'RUNTIME_FAILED',
   'NATIVE_CONFIG',
+  'FILE_EXISTS',
   'INTERNAL',
 ] as const;
 

@@ -1,1 +1,42 @@
-export {};
+export { ACCESS_LEVELS, type AccessLevel, defaultAccessLevel } from './access.js';
+export * from './adapter/v1/spec.js';
+export { CONTRACTS_VERSION, ROLE_CONTRACTS, type RoleContract } from './contracts/roles.js';
+export { type RenderedContract, renderRoleContract, sha256 } from './contracts/render.js';
+export { parseDuration } from './config/duration.js';
+export { findProjectFile, PROJECT_FILE_NAME, userConfigPath } from './config/discover.js';
+export { type ConfigIssue, formatIssue, formatIssues } from './config/issues.js';
+export {
+  type ConfigFlags,
+  type ConfigResult,
+  DEFAULT_RUNTIME_BACKEND,
+  type LoadConfigOptions,
+  loadConfig,
+} from './config/load.js';
+export {
+  batonFileSchema,
+  MAX_HUMAN_STEPS,
+  MAX_MISSION_LOOPS,
+  MAX_MISSION_STEPS,
+} from './config/schema.js';
+export type { BatonConfig, ContractOverride } from './config/types.js';
+export { type BatonErrorOptions, BatonError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { BUILT_IN_MISSIONS, DELIVER_MISSION, type Mission, type MissionStep } from './mission.js';
+export {
+  AdapterRegistry,
+  checkAdapterShape,
+  lookupError,
+  type RegisteredRuntime,
+  type RejectedAdapter,
+  type RuntimeLookup,
+  SUPPORTED_SPECIFICATION_VERSIONS,
+} from './registry.js';
+export {
+  type ResolutionSource,
+  resolveStage,
+  resolveStages,
+  runtimesInUse,
+  type StageResolution,
+} from './resolve.js';
+export { FIRST_PARTY_RUNTIMES, type KnownRuntime, normaliseRuntimeName } from './runtime-catalogue.js';
+export { isStage, parseStage, STAGES, type Stage } from './stage.js';
+export { closestMatch } from './suggest.js';

@@ -79,6 +79,12 @@ export interface CommandSpec {
   readonly cwd: string;
   /** Written to the child's stdin, which is then closed; `null` closes it at once. */
   readonly stdin: string | null;
+  /**
+   * Files the runner writes before starting the process, by absolute path (always inside
+   * `request.scratchDir`): a generated settings file, an instructions file. Keeps the
+   * builder pure while letting long text travel by file instead of argv.
+   */
+  readonly inputFiles?: Readonly<Record<string, string>>;
   /** Files the runtime writes that the decoder needs at the end (e.g. a usage file), by name. */
   readonly resultFiles?: Readonly<Record<string, string>>;
   /** Argument values that are secret and must be redacted wherever argv is recorded. */

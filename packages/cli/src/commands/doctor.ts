@@ -1,0 +1,146 @@
+import { parseArgs } from 'node:util';
+import { type BatonConfig, BatonError, runtimesInUse, type AdapterRegistry, type Stage } from '@baton/core';
+import type { RuntimeReport } from '@baton/core/doctor';
+import type { Command, CommandContext } from '../context.js';
+import { EXIT_FAILED, EXIT_OK } from '../context.js';
+import { loadForCommand } from '../load.js';
+import { styles, table, usageError, visibleLength, writeJson } from '../output.js';
+import { routingJson } from '../routing.js';
+
+/** Per-check limit; a probe makes a real model call and gets longer. */
+const CHECK_TIMEOUT_MS = 15_000;
+const PROBE_TIMEOUT_MS = 90_000;
+
+export interface DoctorRuntimeReport extends RuntimeReport {
+  readonly displayName: string;
+  /** How the role contract reaches this runtime (PRODUCT.md §9). */
+  readonly contractChannel: string | null;
+}
+
+export const command: Command = {
+  name: 'doctor',
+  summary: 'Validate config and check every runtime the routing uses.',
+  usage: [
+    'Usage: baton doctor [--probe] [--json] [--config FILE]',
+    '',
+    'Validates the config, prints the stage → runtime table, then checks every runtime a',
+    'stage uses, in parallel: binary, version, authentication, native profile.',
+    '  --probe   also make one tiny real call per runtime (bounded in time and tokens)',
+    '',
+    'Exit 1 when a used runtime fails a check; warnings do not fail.',
+  ].join('\n'),
+  async run(context: CommandContext) {
+    let probe: boolean;
+    try {
+      const { values } = parseArgs({
+        args: [...context.args],
+        options: { probe: { type: 'boolean' } },
+        strict: true,
+        allowPositionals: false,
+      });
+      probe = values.probe === true;
+    } catch (error) {
+      throw usageError(`doctor: ${(error as Error).message}`);
+    }
+    const { config, registry } = loadForCommand(context);
+    const reports = await checkRuntimes(config, registry, context, probe);
+    const ok = reports.every((report) => report.status !== 'fail');
+    if (context.json) {
+      writeJson(context, { ok, ...routingJson(config), runtimes: reports });
+    } else {
+      printReports(context, config, reports, ok);
+    }
+    return ok ? EXIT_OK : EXIT_FAILED;
+  },
+};
+
+/** Runs every used runtime's checks concurrently; a broken adapter is a failed runtime, not a crash. */
+export async function checkRuntimes(
+  config: BatonConfig,
+  registry: AdapterRegistry,
+  context: Pick<CommandContext, 'env'>,
+  probe: boolean,
+): Promise<DoctorRuntimeReport[]> {
+  const { runChecks } = await import('@baton/core/doctor');
+  const used = [...runtimesInUse(config)];
+  return Promise.all(
+    used.map(async ([id, stages]): Promise<DoctorRuntimeReport> => {
+      const registered = registry.get(id);
+      const displayName = registered?.identity.displayName ?? id;
+      try {
+        const adapter = await registry.load(id);
+        const report = await runChecks({
+          adapter,
+          probe,
+          timeoutMs: CHECK_TIMEOUT_MS,
+          probeTimeoutMs: PROBE_TIMEOUT_MS,
+          context: {
+            settings: config.runtimes[id] ?? {},
+            profile: config.backendProfile,
+            env: context.env,
+            cwd: config.projectRoot,
+            stages,
+          },
+        });
+        return { ...report, displayName, contractChannel: adapter.identity.contractChannel };
+      } catch (error) {
+        return adapterFailure(id, displayName, stages, error);
+      }
+    }),
+  );
+}
+
+function adapterFailure(id: string, displayName: string, stages: Stage[], error: unknown): DoctorRuntimeReport {
+  const message = BatonError.isInstance(error) || error instanceof Error ? error.message : String(error);
+  return {
+    id,
+    displayName,
+    stages,
+    status: 'fail',
+    version: null,
+    contractChannel: null,
+    checks: [
+      {
+        id: 'adapter',
+        status: 'fail',
+        summary: `cannot load the adapter: ${message}`,
+        remediation: 'Reinstall the adapter package.',
+        durationMs: 0,
+      },
+    ],
+  };
+}
+
+const SYMBOLS = { pass: '✓', warn: '⚠', fail: '✗', skip: '-' } as const;
+
+function printReports(context: CommandContext, config: BatonConfig, reports: DoctorRuntimeReport[], ok: boolean): void {
+  const style = styles(context.color);
+  const colour = { pass: style.green, warn: style.yellow, fail: style.red, skip: style.dim } as const;
+  const routing = routingJson(config);
+  const rows = [
+    ['STAGE', 'RUNTIME', 'SOURCE'].map(style.bold),
+    ...Object.entries(routing.stages).map(([stage, resolution]) => [
+      stage,
+      style.cyan(resolution.runtime),
+      style.dim(resolution.source),
+    ]),
+  ];
+  const lines = [table(rows, visibleLength), '', `backend profile: ${config.backendProfile ?? 'none'}`];
+  lines.push(`config files: ${config.files.length > 0 ? config.files.join(', ') : 'none (built-in defaults)'}`);
+  for (const report of reports) {
+    lines.push('');
+    const version = report.version ? ` ${report.version}` : '';
+    lines.push(
+      `${colour[report.status](SYMBOLS[report.status])} ${style.bold(report.displayName)}${version} ` +
+        style.dim(`(${report.id}; stages: ${report.stages.join(', ')})`),
+    );
+    if (report.contractChannel) lines.push(`    contract channel: ${report.contractChannel}`);
+    for (const check of report.checks) {
+      lines.push(`  ${colour[check.status](SYMBOLS[check.status])} ${check.id}: ${check.summary} ${style.dim(`(${check.durationMs} ms)`)}`);
+      if (check.remediation) lines.push(`      → ${check.remediation}`);
+    }
+  }
+  lines.push('');
+  lines.push(ok ? style.green('All runtimes in use are ready.') : style.red('Some runtimes in use are not ready (see ✗ above).'));
+  context.stdout.write(`${lines.join('\n')}\n`);
+}

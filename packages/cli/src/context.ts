@@ -1,0 +1,41 @@
+import type { ConfigFlags, Environment } from '@baton/core';
+
+/** Where a command writes; tests pass their own. */
+export interface OutputStream {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+}
+
+/** Everything a command needs, parsed from the global options. */
+export interface CommandContext {
+  /** Arguments after the command name, global options removed. */
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: Environment;
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+  /** `--json`: machine output on stdout, nothing else there. */
+  readonly json: boolean;
+  /** Colour on a TTY unless `NO_COLOR` or `--no-color`. */
+  readonly color: boolean;
+  /** `--config FILE`. */
+  readonly configFile: string | undefined;
+  /** Config values given as flags (the highest layer). */
+  readonly flags: ConfigFlags;
+}
+
+/** One subcommand. Modules under `commands/` export `command` of this type. */
+export interface Command {
+  readonly name: string;
+  /** One line for `baton --help`. */
+  readonly summary: string;
+  /** Usage lines for `baton <name> --help`. */
+  readonly usage: string;
+  run(context: CommandContext): Promise<number>;
+}
+
+export const EXIT_OK = 0;
+/** A check or run failed. */
+export const EXIT_FAILED = 1;
+/** Usage or config error. */
+export const EXIT_USAGE = 2;

@@ -1,0 +1,12 @@
+export {
+  type BinaryCheckOptions,
+  binaryCheck,
+  executableFor,
+  type PlaceholderDetector,
+  type VersionCheckOptions,
+  versionCheck,
+} from './checks.js';
+export { type ExecutableHead, findExecutable, readExecutableHead } from './executable.js';
+export { type CommandResult, type RunCommandOptions, runCommand } from './process.js';
+export { type CheckReport, type RunChecksOptions, type RuntimeReport, runChecks } from './run-checks.js';
+export { parseVersion, satisfies } from './semver.js';

@@ -1,0 +1,77 @@
+import { execa } from 'execa';
+import type { Environment } from '../adapter/v1/spec.js';
+
+export interface CommandResult {
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** True when the time limit or the signal ended the command. */
+  readonly timedOut: boolean;
+  /** Set when the command could not start at all (ENOENT, EACCES). */
+  readonly spawnError: string | null;
+}
+
+export interface RunCommandOptions {
+  readonly env?: Environment;
+  readonly cwd?: string;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  /** Written to stdin; stdin is closed either way, so a CLI waiting for input cannot hang. */
+  readonly input?: string;
+  /** Output kept per stream; a chatty command cannot exhaust memory. */
+  readonly maxBuffer?: number;
+}
+
+/**
+ * Runs a short command (a `--version`, an auth status) in its own process group, and kills
+ * the whole group at the time limit, so a child that a hung CLI spawned cannot keep the
+ * pipes open and hang doctor.
+ */
+export async function runCommand(
+  file: string,
+  args: readonly string[],
+  options: RunCommandOptions,
+): Promise<CommandResult> {
+  const subprocess = execa(file, args, {
+    env: options.env as Record<string, string | undefined> | undefined,
+    extendEnv: options.env === undefined,
+    cwd: options.cwd,
+    input: options.input ?? '',
+    detached: true,
+    reject: false,
+    stripFinalNewline: false,
+    maxBuffer: options.maxBuffer ?? 1024 * 1024,
+    encoding: 'utf8',
+  });
+  let timedOut = false;
+  const killGroup = () => {
+    timedOut = true;
+    if (subprocess.pid !== undefined) {
+      try {
+        process.kill(-subprocess.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  const timer = setTimeout(killGroup, options.timeoutMs);
+  options.signal?.addEventListener('abort', killGroup, { once: true });
+  try {
+    const result = await subprocess;
+    const code = (result as { code?: string }).code;
+    const spawnError =
+      result.failed && result.exitCode === undefined && !timedOut && code !== undefined
+        ? `${code}: ${result.shortMessage ?? ''}`.trim()
+        : null;
+    return {
+      exitCode: result.exitCode ?? null,
+      stdout: String(result.stdout ?? ''),
+      stderr: String(result.stderr ?? ''),
+      timedOut,
+      spawnError,
+    };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', killGroup);
+  }
+}

@@ -1,0 +1,7 @@
+export {
+  adapterConformanceCases,
+  type ConformanceCase,
+  type ConformanceOptions,
+  type ConformanceSample,
+  sampleRequest,
+} from './conformance.js';
