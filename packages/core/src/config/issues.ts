@@ -22,9 +22,9 @@ const MAX_ACCEPTED_SHOWN = 12;
 export function formatIssue(issue: ConfigIssue): string {
   const position = issue.line === undefined ? '' : `:${issue.line}:${issue.column ?? 1}`;
   const where = `${issue.source}${position}`;
-  const key = issue.path === '' ? '' : ` ${issue.path}`;
   const value = issue.value === undefined ? '' : ` = ${JSON.stringify(issue.value)}`;
-  let text = `${where}:${key}${value}: ${issue.message}`;
+  const key = issue.path === '' ? value.trimStart() : `${issue.path}${value}`;
+  let text = `${[where, key].filter((part) => part !== '').join(': ')}: ${issue.message}`;
   if (issue.accepted && issue.accepted.length > 0) {
     const shown = issue.accepted.slice(0, MAX_ACCEPTED_SHOWN).join(', ');
     const more = issue.accepted.length > MAX_ACCEPTED_SHOWN ? ', …' : '';

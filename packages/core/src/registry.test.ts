@@ -1,0 +1,118 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SPECIFICATION_VERSION } from './adapter/v1/spec.js';
+import { AdapterRegistry } from './registry.js';
+import { fakeAdapter } from './test-support/fake-adapter.js';
+import { tempDirectory, writeTree } from './test-support/temp.js';
+
+function manifest(id: string, overrides: Record<string, unknown> = {}) {
+  return {
+    specificationVersion: SPECIFICATION_VERSION,
+    id,
+    aliases: [`${id}-cli`],
+    displayName: `${id} display`,
+    binary: id,
+    testedVersions: '>=1.0.0 <2.0.0',
+    contractChannel: '--system-prompt',
+    ...overrides,
+  };
+}
+
+/** An installable adapter package: package.json with the manifest, and an ESM module. */
+function adapterPackage(name: string, id: string, options: { manifest?: Record<string, unknown>; moduleId?: string } = {}) {
+  const identity = manifest(id, options.manifest);
+  const moduleIdentity = { ...identity, id: options.moduleId ?? id };
+  const { specificationVersion, ...rest } = moduleIdentity;
+  return {
+    [`node_modules/${name}/package.json`]: JSON.stringify({
+      name,
+      version: '1.0.0',
+      type: 'module',
+      exports: { '.': './index.js' },
+      baton: { adapter: identity },
+    }),
+    [`node_modules/${name}/index.js`]: `
+const identity = ${JSON.stringify(rest)};
+export default {
+  specificationVersion: ${JSON.stringify(specificationVersion)},
+  identity,
+  profile: { nativeName: (p) => 'baton-' + p, describe: (p) => 'baton-' + p },
+  doctorChecks: () => [],
+  buildCommand: (r) => ({ file: identity.binary, args: [], env: {}, cwd: r.cwd, stdin: r.prompt }),
+  createDecoder: () => ({ push: () => [], finish: () => ({ status: 'succeeded' }) }),
+  nativeConfig: { plan: async () => [], planRevert: async () => [] },
+};
+`,
+  };
+}
+
+describe('AdapterRegistry', () => {
+  it('discovers first-party and third-party adapter packages without importing them', () => {
+    const project = writeTree(tempDirectory(), {
+      ...adapterPackage('@baton/codex', 'codex', { manifest: { aliases: ['codex-cli'] } }),
+      ...adapterPackage('baton-adapter-gemini', 'gemini'),
+      ...adapterPackage('@acme/baton-adapter-aider', 'aider'),
+      'node_modules/@baton/core/package.json': JSON.stringify({ name: '@baton/core' }),
+      'node_modules/left-pad/package.json': JSON.stringify({ name: 'left-pad', baton: { adapter: manifest('pad') } }),
+      'src/deep/.keep': '',
+    });
+    const registry = new AdapterRegistry().discover([join(project, 'src/deep')]);
+    expect(registry.ids().sort()).toEqual(['aider', 'codex', 'gemini']);
+    expect(registry.get('gemini')?.packageName).toBe('baton-adapter-gemini');
+    expect(registry.lookup('Gemini_CLI')).toEqual({ status: 'found', id: 'gemini' });
+  });
+
+  it('loads a discovered third-party adapter module on demand', async () => {
+    const project = writeTree(tempDirectory(), adapterPackage('baton-adapter-gemini', 'gemini'));
+    const registry = new AdapterRegistry().discover([project]);
+    const adapter = await registry.load('gemini');
+    expect(adapter.identity.displayName).toBe('gemini display');
+    expect(adapter.buildCommand({ cwd: '/w', prompt: 'p' } as never)).toEqual({ file: 'gemini', args: [], env: {}, cwd: '/w', stdin: 'p' });
+  });
+
+  it('rejects a package with another specification version, with a clear error when used', () => {
+    const project = writeTree(
+      tempDirectory(),
+      adapterPackage('baton-adapter-old', 'old', { manifest: { specificationVersion: 'baton-adapter-v0' } }),
+    );
+    const registry = new AdapterRegistry().discover([project]);
+    expect(registry.ids()).toEqual([]);
+    const lookup = registry.lookup('old');
+    expect(lookup.status).toBe('rejected');
+    if (lookup.status !== 'rejected') throw new Error('unreachable');
+    expect(lookup.error.code).toBe('ADAPTER_VERSION_UNSUPPORTED');
+    expect(lookup.error.message).toBe(
+      'baton-adapter-old (package.json "baton.adapter") implements adapter specification "baton-adapter-v0", ' +
+        'but this Baton accepts "baton-adapter-v1". Install a version of the adapter built for this Baton, or upgrade Baton.',
+    );
+  });
+
+  it('refuses a module whose id disagrees with its manifest', async () => {
+    const project = writeTree(tempDirectory(), adapterPackage('baton-adapter-liar', 'liar', { moduleId: 'other' }));
+    const registry = new AdapterRegistry().discover([project]);
+    await expect(registry.load('liar')).rejects.toThrow(/package\.json says runtime "liar" but the module exports "other"/);
+  });
+
+  it('prefers the nearest package when two provide the same id', () => {
+    const root = tempDirectory();
+    writeTree(root, adapterPackage('baton-adapter-x', 'x', { manifest: { displayName: 'outer' } }));
+    writeTree(join(root, 'inner'), adapterPackage('baton-adapter-x', 'x', { manifest: { displayName: 'inner' } }));
+    const registry = new AdapterRegistry().discover([join(root, 'inner')]);
+    expect(registry.get('x')?.identity.displayName).toBe('inner');
+  });
+
+  it('takes explicit registrations, checking their shape and specification version', () => {
+    const registry = new AdapterRegistry().register(fakeAdapter({ id: 'demo', aliases: ['demo-alias'] }));
+    expect(registry.lookup('demo_alias')).toEqual({ status: 'found', id: 'demo' });
+    const wrong = { ...fakeAdapter({ id: 'bad' }), specificationVersion: 'baton-adapter-v9' };
+    expect(() => new AdapterRegistry().register(wrong as never)).toThrow(/accepts "baton-adapter-v1"/);
+    const broken = { ...fakeAdapter({ id: 'bad' }), buildCommand: undefined };
+    expect(() => new AdapterRegistry().register(broken as never)).toThrow(/has no buildCommand\(\) function/);
+  });
+
+  it('knows first-party runtimes that are not installed, and suggests for typos', () => {
+    const registry = new AdapterRegistry();
+    expect(registry.lookup('hermes_cli')).toEqual({ status: 'not-installed', id: 'hermes', packageName: '@baton/hermes' });
+    expect(registry.lookup('cluade')).toEqual({ status: 'unknown', suggestion: 'claude' });
+  });
+});
