@@ -3,6 +3,7 @@ export * from './adapter/v1/spec.js';
 export { CONTRACTS_VERSION, ROLE_CONTRACTS, type RoleContract } from './contracts/roles.js';
 export { type RenderedContract, renderRoleContract, sha256 } from './contracts/render.js';
 export { parseDuration } from './config/duration.js';
+export { batonJsonSchema, batonJsonSchemaText } from './config/json-schema.js';
 export { findProjectFile, PROJECT_FILE_NAME, userConfigPath } from './config/discover.js';
 export { type ConfigIssue, formatIssue, formatIssues } from './config/issues.js';
 export {

@@ -192,9 +192,10 @@ default = ""
 reflekt = "hermes"
 `),
     );
-    expect(found.map((issue) => issue.path).sort()).toEqual([
-      'orchestrator.runtime_profile.default',
-      'orchestrator.runtime_profile.stages.reflekt',
+    expect(found.map((issue) => [issue.path, issue.message]).sort()).toEqual([
+      ['orchestrator.runtime_backend', 'unknown runtime'],
+      ['orchestrator.runtime_profile.default', 'must not be empty'],
+      ['orchestrator.runtime_profile.stages.reflekt', 'unknown key'],
     ]);
   });
 

@@ -164,11 +164,43 @@ function fileLayer(path: string, issues: ConfigIssue[], registry: AdapterRegistr
     throw error;
   }
   const parsed = batonFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    issues.push(...convertZodIssues(parsed.error.issues, batonFileSchema, raw, path));
-    return emptyLayer();
+  if (parsed.success) return normaliseFile(parsed.data, path, issues, registry);
+  issues.push(...convertZodIssues(parsed.error.issues, batonFileSchema, raw, path));
+  // Keep checking the rest of the file: drop what is broken and validate what remains, so
+  // one pass reports every problem (a typo in a runtime name beside an unknown key).
+  const rest = validRemainder(raw, parsed.error.issues);
+  return rest ? normaliseFile(rest, path, issues, registry) : emptyLayer();
+}
+
+const MAX_PRUNING_ROUNDS = 8;
+
+/** The file with every key zod rejected removed, once what remains validates. */
+function validRemainder(raw: unknown, firstIssues: readonly { path: readonly PropertyKey[]; code: string; keys?: readonly string[] }[]): BatonFile | undefined {
+  let current = structuredClone(raw);
+  let issues = firstIssues;
+  for (let round = 0; round < MAX_PRUNING_ROUNDS; round++) {
+    for (const issue of issues) {
+      const paths = issue.code === 'unrecognized_keys' ? (issue.keys ?? []).map((key) => [...issue.path, key]) : [issue.path];
+      for (const path of paths) removeAt(current, path);
+    }
+    const again = batonFileSchema.safeParse(current);
+    if (again.success) return again.data;
+    issues = again.error.issues;
   }
-  return normaliseFile(parsed.data, path, issues, registry);
+  return undefined;
+}
+
+function removeAt(root: unknown, path: readonly PropertyKey[]): void {
+  if (path.length === 0) return;
+  let parent = root;
+  for (const part of path.slice(0, -1)) {
+    if (typeof parent !== 'object' || parent === null) return;
+    parent = (parent as Record<PropertyKey, unknown>)[part];
+  }
+  if (typeof parent !== 'object' || parent === null) return;
+  const last = path[path.length - 1]!;
+  if (Array.isArray(parent) && typeof last === 'number') parent.splice(last, 1);
+  else delete (parent as Record<PropertyKey, unknown>)[last];
 }
 
 function normaliseFile(file: BatonFile, source: string, issues: ConfigIssue[], registry: AdapterRegistry): Layer {
@@ -440,7 +472,9 @@ function checkInstalled(merged: Layer, registry: AdapterRegistry, issues: Config
   const fallbackUsed = STAGES.some(
     (stage) => !merged.stages[stage] && !merged.defaultRuntime && !merged.runtimeBackend,
   );
-  if (fallbackUsed && !reported.has(DEFAULT_RUNTIME_BACKEND)) {
+  // With other problems present the fallback may only be in use because a broken value was
+  // dropped; reporting it then would send the user after a phantom.
+  if (fallbackUsed && issues.length === 0 && !reported.has(DEFAULT_RUNTIME_BACKEND)) {
     const lookup = registry.lookup(DEFAULT_RUNTIME_BACKEND);
     if (lookup.status === 'not-installed') {
       issues.push({
