@@ -28,7 +28,9 @@ describe('baton (built CLI, as a subprocess)', () => {
     const version = runCli(root, ['--version']);
     expect(version.status).toBe(0);
     expect(version.stdout).toMatch(/^baton \d+\.\d+\.\d+\n$/);
-    expect(JSON.parse(runCli(root, ['--version', '--json']).stdout)).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+    expect(JSON.parse(runCli(root, ['--version', '--json']).stdout)).toEqual({
+      version: expect.stringMatching(/^\d+\.\d+\.\d+$/),
+    });
     const help = runCli(root, ['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('Usage: baton <command> [options]');
@@ -41,7 +43,10 @@ describe('baton (built CLI, as a subprocess)', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({
-      error: { code: 'USAGE', message: expect.stringContaining('Unknown command "stagse". Did you mean "stages"?') },
+      error: {
+        code: 'USAGE',
+        message: expect.stringContaining('Unknown command "stagse". Did you mean "stages"?'),
+      },
     });
   });
 
@@ -77,21 +82,29 @@ describe('baton (built CLI, as a subprocess)', () => {
 
   it('applies --stage and BATON_STAGE_ overrides', () => {
     const root = project();
-    const result = runCli(root, ['stages', '--json', '--stage', 'reflect=gamma'], { BATON_STAGE_INTERVIEW: 'beta' });
+    const result = runCli(root, ['stages', '--json', '--stage', 'reflect=gamma'], {
+      BATON_STAGE_INTERVIEW: 'beta',
+    });
     const stages = JSON.parse(result.stdout).stages;
     expect(stages.reflect).toEqual({ runtime: 'gamma', source: 'stage' });
     expect(stages.interview).toEqual({ runtime: 'beta', source: 'stage' });
   });
 
   it('exits 2 on bad config, listing every problem; with --json only JSON on stdout', () => {
-    const root = project('[orchestrator.runtime_profile.stages]\ninterveiw = "alpha"\nevaluate = "bta"\n');
+    const root = project(
+      '[orchestrator.runtime_profile.stages]\ninterveiw = "alpha"\nevaluate = "bta"\n',
+    );
     const text = runCli(root, ['stages']);
     expect(text.status).toBe(2);
     expect(text.stdout).toBe('');
     expect(text.stderr).toContain('Invalid configuration (2 problems):');
-    expect(text.stderr).toContain('baton.toml: orchestrator.runtime_profile.stages.interveiw = "alpha": unknown key');
+    expect(text.stderr).toContain(
+      'baton.toml: orchestrator.runtime_profile.stages.interveiw = "alpha": unknown key',
+    );
     expect(text.stderr).toContain('Did you mean "interview"?');
-    expect(text.stderr).toContain('orchestrator.runtime_profile.stages.evaluate = "bta": unknown runtime');
+    expect(text.stderr).toContain(
+      'orchestrator.runtime_profile.stages.evaluate = "bta": unknown runtime',
+    );
     const json = runCli(root, ['stages', '--json']);
     expect(json.status).toBe(2);
     expect(json.stderr).toBe('');
@@ -104,7 +117,10 @@ describe('baton (built CLI, as a subprocess)', () => {
   });
 
   it('exits 2 with line and column on a TOML syntax error', () => {
-    const result = runCli(project('[orchestrator\nruntime_backend = "alpha"\n'), ['stages', '--json']);
+    const result = runCli(project('[orchestrator\nruntime_backend = "alpha"\n'), [
+      'stages',
+      '--json',
+    ]);
     expect(result.status).toBe(2);
     const error = JSON.parse(result.stdout).error;
     expect(error.code).toBe('CONFIG_SYNTAX');
@@ -139,13 +155,18 @@ describe('baton doctor', () => {
       version: '1.4.2',
       contractChannel: 'stdin preamble',
     });
-    expect(alpha.checks.map((check: { id: string; status: string }) => [check.id, check.status])).toEqual([
+    expect(
+      alpha.checks.map((check: { id: string; status: string }) => [check.id, check.status]),
+    ).toEqual([
       ['binary', 'pass'],
       ['version', 'pass'],
     ]);
     for (const check of alpha.checks) expect(typeof check.durationMs).toBe('number');
     expect(beta).toMatchObject({ status: 'warn', version: '3.0.0' });
-    expect(beta.checks[1]).toMatchObject({ status: 'warn', remediation: expect.stringContaining('>=1.0.0 <2.0.0') });
+    expect(beta.checks[1]).toMatchObject({
+      status: 'warn',
+      remediation: expect.stringContaining('>=1.0.0 <2.0.0'),
+    });
   });
 
   it('exits 1 when a used runtime fails, and names the remedy; unused runtimes are not required', () => {
@@ -165,9 +186,16 @@ describe('baton doctor', () => {
     fakeExecutable(root, 'fake-alpha', 'echo "fake 1.0.0"');
     fakeExecutable(root, 'fake-beta', 'echo "fake 1.0.0"');
     const plain = JSON.parse(runCli(root, ['doctor', '--json']).stdout);
-    expect(plain.runtimes[0].checks.map((check: { id: string }) => check.id)).toEqual(['binary', 'version']);
+    expect(plain.runtimes[0].checks.map((check: { id: string }) => check.id)).toEqual([
+      'binary',
+      'version',
+    ]);
     const probed = JSON.parse(runCli(root, ['doctor', '--probe', '--json']).stdout);
-    expect(probed.runtimes[0].checks.map((check: { id: string }) => check.id)).toEqual(['binary', 'version', 'probe']);
+    expect(probed.runtimes[0].checks.map((check: { id: string }) => check.id)).toEqual([
+      'binary',
+      'version',
+      'probe',
+    ]);
   });
 
   it('is not hung by a runtime whose --version never returns', () => {
@@ -189,7 +217,9 @@ describe('baton init', () => {
     const target = join(root, 'sub');
     mkdirSync(target);
     fakeExecutable(root, 'fake-beta', 'echo "fake 1.0.0"');
-    const first = runCli(target, ['init', '--json'], { PATH: `${join(root, 'bin')}:/usr/bin:/bin` });
+    const first = runCli(target, ['init', '--json'], {
+      PATH: `${join(root, 'bin')}:/usr/bin:/bin`,
+    });
     expect(first.status).toBe(0);
     const written = JSON.parse(first.stdout);
     expect(written.path).toBe(join(target, 'baton.toml'));
@@ -197,7 +227,9 @@ describe('baton init', () => {
     const text = readFileSync(join(target, 'baton.toml'), 'utf8');
     expect(text).toContain('runtime_backend = "beta"');
     expect(text).toContain('# Found installed: beta');
-    const stages = runCli(target, ['stages', '--json'], { PATH: `${join(root, 'bin')}:/usr/bin:/bin` });
+    const stages = runCli(target, ['stages', '--json'], {
+      PATH: `${join(root, 'bin')}:/usr/bin:/bin`,
+    });
     expect(JSON.parse(stages.stdout).stages.evaluate.runtime).toBe('beta');
 
     writeFileSync(join(target, 'baton.toml'), '# mine\n');

@@ -14,7 +14,9 @@ export interface Loaded {
 }
 
 /** Adapter discovery roots: the project first, so its own install wins, then this CLI's. */
-export function discoveryRoots(context: Pick<CommandContext, 'cwd' | 'configFile' | 'env'>): string[] {
+export function discoveryRoots(
+  context: Pick<CommandContext, 'cwd' | 'configFile' | 'env'>,
+): string[] {
   const projectFile = findProjectFile(context.cwd);
   const roots = [context.cwd];
   if (projectFile) roots.push(dirname(projectFile));
@@ -22,7 +24,9 @@ export function discoveryRoots(context: Pick<CommandContext, 'cwd' | 'configFile
   return roots;
 }
 
-export function createRegistry(context: Pick<CommandContext, 'cwd' | 'configFile' | 'env'>): AdapterRegistry {
+export function createRegistry(
+  context: Pick<CommandContext, 'cwd' | 'configFile' | 'env'>,
+): AdapterRegistry {
   return new AdapterRegistry().discover(discoveryRoots(context));
 }
 

@@ -54,9 +54,22 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const stderr = options.stderr ?? process.stderr;
   const env = options.env ?? process.env;
   const wantsJson = argv.includes('--json');
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof GLOBAL_OPTIONS; strict: false; allowPositionals: true; tokens: true }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      options: typeof GLOBAL_OPTIONS;
+      strict: false;
+      allowPositionals: true;
+      tokens: true;
+    }>
+  >;
   try {
-    parsed = parseArgs({ args: [...argv], options: GLOBAL_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+    parsed = parseArgs({
+      args: [...argv],
+      options: GLOBAL_OPTIONS,
+      strict: false,
+      allowPositionals: true,
+      tokens: true,
+    });
   } catch (error) {
     return reportError({ json: wantsJson, stdout, stderr }, usageError((error as Error).message));
   }
@@ -104,13 +117,20 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     const text = String(assignment);
     const separator = text.indexOf('=');
     if (assignment === true || separator <= 0 || separator === text.length - 1) {
-      return reportError(reporter, usageError(`--stage takes STAGE=RUNTIME, e.g. --stage evaluate=codex (got "${text}").`));
+      return reportError(
+        reporter,
+        usageError(`--stage takes STAGE=RUNTIME, e.g. --stage evaluate=codex (got "${text}").`),
+      );
     }
     stages[text.slice(0, separator)] = text.slice(separator + 1);
   }
   const flags: ConfigFlags = {
-    ...(typeof values['runtime-backend'] === 'string' ? { runtimeBackend: values['runtime-backend'] } : {}),
-    ...(typeof values['backend-profile'] === 'string' ? { backendProfile: values['backend-profile'] } : {}),
+    ...(typeof values['runtime-backend'] === 'string'
+      ? { runtimeBackend: values['runtime-backend'] }
+      : {}),
+    ...(typeof values['backend-profile'] === 'string'
+      ? { backendProfile: values['backend-profile'] }
+      : {}),
     ...(Object.keys(stages).length > 0 ? { stages } : {}),
   };
 
@@ -133,14 +153,21 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 }
 
 /** The command's own arguments: everything except the command name and the global options. */
-function commandArguments(tokens: readonly { kind: string; index: number; name?: string; inlineValue?: boolean }[], argv: readonly string[]): string[] {
+function commandArguments(
+  tokens: readonly { kind: string; index: number; name?: string; inlineValue?: boolean }[],
+  argv: readonly string[],
+): string[] {
   const skip = new Set<number>();
   let commandSeen = false;
   for (const token of tokens) {
     if (token.kind === 'positional' && !commandSeen) {
       commandSeen = true;
       skip.add(token.index);
-    } else if (token.kind === 'option' && token.name !== undefined && token.name in GLOBAL_OPTIONS) {
+    } else if (
+      token.kind === 'option' &&
+      token.name !== undefined &&
+      token.name in GLOBAL_OPTIONS
+    ) {
       skip.add(token.index);
       const definition = GLOBAL_OPTIONS[token.name as keyof typeof GLOBAL_OPTIONS];
       if (definition.type === 'string' && token.inlineValue !== true) skip.add(token.index + 1);

@@ -1,4 +1,4 @@
-import { BatonError, formatIssues, type ConfigIssue } from '@baton/core';
+import { BatonError, type ConfigIssue, formatIssues } from '@baton/core';
 import { type CommandContext, EXIT_FAILED, EXIT_USAGE } from './context.js';
 
 const USAGE_CODES = new Set([
@@ -18,10 +18,16 @@ export function exitCodeFor(error: unknown): number {
 }
 
 /** Reports an error: `{"error": {...}}` on stdout with `--json`, a message on stderr without. */
-export function reportError(context: Pick<CommandContext, 'json' | 'stdout' | 'stderr'>, error: unknown): number {
+export function reportError(
+  context: Pick<CommandContext, 'json' | 'stdout' | 'stderr'>,
+  error: unknown,
+): number {
   const batonError = BatonError.isInstance(error)
     ? error
-    : new BatonError('INTERNAL', error instanceof Error ? (error.stack ?? error.message) : String(error));
+    : new BatonError(
+        'INTERNAL',
+        error instanceof Error ? (error.stack ?? error.message) : String(error),
+      );
   if (context.json) {
     context.stdout.write(`${JSON.stringify({ error: batonError.toJSON() })}\n`);
   } else {
@@ -60,7 +66,10 @@ export function styles(color: boolean) {
 }
 
 /** Left-aligned columns separated by two spaces. */
-export function table(rows: readonly (readonly string[])[], visibleLength = (text: string) => text.length): string {
+export function table(
+  rows: readonly (readonly string[])[],
+  visibleLength = (text: string) => text.length,
+): string {
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, index) => {
@@ -81,6 +90,5 @@ export function table(rows: readonly (readonly string[])[], visibleLength = (tex
 
 /** Length as seen on a terminal: ANSI escapes take no room. */
 export function visibleLength(text: string): number {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escapes is the point.
   return text.replace(/\u001b\[[0-9;]*m/g, '').length;
 }

@@ -36,7 +36,8 @@ export interface BatonErrorOptions {
 export class BatonError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
-  private readonly [marker] = true;
+  /** Read by `isInstance` through `in`, which works across package copies. */
+  readonly [marker] = true;
 
   constructor(code: ErrorCode, message: string, options: BatonErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -1,11 +1,9 @@
 export { ACCESS_LEVELS, type AccessLevel, defaultAccessLevel } from './access.js';
 export * from './adapter/v1/spec.js';
-export { CONTRACTS_VERSION, ROLE_CONTRACTS, type RoleContract } from './contracts/roles.js';
-export { type RenderedContract, renderRoleContract, sha256 } from './contracts/render.js';
-export { parseDuration } from './config/duration.js';
-export { batonJsonSchema, batonJsonSchemaText } from './config/json-schema.js';
 export { findProjectFile, PROJECT_FILE_NAME, userConfigPath } from './config/discover.js';
+export { parseDuration } from './config/duration.js';
 export { type ConfigIssue, formatIssue, formatIssues } from './config/issues.js';
+export { batonJsonSchema, batonJsonSchemaText } from './config/json-schema.js';
 export {
   type ConfigFlags,
   type ConfigResult,
@@ -20,7 +18,9 @@ export {
   MAX_MISSION_STEPS,
 } from './config/schema.js';
 export type { BatonConfig, ContractOverride } from './config/types.js';
-export { type BatonErrorOptions, BatonError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { type RenderedContract, renderRoleContract, sha256 } from './contracts/render.js';
+export { CONTRACTS_VERSION, ROLE_CONTRACTS, type RoleContract } from './contracts/roles.js';
+export { BatonError, type BatonErrorOptions, ERROR_CODES, type ErrorCode } from './errors.js';
 export { BUILT_IN_MISSIONS, DELIVER_MISSION, type Mission, type MissionStep } from './mission.js';
 export {
   AdapterRegistry,
@@ -38,6 +38,10 @@ export {
   runtimesInUse,
   type StageResolution,
 } from './resolve.js';
-export { FIRST_PARTY_RUNTIMES, type KnownRuntime, normaliseRuntimeName } from './runtime-catalogue.js';
+export {
+  FIRST_PARTY_RUNTIMES,
+  type KnownRuntime,
+  normaliseRuntimeName,
+} from './runtime-catalogue.js';
 export { isStage, parseStage, STAGES, type Stage } from './stage.js';
 export { closestMatch } from './suggest.js';

@@ -19,7 +19,11 @@ function manifest(id: string, overrides: Record<string, unknown> = {}) {
 }
 
 /** An installable adapter package: package.json with the manifest, and an ESM module. */
-function adapterPackage(name: string, id: string, options: { manifest?: Record<string, unknown>; moduleId?: string } = {}) {
+function adapterPackage(
+  name: string,
+  id: string,
+  options: { manifest?: Record<string, unknown>; moduleId?: string } = {},
+) {
   const identity = manifest(id, options.manifest);
   const moduleIdentity = { ...identity, id: options.moduleId ?? id };
   const { specificationVersion, ...rest } = moduleIdentity;
@@ -53,7 +57,10 @@ describe('AdapterRegistry', () => {
       ...adapterPackage('baton-adapter-gemini', 'gemini'),
       ...adapterPackage('@acme/baton-adapter-aider', 'aider'),
       'node_modules/@baton/core/package.json': JSON.stringify({ name: '@baton/core' }),
-      'node_modules/left-pad/package.json': JSON.stringify({ name: 'left-pad', baton: { adapter: manifest('pad') } }),
+      'node_modules/left-pad/package.json': JSON.stringify({
+        name: 'left-pad',
+        baton: { adapter: manifest('pad') },
+      }),
       'src/deep/.keep': '',
     });
     const registry = new AdapterRegistry().discover([join(project, 'src/deep')]);
@@ -67,13 +74,21 @@ describe('AdapterRegistry', () => {
     const registry = new AdapterRegistry().discover([project]);
     const adapter = await registry.load('gemini');
     expect(adapter.identity.displayName).toBe('gemini display');
-    expect(adapter.buildCommand({ cwd: '/w', prompt: 'p' } as never)).toEqual({ file: 'gemini', args: [], env: {}, cwd: '/w', stdin: 'p' });
+    expect(adapter.buildCommand({ cwd: '/w', prompt: 'p' } as never)).toEqual({
+      file: 'gemini',
+      args: [],
+      env: {},
+      cwd: '/w',
+      stdin: 'p',
+    });
   });
 
   it('rejects a package with another specification version, with a clear error when used', () => {
     const project = writeTree(
       tempDirectory(),
-      adapterPackage('baton-adapter-old', 'old', { manifest: { specificationVersion: 'baton-adapter-v0' } }),
+      adapterPackage('baton-adapter-old', 'old', {
+        manifest: { specificationVersion: 'baton-adapter-v0' },
+      }),
     );
     const registry = new AdapterRegistry().discover([project]);
     expect(registry.ids()).toEqual([]);
@@ -88,31 +103,49 @@ describe('AdapterRegistry', () => {
   });
 
   it('refuses a module whose id disagrees with its manifest', async () => {
-    const project = writeTree(tempDirectory(), adapterPackage('baton-adapter-liar', 'liar', { moduleId: 'other' }));
+    const project = writeTree(
+      tempDirectory(),
+      adapterPackage('baton-adapter-liar', 'liar', { moduleId: 'other' }),
+    );
     const registry = new AdapterRegistry().discover([project]);
-    await expect(registry.load('liar')).rejects.toThrow(/package\.json says runtime "liar" but the module exports "other"/);
+    await expect(registry.load('liar')).rejects.toThrow(
+      /package\.json says runtime "liar" but the module exports "other"/,
+    );
   });
 
   it('prefers the nearest package when two provide the same id', () => {
     const root = tempDirectory();
     writeTree(root, adapterPackage('baton-adapter-x', 'x', { manifest: { displayName: 'outer' } }));
-    writeTree(join(root, 'inner'), adapterPackage('baton-adapter-x', 'x', { manifest: { displayName: 'inner' } }));
+    writeTree(
+      join(root, 'inner'),
+      adapterPackage('baton-adapter-x', 'x', { manifest: { displayName: 'inner' } }),
+    );
     const registry = new AdapterRegistry().discover([join(root, 'inner')]);
     expect(registry.get('x')?.identity.displayName).toBe('inner');
   });
 
   it('takes explicit registrations, checking their shape and specification version', () => {
-    const registry = new AdapterRegistry().register(fakeAdapter({ id: 'demo', aliases: ['demo-alias'] }));
+    const registry = new AdapterRegistry().register(
+      fakeAdapter({ id: 'demo', aliases: ['demo-alias'] }),
+    );
     expect(registry.lookup('demo_alias')).toEqual({ status: 'found', id: 'demo' });
     const wrong = { ...fakeAdapter({ id: 'bad' }), specificationVersion: 'baton-adapter-v9' };
-    expect(() => new AdapterRegistry().register(wrong as never)).toThrow(/accepts "baton-adapter-v1"/);
+    expect(() => new AdapterRegistry().register(wrong as never)).toThrow(
+      /accepts "baton-adapter-v1"/,
+    );
     const broken = { ...fakeAdapter({ id: 'bad' }), buildCommand: undefined };
-    expect(() => new AdapterRegistry().register(broken as never)).toThrow(/has no buildCommand\(\) function/);
+    expect(() => new AdapterRegistry().register(broken as never)).toThrow(
+      /has no buildCommand\(\) function/,
+    );
   });
 
   it('knows first-party runtimes that are not installed, and suggests for typos', () => {
     const registry = new AdapterRegistry();
-    expect(registry.lookup('hermes_cli')).toEqual({ status: 'not-installed', id: 'hermes', packageName: '@baton/hermes' });
+    expect(registry.lookup('hermes_cli')).toEqual({
+      status: 'not-installed',
+      id: 'hermes',
+      packageName: '@baton/hermes',
+    });
     expect(registry.lookup('cluade')).toEqual({ status: 'unknown', suggestion: 'claude' });
   });
 });

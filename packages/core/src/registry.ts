@@ -230,7 +230,10 @@ function checkManifest(manifest: unknown, packageName: string): BatonError | und
       { details: { packageName } },
     );
   }
-  return checkIdentity(manifest as Record<string, unknown>, `${packageName} (package.json "baton.adapter")`);
+  return checkIdentity(
+    manifest as Record<string, unknown>,
+    `${packageName} (package.json "baton.adapter")`,
+  );
 }
 
 function checkIdentity(value: Record<string, unknown>, where: string): BatonError | undefined {
@@ -241,13 +244,21 @@ function checkIdentity(value: Record<string, unknown>, where: string): BatonErro
       `${where} implements adapter specification ${JSON.stringify(version ?? null)}, ` +
         `but this Baton accepts ${SUPPORTED_SPECIFICATION_VERSIONS.map((v) => `"${v}"`).join(', ')}. ` +
         'Install a version of the adapter built for this Baton, or upgrade Baton.',
-      { details: { specificationVersion: version ?? null, accepted: SUPPORTED_SPECIFICATION_VERSIONS } },
+      {
+        details: {
+          specificationVersion: version ?? null,
+          accepted: SUPPORTED_SPECIFICATION_VERSIONS,
+        },
+      },
     );
   }
   const identity = (value.identity ?? value) as Record<string, unknown>;
   for (const key of IDENTITY_STRINGS) {
     if (typeof identity[key] !== 'string' || identity[key] === '') {
-      return new BatonError('ADAPTER_INVALID', `${where}: identity "${key}" must be a non-empty string.`);
+      return new BatonError(
+        'ADAPTER_INVALID',
+        `${where}: identity "${key}" must be a non-empty string.`,
+      );
     }
   }
   if (!/^[a-z0-9][a-z0-9-]*$/.test(identity.id as string)) {
@@ -256,11 +267,20 @@ function checkIdentity(value: Record<string, unknown>, where: string): BatonErro
       `${where}: identity id "${String(identity.id)}" must be lowercase letters, digits and hyphens.`,
     );
   }
-  if (!Array.isArray(identity.aliases) || identity.aliases.some((alias) => typeof alias !== 'string')) {
-    return new BatonError('ADAPTER_INVALID', `${where}: identity "aliases" must be an array of strings.`);
+  if (
+    !Array.isArray(identity.aliases) ||
+    identity.aliases.some((alias) => typeof alias !== 'string')
+  ) {
+    return new BatonError(
+      'ADAPTER_INVALID',
+      `${where}: identity "aliases" must be an array of strings.`,
+    );
   }
   if (identity.binary !== null && typeof identity.binary !== 'string') {
-    return new BatonError('ADAPTER_INVALID', `${where}: identity "binary" must be a string or null.`);
+    return new BatonError(
+      'ADAPTER_INVALID',
+      `${where}: identity "binary" must be a string or null.`,
+    );
   }
   return undefined;
 }
@@ -282,11 +302,17 @@ export function checkAdapterShape(adapter: unknown, where: string): BatonError |
   }
   const profile = candidate.profile as Record<string, unknown> | undefined;
   if (typeof profile?.nativeName !== 'function' || typeof profile.describe !== 'function') {
-    return new BatonError('ADAPTER_INVALID', `${where} has no profile mapping (nativeName, describe).`);
+    return new BatonError(
+      'ADAPTER_INVALID',
+      `${where} has no profile mapping (nativeName, describe).`,
+    );
   }
   const writer = candidate.nativeConfig as Record<string, unknown> | undefined;
   if (typeof writer?.plan !== 'function' || typeof writer.planRevert !== 'function') {
-    return new BatonError('ADAPTER_INVALID', `${where} has no native-config writer (plan, planRevert).`);
+    return new BatonError(
+      'ADAPTER_INVALID',
+      `${where} has no native-config writer (plan, planRevert).`,
+    );
   }
   return undefined;
 }
@@ -301,12 +327,19 @@ async function importAdapter(
   try {
     entry = require.resolve(packageDirectory);
   } catch (cause) {
-    throw new BatonError('ADAPTER_INVALID', `${packageName}: cannot resolve its entry point (is it built?).`, {
-      cause,
-      details: { packageName, location: packageDirectory },
-    });
+    throw new BatonError(
+      'ADAPTER_INVALID',
+      `${packageName}: cannot resolve its entry point (is it built?).`,
+      {
+        cause,
+        details: { packageName, location: packageDirectory },
+      },
+    );
   }
-  const module = (await import(pathToFileURL(entry).href)) as { default?: unknown; adapter?: unknown };
+  const module = (await import(pathToFileURL(entry).href)) as {
+    default?: unknown;
+    adapter?: unknown;
+  };
   const adapter = module.default ?? module.adapter;
   const problem = checkAdapterShape(adapter, packageName);
   if (problem) throw problem;
@@ -335,7 +368,8 @@ export function lookupError(name: string, lookup: RuntimeLookup): BatonError {
     case 'unknown':
       return new BatonError(
         'UNKNOWN_RUNTIME',
-        `Unknown runtime "${name}".` + (lookup.suggestion ? ` Did you mean "${lookup.suggestion}"?` : ''),
+        `Unknown runtime "${name}".` +
+          (lookup.suggestion ? ` Did you mean "${lookup.suggestion}"?` : ''),
         { details: { runtime: name, suggestion: lookup.suggestion } },
       );
     case 'found':

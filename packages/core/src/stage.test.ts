@@ -26,7 +26,9 @@ describe('stages', () => {
   });
 
   it('offers no suggestion when nothing is close', () => {
-    expect(() => parseStage('deploy')).toThrow(/^Unknown stage "deploy"\. Accepted stages: [a-z, ]+\.$/);
+    expect(() => parseStage('deploy')).toThrow(
+      /^Unknown stage "deploy"\. Accepted stages: [a-z, ]+\.$/,
+    );
   });
 });
 
@@ -41,7 +43,10 @@ describe('closestMatch', () => {
 describe('BatonError', () => {
   it('is recognised across copies of the package by its marker, not its prototype', () => {
     const error = new BatonError('USAGE', 'bad');
-    const copy = Object.assign(Object.create(null), { [Symbol.for('baton.error')]: true, code: 'USAGE' });
+    const copy = Object.assign(Object.create(null), {
+      [Symbol.for('baton.error')]: true,
+      code: 'USAGE',
+    });
     expect(BatonError.isInstance(error)).toBe(true);
     expect(BatonError.isInstance(copy)).toBe(true);
     expect(BatonError.isInstance(new Error('plain'))).toBe(false);

@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util';
-import { type BatonConfig, BatonError, runtimesInUse, type AdapterRegistry, type Stage } from '@baton/core';
+import {
+  type AdapterRegistry,
+  type BatonConfig,
+  BatonError,
+  runtimesInUse,
+  type Stage,
+} from '@baton/core';
 import type { RuntimeReport } from '@baton/core/doctor';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../context.js';
@@ -90,8 +96,14 @@ export async function checkRuntimes(
   );
 }
 
-function adapterFailure(id: string, displayName: string, stages: Stage[], error: unknown): DoctorRuntimeReport {
-  const message = BatonError.isInstance(error) || error instanceof Error ? error.message : String(error);
+function adapterFailure(
+  id: string,
+  displayName: string,
+  stages: Stage[],
+  error: unknown,
+): DoctorRuntimeReport {
+  const message =
+    BatonError.isInstance(error) || error instanceof Error ? error.message : String(error);
   return {
     id,
     displayName,
@@ -113,9 +125,19 @@ function adapterFailure(id: string, displayName: string, stages: Stage[], error:
 
 const SYMBOLS = { pass: '✓', warn: '⚠', fail: '✗', skip: '-' } as const;
 
-function printReports(context: CommandContext, config: BatonConfig, reports: DoctorRuntimeReport[], ok: boolean): void {
+function printReports(
+  context: CommandContext,
+  config: BatonConfig,
+  reports: DoctorRuntimeReport[],
+  ok: boolean,
+): void {
   const style = styles(context.color);
-  const colour = { pass: style.green, warn: style.yellow, fail: style.red, skip: style.dim } as const;
+  const colour = {
+    pass: style.green,
+    warn: style.yellow,
+    fail: style.red,
+    skip: style.dim,
+  } as const;
   const routing = routingJson(config);
   const rows = [
     ['STAGE', 'RUNTIME', 'SOURCE'].map(style.bold),
@@ -125,8 +147,14 @@ function printReports(context: CommandContext, config: BatonConfig, reports: Doc
       style.dim(resolution.source),
     ]),
   ];
-  const lines = [table(rows, visibleLength), '', `backend profile: ${config.backendProfile ?? 'none'}`];
-  lines.push(`config files: ${config.files.length > 0 ? config.files.join(', ') : 'none (built-in defaults)'}`);
+  const lines = [
+    table(rows, visibleLength),
+    '',
+    `backend profile: ${config.backendProfile ?? 'none'}`,
+  ];
+  lines.push(
+    `config files: ${config.files.length > 0 ? config.files.join(', ') : 'none (built-in defaults)'}`,
+  );
   for (const report of reports) {
     lines.push('');
     const version = report.version ? ` ${report.version}` : '';
@@ -136,11 +164,17 @@ function printReports(context: CommandContext, config: BatonConfig, reports: Doc
     );
     if (report.contractChannel) lines.push(`    contract channel: ${report.contractChannel}`);
     for (const check of report.checks) {
-      lines.push(`  ${colour[check.status](SYMBOLS[check.status])} ${check.id}: ${check.summary} ${style.dim(`(${check.durationMs} ms)`)}`);
+      lines.push(
+        `  ${colour[check.status](SYMBOLS[check.status])} ${check.id}: ${check.summary} ${style.dim(`(${check.durationMs} ms)`)}`,
+      );
       if (check.remediation) lines.push(`      → ${check.remediation}`);
     }
   }
   lines.push('');
-  lines.push(ok ? style.green('All runtimes in use are ready.') : style.red('Some runtimes in use are not ready (see ✗ above).'));
+  lines.push(
+    ok
+      ? style.green('All runtimes in use are ready.')
+      : style.red('Some runtimes in use are not ready (see ✗ above).'),
+  );
   context.stdout.write(`${lines.join('\n')}\n`);
 }

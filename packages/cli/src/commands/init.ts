@@ -46,9 +46,13 @@ export const command: Command = {
       writeFileSync(target, text, { flag: 'wx', mode: 0o644 });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new BatonError('FILE_EXISTS', `${target} already exists; baton init never overwrites it. Edit it, or remove it and run baton init again.`, {
-          details: { path: target },
-        });
+        throw new BatonError(
+          'FILE_EXISTS',
+          `${target} already exists; baton init never overwrites it. Edit it, or remove it and run baton init again.`,
+          {
+            details: { path: target },
+          },
+        );
       }
       throw error;
     }
@@ -81,7 +85,8 @@ async function findInstalled(context: CommandContext): Promise<InstalledRuntime[
     .map(({ identity }) => ({
       id: identity.id,
       displayName: identity.displayName,
-      path: identity.binary === null ? null : findExecutable(identity.binary, context.env, context.cwd),
+      path:
+        identity.binary === null ? null : findExecutable(identity.binary, context.env, context.cwd),
       reachedOverHttp: identity.binary === null,
     }));
 }
@@ -92,11 +97,18 @@ export function starterConfig(runtimes: readonly InstalledRuntime[]): {
   stages: Record<Stage, string>;
   runtimeBackend: string;
 } {
-  const installed = new Set(runtimes.filter((runtime) => runtime.path !== null).map((runtime) => runtime.id));
+  const installed = new Set(
+    runtimes.filter((runtime) => runtime.path !== null).map((runtime) => runtime.id),
+  );
   const firstInstalled = runtimes.find((runtime) => installed.has(runtime.id))?.id;
-  const runtimeBackend = installed.has('claude-code') ? 'claude-code' : (firstInstalled ?? 'claude-code');
+  const runtimeBackend = installed.has('claude-code')
+    ? 'claude-code'
+    : (firstInstalled ?? 'claude-code');
   const stages = Object.fromEntries(
-    STAGES.map((stage) => [stage, PREFERRED[stage].find((id) => installed.has(id)) ?? runtimeBackend]),
+    STAGES.map((stage) => [
+      stage,
+      PREFERRED[stage].find((id) => installed.has(id)) ?? runtimeBackend,
+    ]),
   ) as Record<Stage, string>;
 
   const found = runtimes.filter((runtime) => runtime.path !== null);
@@ -108,9 +120,12 @@ export function starterConfig(runtimes: readonly InstalledRuntime[]): {
     '#',
     `# Found installed: ${found.length > 0 ? found.map((runtime) => runtime.id).join(', ') : 'none'}`,
   ];
-  if (missing.length > 0) lines.push(`# Not found on PATH: ${missing.map((runtime) => runtime.id).join(', ')}`);
+  if (missing.length > 0)
+    lines.push(`# Not found on PATH: ${missing.map((runtime) => runtime.id).join(', ')}`);
   if (http.length > 0) {
-    lines.push(`# Reached over HTTP (set [runtimes.<id>] base_url to use): ${http.map((runtime) => runtime.id).join(', ')}`);
+    lines.push(
+      `# Reached over HTTP (set [runtimes.<id>] base_url to use): ${http.map((runtime) => runtime.id).join(', ')}`,
+    );
   }
   lines.push(
     '',

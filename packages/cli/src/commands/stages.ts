@@ -32,7 +32,11 @@ export const command: Command = {
     const resolved = resolveStages(config);
     const rows = [
       ['STAGE', 'RUNTIME', 'SOURCE'].map(style.bold),
-      ...STAGES.map((stage) => [stage, style.cyan(resolved[stage].runtime), style.dim(resolved[stage].source)]),
+      ...STAGES.map((stage) => [
+        stage,
+        style.cyan(resolved[stage].runtime),
+        style.dim(resolved[stage].source),
+      ]),
     ];
     context.stdout.write(`${table(rows, visibleLength)}\n`);
     context.stdout.write(

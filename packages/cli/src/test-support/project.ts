@@ -31,7 +31,11 @@ export function tempProject(files: Record<string, string> = {}): string {
 }
 
 /** Installs `baton-adapter-<id>` into the project: a real package using core's doctor checks. */
-export function installFakeAdapter(root: string, id: string, options: { aliases?: string[]; tested?: string } = {}): void {
+export function installFakeAdapter(
+  root: string,
+  id: string,
+  options: { aliases?: string[]; tested?: string } = {},
+): void {
   const directory = join(root, 'node_modules', `baton-adapter-${id}`);
   mkdirSync(directory, { recursive: true });
   const coreLink = join(root, 'node_modules', '@baton', 'core');
@@ -94,7 +98,11 @@ export interface CliResult {
 }
 
 /** Runs the built CLI in `cwd` with a controlled environment. */
-export function runCli(cwd: string, args: readonly string[], env: Record<string, string> = {}): CliResult {
+export function runCli(
+  cwd: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): CliResult {
   const result = spawnSync(process.execPath, [CLI_BIN, ...args], {
     cwd,
     encoding: 'utf8',

@@ -36,6 +36,8 @@ export function formatIssue(issue: ConfigIssue): string {
 
 export function formatIssues(issues: readonly ConfigIssue[]): string {
   const heading =
-    issues.length === 1 ? 'Invalid configuration:' : `Invalid configuration (${issues.length} problems):`;
+    issues.length === 1
+      ? 'Invalid configuration:'
+      : `Invalid configuration (${issues.length} problems):`;
   return [heading, ...issues.map((issue) => `  - ${formatIssue(issue)}`)].join('\n');
 }

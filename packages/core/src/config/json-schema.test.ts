@@ -13,10 +13,23 @@ describe('baton.schema.json', () => {
   it('describes the stage keys and rejects unknown keys', () => {
     const schema = batonJsonSchema() as {
       additionalProperties: boolean;
-      properties: { orchestrator: { properties: { runtime_profile: { anyOf: { properties?: { stages?: { properties: object } } }[] } } } };
+      properties: {
+        orchestrator: {
+          properties: {
+            runtime_profile: { anyOf: { properties?: { stages?: { properties: object } } }[] };
+          };
+        };
+      };
     };
     expect(schema.additionalProperties).toBe(false);
-    const table = schema.properties.orchestrator.properties.runtime_profile.anyOf.find((option) => option.properties);
-    expect(Object.keys(table!.properties!.stages!.properties)).toEqual(['interview', 'execute', 'evaluate', 'reflect']);
+    const table = schema.properties.orchestrator.properties.runtime_profile.anyOf.find(
+      (option) => option.properties,
+    );
+    expect(Object.keys(table!.properties!.stages!.properties)).toEqual([
+      'interview',
+      'execute',
+      'evaluate',
+      'reflect',
+    ]);
   });
 });

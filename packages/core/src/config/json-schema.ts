@@ -7,7 +7,11 @@ import { batonFileSchema } from './schema.js';
  * support (e.g. Taplo, Even Better TOML) use it for completion and checks.
  */
 export function batonJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(batonFileSchema, { target: 'draft-7', io: 'input', unrepresentable: 'any' });
+  const schema = z.toJSONSchema(batonFileSchema, {
+    target: 'draft-7',
+    io: 'input',
+    unrepresentable: 'any',
+  });
   return {
     ...schema,
     $id: 'https://baton.invalid/baton.schema.json',

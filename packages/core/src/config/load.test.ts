@@ -153,7 +153,11 @@ describe('bad config: every problem at once, each saying what and where', () => 
 
   it('rejects empty strings', () => {
     const found = issues(load('[orchestrator]\nruntime_backend = ""\n'));
-    expect(found[0]).toMatchObject({ path: 'orchestrator.runtime_backend', value: '', message: 'must not be empty' });
+    expect(found[0]).toMatchObject({
+      path: 'orchestrator.runtime_backend',
+      value: '',
+      message: 'must not be empty',
+    });
   });
 
   it('rejects wrong types, naming what was found', () => {
@@ -166,7 +170,9 @@ describe('bad config: every problem at once, each saying what and where', () => 
   });
 
   it('rejects unknown keys at any level, with a suggestion', () => {
-    const found = issues(load('[orchestrater]\nruntime_backend = "codex"\n\n[runtimes.codex]\nmodle = "x"\n'));
+    const found = issues(
+      load('[orchestrater]\nruntime_backend = "codex"\n\n[runtimes.codex]\nmodle = "x"\n'),
+    );
     expect(found.map((issue) => [issue.path, issue.suggestion]).sort()).toEqual([
       ['orchestrater', 'orchestrator'],
       ['runtimes.codex.modle', 'model'],
@@ -206,7 +212,9 @@ reflekt = "hermes"
 
   it('names the package to install for a known runtime whose adapter is missing', () => {
     const found = issues(
-      load('[orchestrator.runtime_profile.stages]\nreflect = "hermes"\n', { registry: fullRegistry(['hermes']) }),
+      load('[orchestrator.runtime_profile.stages]\nreflect = "hermes"\n', {
+        registry: fullRegistry(['hermes']),
+      }),
     );
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ kind: 'adapter-not-installed', value: 'hermes' });
@@ -224,7 +232,11 @@ reflekt = "hermes"
 
   it('rejects an unknown runtime in [runtimes.<id>]', () => {
     const found = issues(load('[runtimes.codexx]\nmodel = "m"\n'));
-    expect(found[0]).toMatchObject({ path: 'runtimes.codexx', suggestion: 'codex', kind: 'runtime' });
+    expect(found[0]).toMatchObject({
+      path: 'runtimes.codexx',
+      suggestion: 'codex',
+      kind: 'runtime',
+    });
   });
 });
 
@@ -302,21 +314,35 @@ max_loops = 2
 
   it('rejects more than 5 steps instead of truncating', () => {
     const found = issues(
-      load('[missions.long]\nsteps = ["interview", "execute", "evaluate", "execute", "evaluate", "reflect"]\n'),
+      load(
+        '[missions.long]\nsteps = ["interview", "execute", "evaluate", "execute", "evaluate", "reflect"]\n',
+      ),
     );
-    expect(found[0]).toMatchObject({ path: 'missions.long.steps', message: 'may have at most 5 steps' });
+    expect(found[0]).toMatchObject({
+      path: 'missions.long.steps',
+      message: 'may have at most 5 steps',
+    });
   });
 
   it('rejects more than 2 human steps', () => {
     const found = issues(
-      load('[missions.chatty]\nsteps = [{ human = "a" }, { human = "b" }, { human = "c" }, "execute"]\n'),
+      load(
+        '[missions.chatty]\nsteps = [{ human = "a" }, { human = "b" }, { human = "c" }, "execute"]\n',
+      ),
     );
-    expect(found[0]).toMatchObject({ path: 'missions.chatty.steps', message: 'may have at most 2 human steps, found 3' });
+    expect(found[0]).toMatchObject({
+      path: 'missions.chatty.steps',
+      message: 'may have at most 2 human steps, found 3',
+    });
   });
 
   it('suggests the stage for a misspelt step', () => {
     const found = issues(load('[missions.m]\nsteps = ["interveiw"]\n'));
-    expect(found[0]).toMatchObject({ path: 'missions.m.steps[0]', value: 'interveiw', suggestion: 'interview' });
+    expect(found[0]).toMatchObject({
+      path: 'missions.m.steps[0]',
+      value: 'interveiw',
+      suggestion: 'interview',
+    });
   });
 
   it('refuses to redefine the built-in deliver mission', () => {
@@ -329,17 +355,37 @@ describe('role contract overrides', () => {
   it('reads inline text and files relative to the config file', () => {
     const root = tempDirectory();
     writeTree(root, {
-      'baton.toml': '[contracts.evaluate]\nmode = "replace"\nfile = "roles/reviewer.md"\n[contracts.execute]\ntext = "Run pnpm test."\n',
+      'baton.toml':
+        '[contracts.evaluate]\nmode = "replace"\nfile = "roles/reviewer.md"\n[contracts.execute]\ntext = "Run pnpm test."\n',
       'roles/reviewer.md': 'Review strictly.\n',
     });
-    const loaded = config(loadConfig({ cwd: root, env: { XDG_CONFIG_HOME: join(root, 'x') }, registry: fullRegistry() }));
-    expect(loaded.contracts.evaluate).toEqual({ mode: 'replace', text: 'Review strictly.\n', source: join(root, 'roles/reviewer.md') });
-    expect(loaded.contracts.execute).toEqual({ mode: 'extend', text: 'Run pnpm test.', source: join(root, 'baton.toml') });
+    const loaded = config(
+      loadConfig({
+        cwd: root,
+        env: { XDG_CONFIG_HOME: join(root, 'x') },
+        registry: fullRegistry(),
+      }),
+    );
+    expect(loaded.contracts.evaluate).toEqual({
+      mode: 'replace',
+      text: 'Review strictly.\n',
+      source: join(root, 'roles/reviewer.md'),
+    });
+    expect(loaded.contracts.execute).toEqual({
+      mode: 'extend',
+      text: 'Run pnpm test.',
+      source: join(root, 'baton.toml'),
+    });
   });
 
   it('rejects both text and file, and a missing file', () => {
-    expect(issues(load('[contracts.evaluate]\ntext = "a"\nfile = "b"\n'))[0]!.message).toContain('exactly one of');
-    expect(issues(load('[contracts.evaluate]\nfile = "missing.md"\n'))[0]).toMatchObject({ kind: 'unreadable', path: 'contracts.evaluate.file' });
+    expect(issues(load('[contracts.evaluate]\ntext = "a"\nfile = "b"\n'))[0]!.message).toContain(
+      'exactly one of',
+    );
+    expect(issues(load('[contracts.evaluate]\nfile = "missing.md"\n'))[0]).toMatchObject({
+      kind: 'unreadable',
+      path: 'contracts.evaluate.file',
+    });
   });
 });
 
@@ -372,7 +418,11 @@ describe('layers: defaults < user < project < environment < flags', () => {
 
   it('lets the environment override files', () => {
     const loaded = config(
-      layered({ BATON_STAGE_EVALUATE: 'hermes', BATON_RUNTIME_BACKEND: 'claude', BATON_RUNTIME_PROFILE: 'env-profile' }),
+      layered({
+        BATON_STAGE_EVALUATE: 'hermes',
+        BATON_RUNTIME_BACKEND: 'claude',
+        BATON_RUNTIME_PROFILE: 'env-profile',
+      }),
     );
     expect(loaded.stages.evaluate).toBe('hermes');
     expect(loaded.runtimeBackend).toBe('claude-code');
@@ -381,7 +431,14 @@ describe('layers: defaults < user < project < environment < flags', () => {
 
   it('lets flags override the environment', () => {
     const loaded = config(
-      layered({ BATON_STAGE_EVALUATE: 'hermes' }, { stages: { evaluate: 'opencode' }, runtimeBackend: 'codex', backendProfile: 'flag-profile' }),
+      layered(
+        { BATON_STAGE_EVALUATE: 'hermes' },
+        {
+          stages: { evaluate: 'opencode' },
+          runtimeBackend: 'codex',
+          backendProfile: 'flag-profile',
+        },
+      ),
     );
     expect(loaded.stages.evaluate).toBe('opencode');
     expect(loaded.runtimeBackend).toBe('codex');
@@ -391,12 +448,20 @@ describe('layers: defaults < user < project < environment < flags', () => {
   it('rejects a misspelt BATON_STAGE_ variable and an empty one', () => {
     const found = issues(layered({ BATON_STAGE_INTERVEIW: 'codex', BATON_STAGE_REFLECT: '' }));
     expect(found).toHaveLength(2);
-    expect(found[0]).toMatchObject({ source: 'environment (BATON_STAGE_INTERVEIW)', suggestion: 'BATON_STAGE_INTERVIEW' });
-    expect(found[1]).toMatchObject({ source: 'environment (BATON_STAGE_REFLECT)', message: 'is set but empty; unset it or give it a value' });
+    expect(found[0]).toMatchObject({
+      source: 'environment (BATON_STAGE_INTERVEIW)',
+      suggestion: 'BATON_STAGE_INTERVIEW',
+    });
+    expect(found[1]).toMatchObject({
+      source: 'environment (BATON_STAGE_REFLECT)',
+      message: 'is set but empty; unset it or give it a value',
+    });
   });
 
   it('rejects an unknown runtime given in the environment or a flag, saying where', () => {
-    const found = issues(layered({ BATON_STAGE_EVALUATE: 'cluade' }, { stages: { reflekt: 'codex' } }));
+    const found = issues(
+      layered({ BATON_STAGE_EVALUATE: 'cluade' }, { stages: { reflekt: 'codex' } }),
+    );
     expect(found.map((issue) => issue.source)).toEqual([
       'environment (BATON_STAGE_EVALUATE)',
       'command line (--stage reflekt=codex)',
@@ -409,9 +474,16 @@ describe('layers: defaults < user < project < environment < flags', () => {
 describe('finding the files', () => {
   it('finds baton.toml in the nearest parent and makes its folder the project root', () => {
     const root = tempDirectory();
-    writeTree(root, { 'repo/baton.toml': '[orchestrator]\nruntime_backend = "codex"\n', 'repo/a/b/.keep': '' });
+    writeTree(root, {
+      'repo/baton.toml': '[orchestrator]\nruntime_backend = "codex"\n',
+      'repo/a/b/.keep': '',
+    });
     const loaded = config(
-      loadConfig({ cwd: join(root, 'repo/a/b'), env: { XDG_CONFIG_HOME: join(root, 'x') }, registry: fullRegistry() }),
+      loadConfig({
+        cwd: join(root, 'repo/a/b'),
+        env: { XDG_CONFIG_HOME: join(root, 'x') },
+        registry: fullRegistry(),
+      }),
     );
     expect(loaded.runtimeBackend).toBe('codex');
     expect(loaded.projectRoot).toBe(join(root, 'repo'));
@@ -428,16 +500,25 @@ describe('finding the files', () => {
     const base = { cwd: root, registry: fullRegistry() };
     const env = { XDG_CONFIG_HOME: join(root, 'x') };
     expect(config(loadConfig({ ...base, env })).runtimeBackend).toBe('codex');
-    expect(config(loadConfig({ ...base, env: { ...env, BATON_CONFIG: 'env.toml' } })).runtimeBackend).toBe('opencode');
     expect(
-      config(loadConfig({ ...base, env: { ...env, BATON_CONFIG: 'env.toml' }, configFile: 'flag.toml' })).runtimeBackend,
+      config(loadConfig({ ...base, env: { ...env, BATON_CONFIG: 'env.toml' } })).runtimeBackend,
+    ).toBe('opencode');
+    expect(
+      config(
+        loadConfig({ ...base, env: { ...env, BATON_CONFIG: 'env.toml' }, configFile: 'flag.toml' }),
+      ).runtimeBackend,
     ).toBe('hermes');
   });
 
   it('says so when an explicit config file does not exist', () => {
     const root = tempDirectory();
     const found = issues(
-      loadConfig({ cwd: root, env: { XDG_CONFIG_HOME: join(root, 'x') }, configFile: 'nope.toml', registry: fullRegistry() }),
+      loadConfig({
+        cwd: root,
+        env: { XDG_CONFIG_HOME: join(root, 'x') },
+        configFile: 'nope.toml',
+        registry: fullRegistry(),
+      }),
     );
     expect(found[0]).toMatchObject({ source: 'command line (--config)', kind: 'unreadable' });
     expect(found[0]!.message).toContain(join(root, 'nope.toml'));

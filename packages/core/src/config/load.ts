@@ -15,7 +15,12 @@ import { closestMatch } from '../suggest.js';
 import { findProjectFile, isFile, userConfigPath } from './discover.js';
 import { parseDuration } from './duration.js';
 import type { ConfigIssue } from './issues.js';
-import { type BatonFile, batonFileSchema, type MissionFile, type RuntimeSettingsFile } from './schema.js';
+import {
+  type BatonFile,
+  batonFileSchema,
+  type MissionFile,
+  type RuntimeSettingsFile,
+} from './schema.js';
 import type { BatonConfig, ContractOverride } from './types.js';
 import { convertZodIssues } from './zod-issues.js';
 
@@ -41,7 +46,11 @@ export interface LoadConfigOptions {
 
 export type ConfigResult =
   | { readonly ok: true; readonly config: BatonConfig }
-  | { readonly ok: false; readonly issues: readonly ConfigIssue[]; readonly files: readonly string[] };
+  | {
+      readonly ok: false;
+      readonly issues: readonly ConfigIssue[];
+      readonly files: readonly string[];
+    };
 
 /** A value with where it came from, so problems found after merging still name their source. */
 interface Sourced<T> {
@@ -175,12 +184,18 @@ function fileLayer(path: string, issues: ConfigIssue[], registry: AdapterRegistr
 const MAX_PRUNING_ROUNDS = 8;
 
 /** The file with every key zod rejected removed, once what remains validates. */
-function validRemainder(raw: unknown, firstIssues: readonly { path: readonly PropertyKey[]; code: string; keys?: readonly string[] }[]): BatonFile | undefined {
-  let current = structuredClone(raw);
+function validRemainder(
+  raw: unknown,
+  firstIssues: readonly { path: readonly PropertyKey[]; code: string; keys?: readonly string[] }[],
+): BatonFile | undefined {
+  const current = structuredClone(raw);
   let issues = firstIssues;
   for (let round = 0; round < MAX_PRUNING_ROUNDS; round++) {
     for (const issue of issues) {
-      const paths = issue.code === 'unrecognized_keys' ? (issue.keys ?? []).map((key) => [...issue.path, key]) : [issue.path];
+      const paths =
+        issue.code === 'unrecognized_keys'
+          ? (issue.keys ?? []).map((key) => [...issue.path, key])
+          : [issue.path];
       for (const path of paths) removeAt(current, path);
     }
     const again = batonFileSchema.safeParse(current);
@@ -203,7 +218,12 @@ function removeAt(root: unknown, path: readonly PropertyKey[]): void {
   else delete (parent as Record<PropertyKey, unknown>)[last];
 }
 
-function normaliseFile(file: BatonFile, source: string, issues: ConfigIssue[], registry: AdapterRegistry): Layer {
+function normaliseFile(
+  file: BatonFile,
+  source: string,
+  issues: ConfigIssue[],
+  registry: AdapterRegistry,
+): Layer {
   const layer = emptyLayer();
   const orchestrator = file.orchestrator;
   const runtimeName = (value: string | undefined, path: string): Sourced<string> | undefined =>
@@ -217,7 +237,11 @@ function normaliseFile(file: BatonFile, source: string, issues: ConfigIssue[], r
     const base = 'orchestrator.runtime_profile';
     layer.defaultRuntime = runtimeName(profile.default, `${base}.default`);
     if (profile.backend_profile !== undefined) {
-      layer.backendProfile = { value: profile.backend_profile, source, path: `${base}.backend_profile` };
+      layer.backendProfile = {
+        value: profile.backend_profile,
+        source,
+        path: `${base}.backend_profile`,
+      };
     }
     for (const stage of STAGES) {
       const chosen = runtimeName(profile.stages?.[stage], `${base}.stages.${stage}`);
@@ -226,8 +250,15 @@ function normaliseFile(file: BatonFile, source: string, issues: ConfigIssue[], r
   }
 
   for (const [name, settings] of Object.entries(file.runtimes ?? {})) {
-    const id = checkRuntimeName(name, source, `runtimes.${name}`, issues, registry, { asKey: true });
-    if (id) layer.runtimes[id.value] = { value: normaliseSettings(settings), source, path: `runtimes.${name}` };
+    const id = checkRuntimeName(name, source, `runtimes.${name}`, issues, registry, {
+      asKey: true,
+    });
+    if (id)
+      layer.runtimes[id.value] = {
+        value: normaliseSettings(settings),
+        source,
+        path: `runtimes.${name}`,
+      };
   }
 
   for (const [name, mission] of Object.entries(file.missions ?? {})) {
@@ -259,14 +290,17 @@ function normaliseSettings(settings: RuntimeSettingsFile): RuntimeSettings {
   if (settings.base_url !== undefined) result.baseUrl = settings.base_url;
   if (settings.api_key_env !== undefined) result.apiKeyEnv = settings.api_key_env;
   if (settings.timeout !== undefined) result.timeoutMs = parseDuration(settings.timeout);
-  if (settings.idle_timeout !== undefined) result.idleTimeoutMs = parseDuration(settings.idle_timeout);
+  if (settings.idle_timeout !== undefined)
+    result.idleTimeoutMs = parseDuration(settings.idle_timeout);
   if (settings.config_path !== undefined) result.configPath = settings.config_path;
   return result as RuntimeSettings;
 }
 
 function normaliseMission(name: string, mission: MissionFile): Mission {
   const steps: MissionStep[] = mission.steps.map((step) =>
-    typeof step === 'string' ? { kind: 'stage', stage: step } : { kind: 'human', question: step.human },
+    typeof step === 'string'
+      ? { kind: 'stage', stage: step }
+      : { kind: 'human', question: step.human },
   );
   return { name, description: mission.description ?? '', steps, maxLoops: mission.max_loops ?? 0 };
 }
@@ -283,7 +317,13 @@ function readContract(
   try {
     const text = readFileSync(file, 'utf8');
     if (text.trim() === '') {
-      issues.push({ source, path: `${path}.file`, value: contract.file, message: `${file} is empty`, kind: 'schema' });
+      issues.push({
+        source,
+        path: `${path}.file`,
+        value: contract.file,
+        message: `${file} is empty`,
+        kind: 'schema',
+      });
       return undefined;
     }
     return { mode, text, source: file };
@@ -330,7 +370,11 @@ function checkRuntimeName(
 
 const STAGE_VARIABLE = /^BATON_STAGE_(.+)$/;
 
-function environmentLayer(env: Environment, issues: ConfigIssue[], registry: AdapterRegistry): Layer {
+function environmentLayer(
+  env: Environment,
+  issues: ConfigIssue[],
+  registry: AdapterRegistry,
+): Layer {
   const layer = emptyLayer();
   const variable = (name: string): string | undefined => {
     const value = env[name];
@@ -349,11 +393,21 @@ function environmentLayer(env: Environment, issues: ConfigIssue[], registry: Ada
   };
   const backend = variable('BATON_RUNTIME_BACKEND');
   if (backend !== undefined) {
-    layer.runtimeBackend = checkRuntimeName(backend, 'environment (BATON_RUNTIME_BACKEND)', '', issues, registry);
+    layer.runtimeBackend = checkRuntimeName(
+      backend,
+      'environment (BATON_RUNTIME_BACKEND)',
+      '',
+      issues,
+      registry,
+    );
   }
   const profile = variable('BATON_RUNTIME_PROFILE');
   if (profile !== undefined) {
-    layer.backendProfile = { value: profile, source: 'environment (BATON_RUNTIME_PROFILE)', path: '' };
+    layer.backendProfile = {
+      value: profile,
+      source: 'environment (BATON_RUNTIME_PROFILE)',
+      path: '',
+    };
   }
   for (const name of Object.keys(env).sort()) {
     const match = STAGE_VARIABLE.exec(name);
@@ -392,7 +446,11 @@ function flagsLayer(flags: ConfigFlags, issues: ConfigIssue[], registry: Adapter
     );
   }
   if (flags.backendProfile !== undefined) {
-    layer.backendProfile = { value: flags.backendProfile, source: 'command line (--backend-profile)', path: '' };
+    layer.backendProfile = {
+      value: flags.backendProfile,
+      source: 'command line (--backend-profile)',
+      path: '',
+    };
   }
   for (const [stageName, runtime] of Object.entries(flags.stages ?? {})) {
     const source = `command line (--stage ${stageName}=${runtime})`;

@@ -37,7 +37,8 @@ export const orchestratorSchema = z.strictObject({
 });
 
 const environmentVariableName = nonEmpty.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-  message: 'must be the name of an environment variable (letters, digits, underscores), not its value',
+  message:
+    'must be the name of an environment variable (letters, digits, underscores), not its value',
 });
 
 export const runtimeSettingsSchema = z.strictObject({

@@ -49,7 +49,15 @@ function convertOne(
       if (chosen && chosen.length > 0) {
         return chosen.flatMap((inner) => convertOne(inner, root, input, source, path));
       }
-      return [{ source, path: formatPath(path), value, message: describeUnion(root, path), kind: 'schema' }];
+      return [
+        {
+          source,
+          path: formatPath(path),
+          value,
+          message: describeUnion(root, path),
+          kind: 'schema',
+        },
+      ];
     }
     case 'invalid_value': {
       const accepted = issue.values.map(String);
@@ -67,7 +75,9 @@ function convertOne(
     }
     case 'invalid_type': {
       const message =
-        value === undefined ? 'is required' : `must be ${article(issue.expected)}, not ${describe(value)}`;
+        value === undefined
+          ? 'is required'
+          : `must be ${article(issue.expected)}, not ${describe(value)}`;
       return [{ source, path: formatPath(path), value, message, kind: 'schema' }];
     }
     default:
@@ -97,16 +107,18 @@ function describe(value: unknown): string {
 }
 
 function describeUnion(root: Schema, path: Path): string {
-  return knownKeysAt(root, path).length > 0
-    ? 'must be a string or a table'
-    : 'has the wrong type';
+  return knownKeysAt(root, path).length > 0 ? 'must be a string or a table' : 'has the wrong type';
 }
 
 export function formatPath(path: Path): string {
   return path
     .map((part) => {
       const text = String(part);
-      return typeof part === 'number' ? `[${text}]` : /^[A-Za-z0-9_-]+$/.test(text) ? text : JSON.stringify(text);
+      return typeof part === 'number'
+        ? `[${text}]`
+        : /^[A-Za-z0-9_-]+$/.test(text)
+          ? text
+          : JSON.stringify(text);
     })
     .join('.')
     .replaceAll('.[', '[');
@@ -136,8 +148,16 @@ export function knownKeysAt(root: Schema, path: Path): string[] {
 function unwrap(schema: Schema): Schema {
   let current = schema as Schema & { def: { type: string } };
   for (;;) {
-    const def = current.def as { type: string; innerType?: Schema; options?: Schema[]; in?: Schema };
-    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) {
+    const def = current.def as {
+      type: string;
+      innerType?: Schema;
+      options?: Schema[];
+      in?: Schema;
+    };
+    if (
+      (def.type === 'optional' || def.type === 'default' || def.type === 'nullable') &&
+      def.innerType
+    ) {
       current = def.innerType as typeof current;
     } else if (def.type === 'pipe' && def.in) {
       current = def.in as typeof current;

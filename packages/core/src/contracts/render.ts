@@ -20,7 +20,10 @@ export interface RenderedContract {
  * Renders a stage's role contract with the user's `[contracts.<stage>]` override applied:
  * `extend` appends the user's text after the canonical one, `replace` substitutes it.
  */
-export function renderRoleContract(stage: Stage, config: Pick<BatonConfig, 'contracts'>): RenderedContract {
+export function renderRoleContract(
+  stage: Stage,
+  config: Pick<BatonConfig, 'contracts'>,
+): RenderedContract {
   const base = ROLE_CONTRACTS[stage];
   const override = config.contracts[stage];
   let text = base.text;

@@ -3,8 +3,13 @@
  * uninstalled placeholder), and its version parses and sits in the tested range. Adapters
  * compose these with their own auth, profile and probe checks.
  */
-import type { AdapterIdentity, CheckResult, DoctorCheck, DoctorContext } from '../adapter/v1/spec.js';
-import { findExecutable, type ExecutableHead, readExecutableHead } from './executable.js';
+import type {
+  AdapterIdentity,
+  CheckResult,
+  DoctorCheck,
+  DoctorContext,
+} from '../adapter/v1/spec.js';
+import { type ExecutableHead, findExecutable, readExecutableHead } from './executable.js';
 import { runCommand } from './process.js';
 import { parseVersion, satisfies } from './semver.js';
 
@@ -19,7 +24,10 @@ export interface BinaryCheckOptions {
 }
 
 /** The executable the settings name, or the identity's binary on PATH. */
-export function executableFor(identity: AdapterIdentity, context: Pick<DoctorContext, 'settings' | 'env' | 'cwd'>): {
+export function executableFor(
+  identity: AdapterIdentity,
+  context: Pick<DoctorContext, 'settings' | 'env' | 'cwd'>,
+): {
   readonly wanted: string;
   readonly path: string | null;
 } {
@@ -47,7 +55,11 @@ export function binaryCheck(options: BinaryCheckOptions): DoctorCheck {
       const head = readExecutableHead(path);
       const placeholder = options.detectPlaceholder?.(head) ?? null;
       if (placeholder !== null) {
-        return { status: 'fail', summary: `${path} is a placeholder: ${placeholder}`, remediation: options.installHint };
+        return {
+          status: 'fail',
+          summary: `${path} is a placeholder: ${placeholder}`,
+          remediation: options.installHint,
+        };
       }
       return { status: 'pass', summary: `found ${path}` };
     },
@@ -76,7 +88,11 @@ export function versionCheck(options: VersionCheckOptions): DoctorCheck {
         signal: context.signal,
       });
       if (result.timedOut) {
-        return { status: 'fail', summary: `\`${command}\` did not answer in time`, remediation: 'Reinstall the runtime; it hangs when asked its version.' };
+        return {
+          status: 'fail',
+          summary: `\`${command}\` did not answer in time`,
+          remediation: 'Reinstall the runtime; it hangs when asked its version.',
+        };
       }
       const output = `${result.stdout}\n${result.stderr}`;
       if (result.exitCode !== 0) {
@@ -102,7 +118,11 @@ export function versionCheck(options: VersionCheckOptions): DoctorCheck {
           remediation: `Baton was tested with ${options.identity.displayName} ${options.identity.testedVersions}; other versions may change flags or output.`,
         };
       }
-      return { status: 'pass', version, summary: `version ${version} (tested: ${options.identity.testedVersions})` };
+      return {
+        status: 'pass',
+        version,
+        summary: `version ${version} (tested: ${options.identity.testedVersions})`,
+      };
     },
   };
 }

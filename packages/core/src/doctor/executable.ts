@@ -1,4 +1,12 @@
-import { accessSync, constants, openSync, readSync, closeSync, realpathSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  openSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Environment } from '../adapter/v1/spec.js';
 
@@ -49,6 +57,7 @@ export function readExecutableHead(path: string): ExecutableHead {
   } finally {
     closeSync(descriptor);
   }
-  const isElf = head.length >= 4 && head[0] === 0x7f && head.subarray(1, 4).toString('latin1') === 'ELF';
+  const isElf =
+    head.length >= 4 && head[0] === 0x7f && head.subarray(1, 4).toString('latin1') === 'ELF';
   return { realPath, size, head, isElf };
 }

@@ -8,5 +8,10 @@ export {
 } from './checks.js';
 export { type ExecutableHead, findExecutable, readExecutableHead } from './executable.js';
 export { type CommandResult, type RunCommandOptions, runCommand } from './process.js';
-export { type CheckReport, type RunChecksOptions, type RuntimeReport, runChecks } from './run-checks.js';
+export {
+  type CheckReport,
+  type RunChecksOptions,
+  type RuntimeReport,
+  runChecks,
+} from './run-checks.js';
 export { parseVersion, satisfies } from './semver.js';

@@ -42,7 +42,10 @@ function pathWithTool(script: string | null): { PATH: string; directory: string 
   return { PATH: `${directory}:/usr/bin:/bin`, directory };
 }
 
-async function doctor(script: string | null, options: { timeoutMs?: number; checks?: readonly DoctorCheck[] } = {}) {
+async function doctor(
+  script: string | null,
+  options: { timeoutMs?: number; checks?: readonly DoctorCheck[] } = {},
+) {
   const { PATH, directory } = pathWithTool(script);
   const report = await runChecks({
     adapter: adapterWith(options.checks ?? standardChecks),
@@ -82,20 +85,34 @@ describe('runChecks with real executables', () => {
   it('warns outside the tested range, without failing', async () => {
     const { report } = await doctor('echo "tool 2.0.1"');
     expect(report.status).toBe('warn');
-    expect(report.checks[1]).toMatchObject({ status: 'warn', summary: 'version 2.0.1 is outside the tested range >=1.2.0 <1.3.0' });
+    expect(report.checks[1]).toMatchObject({
+      status: 'warn',
+      summary: 'version 2.0.1 is outside the tested range >=1.2.0 <1.3.0',
+    });
   });
 
   it('fails a missing binary and skips what depends on it', async () => {
     const { report } = await doctor(null);
     expect(report.status).toBe('fail');
     expect(report.checks).toEqual([
-      expect.objectContaining({ id: 'binary', status: 'fail', summary: 'tool not found on PATH', remediation: 'npm install -g tool' }),
-      expect.objectContaining({ id: 'version', status: 'skip', summary: 'skipped: binary did not pass' }),
+      expect.objectContaining({
+        id: 'binary',
+        status: 'fail',
+        summary: 'tool not found on PATH',
+        remediation: 'npm install -g tool',
+      }),
+      expect.objectContaining({
+        id: 'version',
+        status: 'skip',
+        summary: 'skipped: binary did not pass',
+      }),
     ]);
   });
 
   it('fails an uninstalled placeholder stub', async () => {
-    const { report, directory } = await doctor('echo "Error: the postinstall script was not run" >&2; exit 1');
+    const { report, directory } = await doctor(
+      'echo "Error: the postinstall script was not run" >&2; exit 1',
+    );
     expect(report.checks[0]).toMatchObject({
       status: 'fail',
       summary: `${join(directory, 'tool')} is a placeholder: its postinstall did not run`,
@@ -112,15 +129,24 @@ describe('runChecks with real executables', () => {
 
   it('fails a --version that exits non-zero', async () => {
     const { report } = await doctor('echo "boom" >&2; exit 3');
-    expect(report.checks[1]).toMatchObject({ status: 'fail', summary: '`tool --version` exited with 3: boom' });
+    expect(report.checks[1]).toMatchObject({
+      status: 'fail',
+      summary: '`tool --version` exited with 3: boom',
+    });
   });
 
   it('stops a --version that never returns, with every process it started', async () => {
     const pidDirectory = tempDirectory();
     const pidFile = join(pidDirectory, 'grandchild.pid');
     // The tool starts a grandchild that inherits stdout, then hangs itself.
-    const { report } = await doctor(`sleep 300 & echo $! > ${pidFile}; sleep 300`, { timeoutMs: 1_000 });
-    expect(report.checks[1]).toMatchObject({ id: 'version', status: 'fail', summary: 'did not finish within 1s' });
+    const { report } = await doctor(`sleep 300 & echo $! > ${pidFile}; sleep 300`, {
+      timeoutMs: 1_000,
+    });
+    expect(report.checks[1]).toMatchObject({
+      id: 'version',
+      status: 'fail',
+      summary: 'did not finish within 1s',
+    });
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(processAlive(grandchild)).toBe(false);
@@ -129,11 +155,15 @@ describe('runChecks with real executables', () => {
   it('runs independent checks concurrently and bounds each by its time limit', async () => {
     const slow = (id: string): DoctorCheck => ({
       id,
-      run: () => new Promise((resolve) => setTimeout(() => resolve({ status: 'pass', summary: id }), 400)),
+      run: () =>
+        new Promise((resolve) => setTimeout(() => resolve({ status: 'pass', summary: id }), 400)),
     });
     const hang: DoctorCheck = { id: 'hang', run: () => new Promise(() => {}) };
     const started = performance.now();
-    const { report } = await doctor(null, { checks: [slow('a'), slow('b'), slow('c'), hang], timeoutMs: 800 });
+    const { report } = await doctor(null, {
+      checks: [slow('a'), slow('b'), slow('c'), hang],
+      timeoutMs: 800,
+    });
     const elapsed = performance.now() - started;
     expect(elapsed).toBeLessThan(2_000);
     expect(report.checks.map((check) => check.status)).toEqual(['pass', 'pass', 'pass', 'fail']);
@@ -151,4 +181,3 @@ describe('runChecks with real executables', () => {
     expect(report.checks[0]).toMatchObject({ status: 'fail', summary: 'check crashed: kaboom' });
   });
 });
-

@@ -1,4 +1,10 @@
-import type { CheckResult, CheckStatus, DoctorCheck, DoctorContext, RuntimeAdapter } from '../adapter/v1/spec.js';
+import type {
+  CheckResult,
+  CheckStatus,
+  DoctorCheck,
+  DoctorContext,
+  RuntimeAdapter,
+} from '../adapter/v1/spec.js';
 
 /** A check's result as reported by `baton doctor` (PRODUCT.md §5). */
 export interface CheckReport {
@@ -49,9 +55,16 @@ export async function runChecks(options: RunChecksOptions): Promise<RuntimeRepor
       const reports = await Promise.all(
         dependencies.map((id) => start(checks.find((candidate) => candidate.id === id)!)),
       );
-      const blocker = reports.find((report) => report.status === 'fail' || report.status === 'skip');
+      const blocker = reports.find(
+        (report) => report.status === 'fail' || report.status === 'skip',
+      );
       if (blocker) {
-        return { id: check.id, status: 'skip', summary: `skipped: ${blocker.id} did not pass`, durationMs: 0 } as const;
+        return {
+          id: check.id,
+          status: 'skip',
+          summary: `skipped: ${blocker.id} did not pass`,
+          durationMs: 0,
+        } as const;
       }
       const report = await runOne(check, options, results);
       return report;
@@ -61,13 +74,20 @@ export async function runChecks(options: RunChecksOptions): Promise<RuntimeRepor
   };
 
   const reports = await Promise.all(checks.map(start));
-  const version = Object.values(results).find((result) => result.version !== undefined)?.version ?? null;
+  const version =
+    Object.values(results).find((result) => result.version !== undefined)?.version ?? null;
   const status = reports.some((report) => report.status === 'fail')
     ? 'fail'
     : reports.some((report) => report.status === 'warn')
       ? 'warn'
       : 'pass';
-  return { id: options.adapter.identity.id, stages: options.context.stages, status, version, checks: reports };
+  return {
+    id: options.adapter.identity.id,
+    stages: options.context.stages,
+    status,
+    version,
+    checks: reports,
+  };
 }
 
 async function runOne(
@@ -76,7 +96,9 @@ async function runOne(
   results: Record<string, CheckResult>,
 ): Promise<CheckReport> {
   const timeoutMs =
-    check.timeoutMs ?? (check.probe === true ? options.probeTimeoutMs : undefined) ?? options.timeoutMs;
+    check.timeoutMs ??
+    (check.probe === true ? options.probeTimeoutMs : undefined) ??
+    options.timeoutMs;
   const controller = new AbortController();
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;

@@ -17,7 +17,10 @@ export function fakeAdapter(
   return {
     specificationVersion: SPECIFICATION_VERSION,
     identity: fullIdentity,
-    profile: { nativeName: (profile) => `baton-${profile}`, describe: (profile) => `profile baton-${profile}` },
+    profile: {
+      nativeName: (profile) => `baton-${profile}`,
+      describe: (profile) => `profile baton-${profile}`,
+    },
     doctorChecks: () => checks,
     buildCommand: (request) => ({
       file: fullIdentity.binary ?? 'node',
@@ -41,7 +44,10 @@ export function fakeAdapter(
           totalTokens: null,
           costUsd: null,
         },
-        error: exit.exitCode === 0 ? null : { message: 'failed', kind: 'unknown', status: null, retryable: false },
+        error:
+          exit.exitCode === 0
+            ? null
+            : { message: 'failed', kind: 'unknown', status: null, retryable: false },
       }),
     }),
     nativeConfig: { plan: async () => [], planRevert: async () => [] },
@@ -51,8 +57,18 @@ export function fakeAdapter(
 /** A registry vocabulary like a full install: the five first-party runtimes, all installed. */
 export const FIRST_PARTY_IDENTITIES: readonly (Partial<AdapterIdentity> & { id: string })[] = [
   { id: 'codex', aliases: ['codex-cli', 'openai-codex'], displayName: 'Codex CLI' },
-  { id: 'claude-code', aliases: ['claude', 'claudecode', 'claude-cli'], displayName: 'Claude Code', binary: 'claude' },
+  {
+    id: 'claude-code',
+    aliases: ['claude', 'claudecode', 'claude-cli'],
+    displayName: 'Claude Code',
+    binary: 'claude',
+  },
   { id: 'opencode', aliases: ['opencode-cli', 'open-code'], displayName: 'OpenCode' },
   { id: 'hermes', aliases: ['hermes-cli', 'hermes-agent'], displayName: 'Hermes Agent' },
-  { id: 'litellm', aliases: ['litellm-proxy', 'lite-llm'], displayName: 'LiteLLM proxy', binary: null },
+  {
+    id: 'litellm',
+    aliases: ['litellm-proxy', 'lite-llm'],
+    displayName: 'LiteLLM proxy',
+    binary: null,
+  },
 ];

@@ -7,7 +7,12 @@
  */
 import { deepStrictEqual, ok, strictEqual } from 'node:assert/strict';
 import { ACCESS_LEVELS } from '../access.js';
-import type { ProcessExit, RuntimeAdapter, StageOutcome, StageRequest } from '../adapter/v1/spec.js';
+import type {
+  ProcessExit,
+  RuntimeAdapter,
+  StageOutcome,
+  StageRequest,
+} from '../adapter/v1/spec.js';
 import { SPECIFICATION_VERSION } from '../adapter/v1/spec.js';
 import { checkAdapterShape } from '../registry.js';
 import { FIRST_PARTY_RUNTIMES } from '../runtime-catalogue.js';
@@ -62,7 +67,8 @@ export function adapterConformanceCases(
   options: ConformanceOptions = {},
 ): ConformanceCase[] {
   const settings = options.settings ?? {};
-  const request = (overrides: Partial<StageRequest> = {}) => sampleRequest({ settings, ...overrides });
+  const request = (overrides: Partial<StageRequest> = {}) =>
+    sampleRequest({ settings, ...overrides });
   const id = adapter.identity.id;
   const cases: ConformanceCase[] = [
     {
@@ -88,10 +94,16 @@ export function adapterConformanceCases(
       name: `${id}: commands are argument arrays of strings, with a working directory`,
       run() {
         const command = adapter.buildCommand(request());
-        ok(typeof command.file === 'string' && command.file !== '', 'file must be a non-empty string');
+        ok(
+          typeof command.file === 'string' && command.file !== '',
+          'file must be a non-empty string',
+        );
         ok(Array.isArray(command.args), 'args must be an array');
         for (const arg of command.args) strictEqual(typeof arg, 'string');
-        ok(!['sh', 'bash', '/bin/sh', '/bin/bash'].includes(command.file), 'commands never go through a shell');
+        ok(
+          !['sh', 'bash', '/bin/sh', '/bin/bash'].includes(command.file),
+          'commands never go through a shell',
+        );
         strictEqual(command.cwd, '/workspace/project');
         for (const [key, value] of Object.entries(command.env)) {
           strictEqual(typeof value, 'string', `env ${key} must be a string`);
@@ -104,9 +116,17 @@ export function adapterConformanceCases(
         const prompt = `Goal: ${'x'.repeat(300_000)}`;
         const command = adapter.buildCommand(request({ prompt }));
         const argvBytes = command.args.reduce((total, arg) => total + arg.length, 0);
-        ok(argvBytes < 100_000, `argv carries ${argvBytes} characters; the prompt belongs on stdin or in a file`);
-        const delivered = [command.stdin ?? '', ...Object.values(command.inputFiles ?? {})].join('\n');
-        ok(delivered.includes(prompt), 'the prompt must reach the runtime through stdin or an input file');
+        ok(
+          argvBytes < 100_000,
+          `argv carries ${argvBytes} characters; the prompt belongs on stdin or in a file`,
+        );
+        const delivered = [command.stdin ?? '', ...Object.values(command.inputFiles ?? {})].join(
+          '\n',
+        );
+        ok(
+          delivered.includes(prompt),
+          'the prompt must reach the runtime through stdin or an input file',
+        );
       },
     },
     {
@@ -131,7 +151,11 @@ export function adapterConformanceCases(
           return command.args.filter((arg) => arg.includes(native)).length + inStdin;
         };
         strictEqual(occurrences(null), 0, `no argument may name ${native} without a profile`);
-        strictEqual(occurrences('worker'), 1, `exactly one argument (or request field) must select ${native}`);
+        strictEqual(
+          occurrences('worker'),
+          1,
+          `exactly one argument (or request field) must select ${native}`,
+        );
       },
     },
     {
@@ -160,18 +184,32 @@ export function adapterConformanceCases(
             ok(ids.includes(dependency), `${check.id} depends on unknown check ${dependency}`);
           }
         }
-        ok(checks.some((check) => check.probe === true), 'an adapter offers a probe check for doctor --probe');
-        ok(checks.some((check) => check.probe !== true), 'an adapter offers cheap checks');
+        ok(
+          checks.some((check) => check.probe === true),
+          'an adapter offers a probe check for doctor --probe',
+        );
+        ok(
+          checks.some((check) => check.probe !== true),
+          'an adapter offers cheap checks',
+        );
       },
     },
     {
       name: `${id}: the decoder skips unknown and malformed lines without failing`,
       run() {
         const decoder = adapter.createDecoder(request());
-        for (const line of ['{"type":"from-the-future","x":1}', 'not json at all {', '', 'x'.repeat(2_000_000)]) {
+        for (const line of [
+          '{"type":"from-the-future","x":1}',
+          'not json at all {',
+          '',
+          'x'.repeat(2_000_000),
+        ]) {
           const events = decoder.push(line);
           ok(Array.isArray(events), 'push returns an array');
-          ok(!events.some((event) => event.type === 'error' && event.fatal), 'an odd line is not a fatal error');
+          ok(
+            !events.some((event) => event.type === 'error' && event.fatal),
+            'an odd line is not a fatal error',
+          );
         }
       },
     },
@@ -179,7 +217,11 @@ export function adapterConformanceCases(
       name: `${id}: a crash with no output is a failed stage`,
       run() {
         const decoder = adapter.createDecoder(request());
-        const outcome = decoder.finish({ ...CLEAN_EXIT, exitCode: 1, stderrTail: 'segmentation fault' });
+        const outcome = decoder.finish({
+          ...CLEAN_EXIT,
+          exitCode: 1,
+          stderrTail: 'segmentation fault',
+        });
         strictEqual(outcome.status, 'failed');
         ok(outcome.error !== null, 'a failed outcome carries an error');
       },
@@ -225,9 +267,12 @@ export function adapterConformanceCases(
         for (const line of sample.lines) decoder.push(line);
         const outcome = decoder.finish(sample.exit);
         strictEqual(outcome.status, sample.expect.status);
-        if (sample.expect.finalText !== undefined) strictEqual(outcome.finalText, sample.expect.finalText);
-        if (sample.expect.sessionId !== undefined) strictEqual(outcome.sessionId, sample.expect.sessionId);
-        if (outcome.status === 'failed') ok(outcome.error !== null, 'a failed outcome carries an error');
+        if (sample.expect.finalText !== undefined)
+          strictEqual(outcome.finalText, sample.expect.finalText);
+        if (sample.expect.sessionId !== undefined)
+          strictEqual(outcome.sessionId, sample.expect.sessionId);
+        if (outcome.status === 'failed')
+          ok(outcome.error !== null, 'a failed outcome carries an error');
       },
     });
   }
