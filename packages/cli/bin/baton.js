@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled to dist/. Kept tiny so start-up loads nothing extra.
-import { main } from '../dist/main.js';
+// Thin launcher for the bundled CLI (dist/bundle). The compile cache lets V8 reuse compiled
+// code between runs, which roughly halves start-up for short commands like `baton stages`.
+import module from 'node:module';
 
+module.enableCompileCache?.();
+const { main } = await import('../dist/bundle/main.js');
 process.exitCode = await main(process.argv.slice(2));

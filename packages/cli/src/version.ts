@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
+import packageJson from '../package.json' with { type: 'json' };
 
-/** This CLI's own version, from its package.json. */
-export const VERSION: string = (
-  createRequire(import.meta.url)('../package.json') as { version: string }
-).version;
+/** This CLI's own version (inlined by the bundler, read from package.json otherwise). */
+export const VERSION: string = packageJson.version;
