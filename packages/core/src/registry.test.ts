@@ -32,10 +32,10 @@ function adapterPackage(
       name,
       version: '1.0.0',
       type: 'module',
-      exports: { '.': './index.js' },
+      exports: { '.': { types: './dist/main.d.ts', default: './dist/main.js' } },
       baton: { adapter: identity },
     }),
-    [`node_modules/${name}/index.js`]: `
+    [`node_modules/${name}/dist/main.js`]: `
 const identity = ${JSON.stringify(rest)};
 export default {
   specificationVersion: ${JSON.stringify(specificationVersion)},
@@ -69,9 +69,13 @@ describe('AdapterRegistry', () => {
     expect(registry.lookup('Gemini_CLI')).toEqual({ status: 'found', id: 'gemini' });
   });
 
-  it('loads a discovered third-party adapter module on demand', async () => {
-    const project = writeTree(tempDirectory(), adapterPackage('baton-adapter-gemini', 'gemini'));
+  it('loads a discovered adapter module on demand, scoped or not, through its exports map', async () => {
+    const project = writeTree(tempDirectory(), {
+      ...adapterPackage('baton-adapter-gemini', 'gemini'),
+      ...adapterPackage('@acme/baton-adapter-aider', 'aider'),
+    });
     const registry = new AdapterRegistry().discover([project]);
+    expect((await registry.load('aider')).identity.id).toBe('aider');
     const adapter = await registry.load('gemini');
     expect(adapter.identity.displayName).toBe('gemini display');
     expect(adapter.buildCommand({ cwd: '/w', prompt: 'p' } as never)).toEqual({

@@ -322,10 +322,15 @@ async function importAdapter(
   packageName: string,
   manifest: AdapterIdentity,
 ): Promise<RuntimeAdapter> {
-  const require = createRequire(join(packageDirectory, 'package.json'));
+  // Resolve by name from the folder holding this node_modules, as an importer would: that
+  // honours the package's `exports` map (resolving the directory itself would not).
+  const modulesDirectory = packageName.startsWith('@')
+    ? dirname(dirname(packageDirectory))
+    : dirname(packageDirectory);
+  const require = createRequire(join(dirname(modulesDirectory), 'noop.js'));
   let entry: string;
   try {
-    entry = require.resolve(packageDirectory);
+    entry = require.resolve(packageName);
   } catch (cause) {
     throw new BatonError(
       'ADAPTER_INVALID',
