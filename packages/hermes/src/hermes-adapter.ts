@@ -1,0 +1,53 @@
+import {
+  type AdapterIdentity,
+  type CommandSpec,
+  type DoctorCheck,
+  type RuntimeAdapter,
+  type RuntimeSettings,
+  SPECIFICATION_VERSION,
+  type StageRequest,
+} from '@baton/core';
+import { buildHermesCommand } from './command.js';
+import { createHermesDecoder } from './decode.js';
+import { hermesDoctorChecks } from './doctor.js';
+import { hermesProfileMapping } from './profile.js';
+import { hermesNativeConfig } from './setup.js';
+
+/** Defaults under `[runtimes.hermes]`; the settings in a request (from config) win. */
+export type HermesSettings = RuntimeSettings;
+
+export const HERMES_IDENTITY: AdapterIdentity = {
+  id: 'hermes',
+  aliases: ['hermes-cli', 'hermes-agent'],
+  displayName: 'Hermes Agent',
+  binary: 'hermes',
+  // Flags and the usage-report format were taken from the Hermes 0.21 documentation.
+  testedVersions: '>=0.21.0 <0.22.0',
+  contractChannel: 'HERMES_EPHEMERAL_SYSTEM_PROMPT (per-run ephemeral system prompt)',
+};
+
+export function createHermesAdapter(settings: HermesSettings = {}): RuntimeAdapter {
+  const withDefaults = (request: StageRequest): StageRequest => ({
+    ...request,
+    settings: { ...settings, ...request.settings },
+  });
+  const checks = hermesDoctorChecks(HERMES_IDENTITY);
+  return {
+    specificationVersion: SPECIFICATION_VERSION,
+    identity: HERMES_IDENTITY,
+    profile: hermesProfileMapping,
+    doctorChecks(): readonly DoctorCheck[] {
+      return checks.map((check) => ({
+        ...check,
+        run: (context) => check.run({ ...context, settings: { ...settings, ...context.settings } }),
+      }));
+    },
+    buildCommand(request: StageRequest): CommandSpec {
+      return buildHermesCommand(withDefaults(request));
+    },
+    createDecoder() {
+      return createHermesDecoder();
+    },
+    nativeConfig: hermesNativeConfig,
+  };
+}

@@ -1,0 +1,228 @@
+import { readFileSync } from 'node:fs';
+import type { ProcessExit } from '@baton/core';
+import { describe, expect, it } from 'vitest';
+import { createLitellmDecoder, errorKind, UNKNOWN_USAGE, usageFromOpenAi } from './decode.js';
+
+const lines = (name: string) =>
+  readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8')
+    .replace(/\n$/, '')
+    .split('\n');
+
+const CLEAN: ProcessExit = { exitCode: 0, signal: null, stderrTail: '', resultFiles: {} };
+
+function decode(input: readonly string[], exit: ProcessExit = CLEAN) {
+  const decoder = createLitellmDecoder();
+  const events = input.flatMap((line) => decoder.push(line));
+  return { events, outcome: decoder.finish(exit) };
+}
+
+describe('LiteLLM decoder', () => {
+  it('streams the deltas as text and reads the usage chunk', () => {
+    const { events, outcome } = decode(lines('litellm-1.40-client-stream.jsonl'));
+    const usage = {
+      known: true,
+      inputTokens: 58,
+      cachedInputTokens: 32,
+      outputTokens: 9,
+      reasoningTokens: 2,
+      totalTokens: 67,
+      costUsd: null,
+    };
+    expect(events).toEqual([
+      { type: 'text', text: 'The plan ' },
+      { type: 'text', text: 'looks ' },
+      { type: 'text', text: 'sound.' },
+      { type: 'usage', usage },
+    ]);
+    expect(outcome).toEqual({
+      status: 'succeeded',
+      finalText: 'The plan looks sound.',
+      sessionId: null,
+      usage,
+      error: null,
+    });
+  });
+
+  it('fails a stream that ended without finish_reason or [DONE]', () => {
+    const { outcome } = decode(lines('litellm-1.40-client-truncated.jsonl'));
+    expect(outcome.status).toBe('failed');
+    expect(outcome.finalText).toBe('The plan looks ');
+    expect(outcome.error).toEqual({
+      message:
+        'the completion stream ended before it was complete (no finish_reason and no [DONE])',
+      kind: 'network',
+      status: null,
+      retryable: true,
+    });
+  });
+
+  it.each([
+    [
+      'litellm-1.40-client-401.jsonl',
+      'auth',
+      401,
+      false,
+      'HTTP 401: Authentication Error, Invalid proxy server token passed.',
+    ],
+    [
+      'litellm-1.40-client-429.jsonl',
+      'rate-limit',
+      429,
+      true,
+      'HTTP 429: No deployments available',
+    ],
+    [
+      'litellm-1.40-client-connection-refused.jsonl',
+      'network',
+      null,
+      true,
+      'cannot reach http://127.0.0.1:4000',
+    ],
+    [
+      'litellm-1.40-client-mid-stream-error.jsonl',
+      'rate-limit',
+      429,
+      true,
+      'HTTP 429: litellm.RateLimitError',
+    ],
+  ] as const)('fails %s as %s', (file, kind, status, retryable, message) => {
+    const { events, outcome } = decode(lines(file), {
+      ...CLEAN,
+      exitCode: file.includes('mid-stream') ? 0 : 1,
+    });
+    expect(events.filter((event) => event.type === 'error')).toEqual([
+      { type: 'error', message: expect.stringContaining(message), kind, status, fatal: true },
+    ]);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toEqual({
+      message: expect.stringContaining(message),
+      kind,
+      status,
+      retryable,
+    });
+  });
+
+  it('reads a non-streamed completion', () => {
+    const { outcome } = decode(lines('litellm-1.40-client-non-streamed.jsonl'));
+    expect(outcome).toEqual({
+      status: 'succeeded',
+      finalText: 'pong',
+      sessionId: null,
+      usage: {
+        known: true,
+        inputTokens: 14,
+        cachedInputTokens: null,
+        outputTokens: 1,
+        reasoningTokens: null,
+        totalTokens: 15,
+        costUsd: null,
+      },
+      error: null,
+    });
+  });
+
+  it('accepts a usage chunk whose choices carry an empty delta', () => {
+    const { outcome } = decode([
+      '{"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}',
+      '{"choices":[{"index":0,"delta":{}}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}',
+      '{"type":"client.done"}',
+    ]);
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.usage.totalTokens).toBe(4);
+  });
+
+  it('succeeds without a usage chunk, with usage unknown', () => {
+    const { outcome } = decode([
+      '{"choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}]}',
+      '{"type":"client.done"}',
+    ]);
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.usage).toEqual(UNKNOWN_USAGE);
+  });
+
+  it('warns about a reply cut at the token limit, and fails a content-filtered or empty one', () => {
+    const cut = decode([
+      '{"choices":[{"delta":{"content":"abc"},"finish_reason":"length"}]}',
+      '{"type":"client.done"}',
+    ]);
+    expect(cut.events).toContainEqual({
+      type: 'warning',
+      message: 'the reply was cut off at the token limit (finish_reason: length)',
+    });
+    expect(cut.outcome.status).toBe('succeeded');
+    const filtered = decode([
+      '{"choices":[{"delta":{},"finish_reason":"content_filter"}]}',
+      '{"type":"client.done"}',
+    ]);
+    expect(filtered.outcome.error?.kind).toBe('model');
+    const empty = decode([
+      '{"choices":[{"delta":{},"finish_reason":"stop"}]}',
+      '{"type":"client.done"}',
+    ]);
+    expect(empty.outcome.error).toEqual({
+      message: 'the model returned an empty reply',
+      kind: 'model',
+      status: null,
+      retryable: false,
+    });
+  });
+
+  it('skips unknown records and warns about unreadable lines without failing', () => {
+    const decoder = createLitellmDecoder();
+    expect(decoder.push('{"type":"something.new"}')).toEqual([]);
+    expect(decoder.push('')).toEqual([]);
+    expect(decoder.push('[1,2]')).toEqual([]);
+    expect(decoder.push('not json {')).toEqual([
+      { type: 'warning', message: 'unreadable line from the LiteLLM client: not json {' },
+    ]);
+    expect(decoder.push('{"type":"client.unparsed","data":"<html>"}')).toEqual([
+      { type: 'warning', message: 'the proxy sent an event that is not JSON: <html>' },
+    ]);
+  });
+
+  it('fails a client that crashed or was killed', () => {
+    const crashed = decode([], { ...CLEAN, exitCode: 1, stderrTail: 'SyntaxError: oops\n' });
+    expect(crashed.outcome.error).toEqual({
+      message: 'the LiteLLM client exited with 1: SyntaxError: oops',
+      kind: 'unknown',
+      status: null,
+      retryable: true,
+    });
+    const killed = decode(['{"choices":[{"delta":{"content":"a"}}]}'], {
+      ...CLEAN,
+      exitCode: null,
+      signal: 'SIGKILL',
+    });
+    expect(killed.outcome.error).toEqual({
+      message: 'the LiteLLM client was stopped by SIGKILL',
+      kind: 'unknown',
+      status: null,
+      retryable: false,
+    });
+  });
+});
+
+describe('errorKind', () => {
+  it.each([
+    [401, null, 'auth'],
+    [403, null, 'auth'],
+    [429, null, 'rate-limit'],
+    [500, null, 'server'],
+    [503, null, 'server'],
+    [400, null, 'model'],
+    [404, null, 'model'],
+    [408, null, 'timeout'],
+    [418, null, 'unknown'],
+    [null, 'ECONNREFUSED', 'network'],
+    [null, 'UND_ERR_SOCKET', 'network'],
+    [null, 'NO_BASE_URL', 'unknown'],
+  ] as const)('%s / %s → %s', (status, code, kind) => {
+    expect(errorKind(status, code)).toBe(kind);
+  });
+});
+
+describe('usageFromOpenAi', () => {
+  it('is unknown without counts', () => {
+    expect(usageFromOpenAi({})).toEqual(UNKNOWN_USAGE);
+  });
+});

@@ -1,0 +1,54 @@
+import {
+  type AdapterIdentity,
+  type CommandSpec,
+  type DoctorCheck,
+  type RuntimeAdapter,
+  type RuntimeSettings,
+  SPECIFICATION_VERSION,
+  type StageRequest,
+} from '@baton/core';
+import { buildLitellmCommand } from './command.js';
+import { createLitellmDecoder } from './decode.js';
+import { litellmDoctorChecks } from './doctor.js';
+import { litellmProfileMapping } from './profile.js';
+import { litellmNativeConfig } from './setup.js';
+
+/** Defaults under `[runtimes.litellm]`; the settings in a request (from config) win. */
+export type LitellmSettings = RuntimeSettings;
+
+export const LITELLM_IDENTITY: AdapterIdentity = {
+  id: 'litellm',
+  aliases: ['litellm-proxy', 'lite-llm'],
+  displayName: 'LiteLLM proxy',
+  // Reached over HTTP only; stages run the package's own HTTP client with Node.
+  binary: null,
+  // The health and Chat Completions formats used were documented from LiteLLM 1.40 on.
+  testedVersions: '>=1.40.0 <2.0.0',
+  contractChannel: 'system message of the chat completion request',
+};
+
+export function createLitellmAdapter(settings: LitellmSettings = {}): RuntimeAdapter {
+  const withDefaults = (request: StageRequest): StageRequest => ({
+    ...request,
+    settings: { ...settings, ...request.settings },
+  });
+  const checks = litellmDoctorChecks(LITELLM_IDENTITY);
+  return {
+    specificationVersion: SPECIFICATION_VERSION,
+    identity: LITELLM_IDENTITY,
+    profile: litellmProfileMapping,
+    doctorChecks(): readonly DoctorCheck[] {
+      return checks.map((check) => ({
+        ...check,
+        run: (context) => check.run({ ...context, settings: { ...settings, ...context.settings } }),
+      }));
+    },
+    buildCommand(request: StageRequest): CommandSpec {
+      return buildLitellmCommand(withDefaults(request));
+    },
+    createDecoder() {
+      return createLitellmDecoder();
+    },
+    nativeConfig: litellmNativeConfig,
+  };
+}
