@@ -1,0 +1,41 @@
+import {
+  type AdapterIdentity,
+  type RuntimeAdapter,
+  type RuntimeSettings,
+  SPECIFICATION_VERSION,
+} from '@baton/core';
+import { buildCodexCommand } from './command.js';
+import { createCodexDecoder } from './decode.js';
+import { createCodexDoctorChecks } from './doctor.js';
+import { codexProfileMapping } from './profile.js';
+import { createCodexNativeConfig } from './setup.js';
+
+/** Settings of the Codex adapter: defaults for `[runtimes.codex]`, which overrides them per key. */
+export type CodexSettings = RuntimeSettings;
+
+/** Also published as the `baton.adapter` manifest in package.json (a test keeps them equal). */
+export const CODEX_IDENTITY: AdapterIdentity = {
+  id: 'codex',
+  aliases: ['codex-cli', 'openai-codex'],
+  displayName: 'Codex CLI',
+  binary: 'codex',
+  testedVersions: '>=0.169.0 <0.170.0',
+  contractChannel: 'developer instructions (codex exec -c developer_instructions=…)',
+};
+
+export function createCodexAdapter(settings: CodexSettings = {}): RuntimeAdapter {
+  const defaults: RuntimeSettings = { ...settings };
+  return {
+    specificationVersion: SPECIFICATION_VERSION,
+    identity: CODEX_IDENTITY,
+    profile: codexProfileMapping,
+    doctorChecks: () => createCodexDoctorChecks({ identity: CODEX_IDENTITY, defaults }),
+    buildCommand: (request) => buildCodexCommand(request, defaults),
+    createDecoder: (request) => createCodexDecoder(request),
+    nativeConfig: createCodexNativeConfig(defaults),
+  };
+}
+
+/** The adapter with no factory settings: what the registry loads. */
+const codexAdapter: RuntimeAdapter = createCodexAdapter();
+export default codexAdapter;
