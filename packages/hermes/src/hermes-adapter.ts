@@ -51,3 +51,7 @@ export function createHermesAdapter(settings: HermesSettings = {}): RuntimeAdapt
     nativeConfig: hermesNativeConfig,
   };
 }
+
+/** The adapter with default settings: what the registry loads. */
+const hermesAdapter = createHermesAdapter();
+export default hermesAdapter;

@@ -1,9 +1,4 @@
-import { createLitellmAdapter } from './litellm-adapter.js';
-
-export { createLitellmAdapter, type LitellmSettings } from './litellm-adapter.js';
+export { createLitellmAdapter, default, type LitellmSettings } from './litellm-adapter.js';
 
 /** The package version (kept equal to package.json by a test). */
 export const VERSION = '0.1.0';
-
-const litellm = createLitellmAdapter();
-export default litellm;

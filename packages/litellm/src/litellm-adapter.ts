@@ -52,3 +52,7 @@ export function createLitellmAdapter(settings: LitellmSettings = {}): RuntimeAda
     nativeConfig: litellmNativeConfig,
   };
 }
+
+/** The adapter with default settings: what the registry loads. */
+const litellmAdapter = createLitellmAdapter();
+export default litellmAdapter;

@@ -49,7 +49,7 @@ describe.each(FIRST_PARTY_RUNTIMES.map((runtime) => runtime.id))('the %s adapter
     expect(module.default.specificationVersion).toBe(SPECIFICATION_VERSION);
     expect(module[factoryName]().identity).toEqual(module.default.identity);
     const index = readFileSync(join(source, 'index.ts'), 'utf8');
-    expect(index).toMatch(/export type \{[^}]*Settings/);
+    expect(index).toMatch(/export (type )?\{[^}]*\b(type )?[A-Z]\w*Settings\b/);
   });
 
   it('publishes a manifest equal to its identity, and core as a peer dependency', async () => {
