@@ -1,0 +1,44 @@
+import {
+  type AdapterIdentity,
+  type RuntimeAdapter,
+  type RuntimeSettings,
+  SPECIFICATION_VERSION,
+} from '@baton/core';
+import { buildClaudeCodeCommand } from './command.js';
+import { createClaudeCodeDecoder } from './decode.js';
+import { createClaudeCodeDoctorChecks } from './doctor.js';
+import { claudeCodeProfileMapping } from './profile.js';
+import { createClaudeCodeNativeConfig } from './setup.js';
+
+/** Settings of the Claude Code adapter: defaults for `[runtimes.claude-code]`, which overrides them per key. */
+export type ClaudeCodeSettings = RuntimeSettings;
+
+/** Also published as the `baton.adapter` manifest in package.json (a test keeps them equal). */
+export const CLAUDE_CODE_IDENTITY: AdapterIdentity = {
+  id: 'claude-code',
+  aliases: ['claude', 'claudecode', 'claude-cli'],
+  displayName: 'Claude Code',
+  binary: 'claude',
+  testedVersions: '>=2.1.197 <2.2.0',
+  contractChannel: '--append-system-prompt-file',
+};
+
+export function createClaudeCodeAdapter(settings: ClaudeCodeSettings = {}): RuntimeAdapter {
+  const defaults: RuntimeSettings = { ...settings };
+  return {
+    specificationVersion: SPECIFICATION_VERSION,
+    identity: CLAUDE_CODE_IDENTITY,
+    profile: claudeCodeProfileMapping,
+    doctorChecks: () => createClaudeCodeDoctorChecks({ identity: CLAUDE_CODE_IDENTITY, defaults }),
+    buildCommand: (request) => buildClaudeCodeCommand(request, defaults),
+    createDecoder: (request) =>
+      createClaudeCodeDecoder({
+        resumed: request.resumeSessionId !== undefined && request.resumeSessionId !== '',
+      }),
+    nativeConfig: createClaudeCodeNativeConfig(defaults),
+  };
+}
+
+/** The adapter with no factory settings: what the registry loads. */
+const claudeCodeAdapter: RuntimeAdapter = createClaudeCodeAdapter();
+export default claudeCodeAdapter;

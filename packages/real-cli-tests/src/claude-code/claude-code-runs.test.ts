@@ -1,0 +1,354 @@
+/**
+ * The Claude Code adapter's commands run by the real pinned `claude` 2.1.330 against the
+ * scripted model server (Anthropic Messages), with the real stdout fed through the
+ * adapter's decoder: an answer, tool calls Claude Code really executes (or refuses) under
+ * each access level, HTTP 401 and 500, resume, the contract on the wire, a backend profile.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClaudeCodeAdapter } from '@baton/claude-code';
+import type { LoggedRequest, ModelServer } from '@baton/testkit';
+import { startModelServer } from '@baton/testkit';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSandbox, KEY, runStage, type Sandbox, stageRequest } from './support.js';
+
+const adapter = createClaudeCodeAdapter();
+let server: ModelServer;
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  // The key is required: a request reaching the server without it gets 401.
+  server = await startModelServer({ apiKey: KEY });
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+beforeEach(() => {
+  sandbox = createSandbox();
+});
+
+afterEach(() => {
+  sandbox.remove();
+});
+
+function messageRequests(model: string): LoggedRequest[] {
+  return server.requests.filter(
+    (request) => request.endpoint === 'messages' && request.model === model,
+  );
+}
+
+function systemBlocks(request: LoggedRequest): string[] {
+  const system = (request.body as { system?: Array<{ text?: string }> }).system ?? [];
+  return system.map((block) => block.text ?? '');
+}
+
+function init(json: Array<Record<string, unknown>>): Record<string, unknown> {
+  return json.find((event) => event.type === 'system' && event.subtype === 'init')!;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('claude 2.1.330 runs the adapter command', () => {
+  it('answers, with usage and a session id; the contract ends the system prompt, the prompt travels on stdin', async () => {
+    server.script({ model: 'plain-model' }, [
+      { text: 'Hello from the scripted server', usage: { inputTokens: 120, outputTokens: 7 } },
+    ]);
+    const contract = 'You are the "Reviewer".\n\tCheck every criterion — keep evidence.\n\\ end ✓';
+    const prompt = 'Review the change.\nLine two with `backticks` and "quotes".';
+    const run = await runStage(
+      adapter,
+      stageRequest(sandbox, server.url, { model: 'plain-model', contract, prompt }),
+    );
+
+    expect(run.exit.exitCode).toBe(0);
+    expect(run.command.stdin).toBe(prompt);
+    expect(run.command.args.join(' ')).not.toContain('Review the change');
+    const sessionId = init(run.json).session_id as string;
+    expect(sessionId).toMatch(UUID);
+    expect(init(run.json).permissionMode).toBe('default');
+    expect(init(run.json).tools).not.toContain('Write');
+    expect(init(run.json).tools).not.toContain('Edit');
+    expect(run.outcome).toEqual({
+      status: 'succeeded',
+      finalText: 'Hello from the scripted server',
+      sessionId,
+      usage: {
+        known: true,
+        inputTokens: 120,
+        cachedInputTokens: 0,
+        outputTokens: 7,
+        reasoningTokens: 0,
+        totalTokens: 127,
+        costUsd: expect.any(Number),
+      },
+      error: null,
+    });
+    expect(run.events.filter((event) => event.type === 'text')).toEqual([
+      { type: 'text', text: 'Hello from the scripted server' },
+    ]);
+
+    const [request] = messageRequests('plain-model');
+    expect(request!.path).toBe('/v1/messages');
+    // The gateway key went as a bearer token only; no x-api-key header at all.
+    expect(request!.headers.authorization).toBe('[redacted]');
+    expect(request!.headers['x-api-key']).toBeUndefined();
+    const blocks = systemBlocks(request!);
+    expect(blocks.at(-1)!.endsWith(`\n\n${contract}`)).toBe(true);
+    expect(blocks.join('\n').split(contract)).toHaveLength(2);
+    expect(request!.text).toContain(prompt);
+  });
+
+  it('workspace-write: Claude Code runs a Bash command that writes into the workspace', async () => {
+    server.script({ model: 'write-model' }, [
+      { toolCall: { command: 'printf made > made.txt && echo created' } },
+      { text: 'Created made.txt.' },
+    ]);
+    const run = await runStage(
+      adapter,
+      stageRequest(sandbox, server.url, { model: 'write-model', access: 'workspace-write' }),
+    );
+    expect(init(run.json).permissionMode).toBe('acceptEdits');
+    expect(readFileSync(join(sandbox.workspace, 'made.txt'), 'utf8')).toBe('made');
+    const input = {
+      command: 'printf made > made.txt && echo created',
+      description: 'Run a scripted command',
+    };
+    const tools = run.events.filter((event) => event.type === 'tool-use');
+    expect(tools).toEqual([
+      {
+        type: 'tool-use',
+        name: 'Bash',
+        id: expect.any(String),
+        status: 'started',
+        input,
+        output: null,
+      },
+      {
+        type: 'tool-use',
+        name: 'Bash',
+        id: tools[0]!.type === 'tool-use' ? tools[0]!.id : null,
+        status: 'completed',
+        input,
+        output: 'created',
+      },
+    ]);
+    expect(run.outcome).toMatchObject({
+      status: 'succeeded',
+      finalText: 'Created made.txt.',
+      error: null,
+    });
+    // The tool result went back to the model in the second request.
+    expect(messageRequests('write-model')[1]!.text).toContain('created');
+  });
+
+  it('read-only: the same command is denied (a warning and a failed tool use); Write is not offered', async () => {
+    server.script({ model: 'readonly-model' }, [
+      { toolCall: { command: 'printf made > made.txt' } },
+      { text: 'Could not write.' },
+    ]);
+    const run = await runStage(
+      adapter,
+      stageRequest(sandbox, server.url, { model: 'readonly-model', access: 'read-only' }),
+    );
+    expect(existsSync(join(sandbox.workspace, 'made.txt'))).toBe(false);
+    expect(run.events.filter((event) => event.type === 'warning')).toEqual([
+      { type: 'warning', message: expect.stringMatching(/^Claude Code denied Bash: /) },
+    ]);
+    expect(
+      run.events
+        .filter((event) => event.type === 'tool-use')
+        .map((event) => event.type === 'tool-use' && event.status),
+    ).toEqual(['started', 'failed']);
+    expect(run.outcome).toMatchObject({ status: 'succeeded', finalText: 'Could not write.' });
+    const tools = (
+      (messageRequests('readonly-model')[0]!.body as { tools?: Array<{ name: string }> }).tools ??
+      []
+    ).map((tool) => tool.name);
+    expect(tools).toContain('Bash');
+    expect(tools).not.toContain('Write');
+    expect(tools).not.toContain('Edit');
+  });
+
+  it('full: bypassPermissions, refused as root unless IS_SANDBOX=1 (Baton never sets it)', async () => {
+    server.script({ model: 'full-model' }, [
+      { toolCall: { command: 'printf full > full.txt' } },
+      { text: 'Done.' },
+    ]);
+    const asRoot = process.getuid?.() === 0;
+    const refused = await runStage(
+      adapter,
+      stageRequest(sandbox, server.url, { model: 'full-model', access: 'full' }),
+    );
+    if (asRoot) {
+      expect(refused.outcome).toMatchObject({
+        status: 'failed',
+        error: {
+          kind: 'permission',
+          retryable: false,
+          message: expect.stringMatching(
+            /^--dangerously-skip-permissions cannot be used with root\/sudo privileges/,
+          ),
+        },
+      });
+      expect(messageRequests('full-model')).toHaveLength(0);
+    } else {
+      expect(refused.outcome.status).toBe('succeeded');
+    }
+    const allowed = await runStage(
+      adapter,
+      stageRequest(sandbox, server.url, {
+        model: 'full-model',
+        access: 'full',
+        env: { ...sandbox.env, IS_SANDBOX: '1' },
+      }),
+    );
+    expect(init(allowed.json).permissionMode).toBe('bypassPermissions');
+    expect(allowed.outcome).toMatchObject({ status: 'succeeded', finalText: 'Done.' });
+    expect(readFileSync(join(sandbox.workspace, 'full.txt'), 'utf8')).toBe('full');
+  });
+
+  it('HTTP 401: a failed stage with an auth error, not retried, in well under the timeout', async () => {
+    server.script({ model: 'denied-model' }, [{ error: { status: 401 } }]);
+    const run = await runStage(
+      adapter,
+      stageRequest(sandbox, server.url, {
+        model: 'denied-model',
+        env: { ...sandbox.env, CLAUDE_CODE_MAX_RETRIES: '0' },
+      }),
+    );
+    expect(run.command.env.CLAUDE_CODE_MAX_RETRIES).toBe('0');
+    expect(run.exit.exitCode).toBe(1);
+    expect(run.outcome).toEqual({
+      status: 'failed',
+      finalText: null,
+      sessionId: init(run.json).session_id,
+      usage: {
+        known: true,
+        inputTokens: 0,
+        cachedInputTokens: 0,
+        outputTokens: 0,
+        reasoningTokens: 0,
+        totalTokens: 0,
+        costUsd: 0,
+      },
+      error: {
+        message: 'Failed to authenticate. API Error: 401 Scripted error: HTTP 401',
+        kind: 'auth',
+        status: 401,
+        retryable: false,
+      },
+    });
+    expect(messageRequests('denied-model')).toHaveLength(1);
+    expect(run.events.filter((event) => event.type === 'text')).toEqual([]);
+  });
+
+  it('HTTP 500: two quick retries (reported, not fatal), then a retryable server error', async () => {
+    server.script({ model: 'broken-model' }, [{ error: { status: 500 } }]);
+    const run = await runStage(
+      adapter,
+      stageRequest(sandbox, server.url, { model: 'broken-model' }),
+    );
+    expect(run.command.env.CLAUDE_CODE_MAX_RETRIES).toBe('2');
+    expect(messageRequests('broken-model')).toHaveLength(3);
+    expect(run.durationMs).toBeLessThan(15_000);
+    expect(run.events.filter((event) => event.type === 'error')).toEqual([
+      {
+        type: 'error',
+        message: 'Claude Code retries after 500 server_error (attempt 1 of 2)',
+        kind: 'server',
+        status: 500,
+        fatal: false,
+      },
+      {
+        type: 'error',
+        message: 'Claude Code retries after 500 server_error (attempt 2 of 2)',
+        kind: 'server',
+        status: 500,
+        fatal: false,
+      },
+      {
+        type: 'error',
+        message: expect.stringMatching(/^API Error: 500 Scripted error: HTTP 500\./),
+        kind: 'server',
+        status: 500,
+        fatal: true,
+      },
+    ]);
+    expect(run.outcome).toMatchObject({
+      status: 'failed',
+      finalText: null,
+      error: { kind: 'server', status: 500, retryable: true },
+    });
+  });
+
+  it('resumes the session it reported, with the earlier turn in the request', async () => {
+    server.script({ model: 'resume-model', text: 'first question' }, [
+      { text: 'First answer.', usage: { inputTokens: 100, outputTokens: 5 } },
+    ]);
+    server.script({ model: 'resume-model', text: 'second question' }, [
+      { text: 'Second answer.', usage: { inputTokens: 150, outputTokens: 6 } },
+    ]);
+    const first = await runStage(
+      adapter,
+      stageRequest(sandbox, server.url, { model: 'resume-model', prompt: 'first question' }),
+    );
+    expect(first.outcome.status).toBe('succeeded');
+    const second = await runStage(
+      adapter,
+      stageRequest(sandbox, server.url, {
+        model: 'resume-model',
+        prompt: 'second question',
+        resumeSessionId: first.outcome.sessionId!,
+      }),
+    );
+    expect(second.outcome).toMatchObject({
+      status: 'succeeded',
+      finalText: 'Second answer.',
+      sessionId: first.outcome.sessionId,
+    });
+    // Usage is this run's; total_cost_usd counts the whole session, the adapter does not.
+    expect(second.outcome.usage).toMatchObject({ inputTokens: 150, outputTokens: 6 });
+    const sessionCost = second.json.find((event) => event.type === 'result')!
+      .total_cost_usd as number;
+    expect(second.outcome.usage.costUsd! + first.outcome.usage.costUsd!).toBeCloseTo(
+      sessionCost,
+      10,
+    );
+    const last = messageRequests('resume-model').at(-1)!;
+    expect(last.text).toContain('first question');
+    expect(last.text).toContain('First answer.');
+  });
+
+  it('with a backend profile, the settings file selected by --settings is honoured (model and env)', async () => {
+    writeFileSync(
+      join(sandbox.configDir, 'baton-worker.settings.json'),
+      JSON.stringify({
+        model: 'profile-model',
+        env: { ANTHROPIC_CUSTOM_HEADERS: 'x-baton-profile: worker' },
+      }),
+    );
+    server.script({ model: 'profile-model' }, [{ text: 'From the profile.' }]);
+    const run = await runStage(adapter, stageRequest(sandbox, server.url, { profile: 'worker' }));
+    expect(run.command.args.filter((arg) => arg.includes('baton-worker'))).toEqual([
+      join(sandbox.configDir, 'baton-worker.settings.json'),
+    ]);
+    expect(run.outcome).toMatchObject({ status: 'succeeded', finalText: 'From the profile.' });
+    const [request] = messageRequests('profile-model');
+    expect(request!.headers['x-baton-profile']).toBe('worker');
+  });
+
+  it('with a backend profile whose file is missing, fails before any request with what to do', async () => {
+    const before = server.requests.length;
+    const run = await runStage(adapter, stageRequest(sandbox, server.url, { profile: 'absent' }));
+    expect(run.outcome).toMatchObject({
+      status: 'failed',
+      error: {
+        message: `Claude Code cannot find the backend profile's settings file ${join(sandbox.configDir, 'baton-absent.settings.json')}: run \`baton setup claude-code\`.`,
+        retryable: false,
+      },
+    });
+    expect(server.requests.length).toBe(before);
+  });
+});
