@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -239,5 +240,26 @@ describe('baton init', () => {
     expect(second.stderr).toContain('already exists; baton init never overwrites it');
     expect(readFileSync(join(target, 'baton.toml'), 'utf8')).toBe('# mine\n');
     expect(statSync(join(target, 'baton.toml')).mtimeMs).toBe(before);
+  });
+});
+
+describe('baton contract', () => {
+  it('prints exactly the rendered contract, and its hash and channel with --json', () => {
+    const root = project(`${ROUTED}\n[contracts.evaluate]\ntext = "Also run the linter."\n`);
+    const text = runCli(root, ['contract', 'evaluate']);
+    expect(text.status).toBe(0);
+    expect(text.stdout.startsWith('Baton role contract v1 — Reviewer (stage: evaluate)')).toBe(true);
+    expect(text.stdout.endsWith('VERDICT: FAIL <one-line reason>\n\nAlso run the linter.')).toBe(true);
+    const json = JSON.parse(runCli(root, ['contract', 'evaluate', '--json']).stdout);
+    expect(json).toMatchObject({ stage: 'evaluate', role: 'Reviewer', runtime: 'beta', channel: 'stdin preamble', version: 'v1+extend' });
+    expect(json.text).toBe(text.stdout);
+    expect(json.sha256).toBe(createHash('sha256').update(text.stdout).digest('hex'));
+    expect(JSON.parse(runCli(root, ['contract', 'evaluate', '--runtime', 'gamma', '--json']).stdout).runtime).toBe('gamma');
+  });
+
+  it('rejects an unknown stage with a suggestion', () => {
+    const result = runCli(project(), ['contract', 'evalute']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('Did you mean "evaluate"?');
   });
 });

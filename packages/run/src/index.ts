@@ -1,1 +1,73 @@
-export {};
+export { canonicalJson, hashValue } from './canonical-json.js';
+export { configHash } from './config-hash.js';
+export { applyEvent, replayEvents } from './engine/reducer.js';
+export { stateHash } from './engine/state-hash.js';
+export {
+  type Directive,
+  ENGINE_EVENT_TYPES,
+  type EngineEvent,
+  type EngineEventType,
+  type HistoryEntry,
+  type InFlightStage,
+  type MissionSnapshot,
+  type RetryPolicy,
+  type RoutingSnapshot,
+  RUN_STATUSES,
+  type RunState,
+  type RunStatus,
+  type StageError,
+  type Transition,
+  type Verdict,
+} from './engine/types.js';
+export {
+  DIRECTIVE_EVENT_TYPE,
+  decodeEvent,
+  encodeDirective,
+  encodeEvent,
+  isEngineEventType,
+} from './engine/wire.js';
+export {
+  displayStatus,
+  Journal,
+  type JournalEvent,
+  type JournalOptions,
+  type NewEvent,
+  type RunRecord,
+  runNotFound,
+} from './journal/journal.js';
+export {
+  ensureJournalDirectory,
+  JOURNAL_DIRECTORY,
+  JOURNAL_FILE,
+  journalPath,
+  locateProjectRoot,
+} from './journal/location.js';
+export { currentProcess, isProcessAlive, type ProcessIdentity } from './journal/owner.js';
+export { composePrompt } from './prompt.js';
+export { createRedactor, REDACTED, type Redactor, SECRET_NAME, secretValues } from './redact.js';
+export { type ReplayReport, replayRun } from './replay.js';
+export {
+  type AskHuman,
+  DEFAULT_RUNNER_OPTIONS,
+  type RunnerOptions,
+  type RunObserver,
+  type StageProgress,
+  type StageReport,
+} from './runner/driver.js';
+export { assertDepth, currentDepth, DEPTH_VARIABLE, MAX_DEPTH } from './runner/environment.js';
+export {
+  type ProcessOptions,
+  type ProcessResult,
+  runProcess,
+  type StopReason,
+} from './runner/spawn.js';
+export {
+  findMission,
+  type ResumeRequest,
+  type RunContext,
+  resumeRun,
+  type StartRequest,
+  startRun,
+} from './service.js';
+export { causeOf, type RunSummary, type StageSummary, summarizeRun } from './summary.js';
+export { readVerdict, VERDICT_INSTRUCTION } from './verdict.js';

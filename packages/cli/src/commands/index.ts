@@ -18,4 +18,28 @@ export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Pr
       summary: 'Write a commented starter baton.toml for the runtimes found installed.',
       load: async () => (await import('./init.js')).command,
     },
+    contract: {
+      summary: "Print exactly the role contract a stage's runtime receives.",
+      load: async () => (await import('./contract.js')).command,
+    },
+    run: {
+      summary: 'Run a mission: each stage on the runtime the config routes it to.',
+      load: async () => (await import('./run.js')).command,
+    },
+    runs: {
+      summary: 'List the runs in the journal, newest first.',
+      load: async () => (await import('./runs.js')).command,
+    },
+    events: {
+      summary: "Show a run's journal: every event, in order.",
+      load: async () => (await import('./events.js')).command,
+    },
+    resume: {
+      summary: 'Continue a run that is waiting for an answer or was interrupted.',
+      load: async () => (await import('./resume.js')).command,
+    },
+    replay: {
+      summary: "Re-derive a run's state from its journal and check it matches.",
+      load: async () => (await import('./replay.js')).command,
+    },
   };

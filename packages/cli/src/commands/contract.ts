@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+import { lookupError, parseStage, renderRoleContract, resolveStage } from '@baton/core';
+import type { Command, CommandContext } from '../context.js';
+import { EXIT_OK } from '../context.js';
+import { loadForCommand } from '../load.js';
+import { usageError, writeJson } from '../output.js';
+
+export const command: Command = {
+  name: 'contract',
+  summary: "Print exactly the role contract a stage's runtime receives.",
+  usage: [
+    'Usage: baton contract <stage> [--runtime ID] [--json]',
+    '',
+    "Prints the stage's rendered role contract (with [contracts.<stage>] overrides applied),",
+    'byte for byte as the runtime receives it. --runtime names another runtime than the one',
+    'the config routes the stage to. With --json: the text, its sha256 (as journaled), the',
+    "runtime and the runtime's delivery channel.",
+  ].join('\n'),
+  async run(context: CommandContext) {
+    let stageName: string | undefined;
+    let runtimeName: string | undefined;
+    try {
+      const { values, positionals } = parseArgs({
+        args: [...context.args],
+        options: { runtime: { type: 'string' } },
+        strict: true,
+        allowPositionals: true,
+      });
+      if (positionals.length !== 1) throw new Error('give exactly one stage, e.g. baton contract evaluate');
+      stageName = positionals[0];
+      runtimeName = values.runtime;
+    } catch (error) {
+      throw usageError(`contract: ${(error as Error).message}`);
+    }
+    const stage = parseStage(stageName!);
+    const { config, registry } = loadForCommand(context);
+    let runtime = resolveStage(config, stage).runtime;
+    if (runtimeName !== undefined) {
+      const lookup = registry.lookup(runtimeName);
+      if (lookup.status !== 'found') {
+        throw lookupError(runtimeName, lookup);
+      }
+      runtime = lookup.id;
+    }
+    const contract = renderRoleContract(stage, config);
+    const channel = registry.get(runtime)?.identity.contractChannel ?? null;
+    if (context.json) {
+      writeJson(context, {
+        stage,
+        role: contract.role,
+        runtime,
+        channel,
+        version: contract.version,
+        sha256: contract.sha256,
+        overrideSource: contract.overrideSource,
+        text: contract.text,
+      });
+    } else {
+      context.stdout.write(contract.text);
+      if (context.stdout.isTTY === true && !contract.text.endsWith('\n')) context.stdout.write('\n');
+    }
+    return EXIT_OK;
+  },
+};

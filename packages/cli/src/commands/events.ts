@@ -1,0 +1,125 @@
+import { parseArgs } from 'node:util';
+import { type JournalEvent, runNotFound } from '@baton/run';
+import type { Command, CommandContext } from '../context.js';
+import { EXIT_OK } from '../context.js';
+import { styles, usageError } from '../output.js';
+import { oneLine, openJournalForReading } from './runs.js';
+
+export const command: Command = {
+  name: 'events',
+  summary: "Show a run's journal: every event, in order.",
+  usage: [
+    'Usage: baton events <run-id> [--json] [--config FILE]',
+    '',
+    "Prints a run's events in sequence order, readable while the run is in progress. Each stage",
+    'entry is a control.directive.emitted event whose payload names the stage and',
+    'extra.runtime_id; agent.process.started/exited record the process that ran it.',
+    '',
+    'JSON: [{"seq", "type", "at", "payload"}]',
+  ].join('\n'),
+  async run(context: CommandContext) {
+    let runId: string;
+    try {
+      const { positionals } = parseArgs({
+        args: [...context.args],
+        options: {},
+        strict: true,
+        allowPositionals: true,
+      });
+      if (positionals.length !== 1) throw new Error('give exactly one run id (see baton runs)');
+      runId = positionals[0]!;
+    } catch (error) {
+      throw usageError(`events: ${(error as Error).message}`);
+    }
+    const journal = openJournalForReading(context);
+    if (journal === null) throw runNotFound(runId);
+    // A reader that goes away (`baton events … | head`) ends the listing, not the process.
+    let failed = false;
+    const stream = context.stdout as {
+      on?: (event: string, listener: () => void) => unknown;
+      destroyed?: boolean;
+    };
+    stream.on?.('error', () => {
+      failed = true;
+    });
+    const closed = () => failed || stream.destroyed === true;
+    try {
+      const run = journal.findRun(runId);
+      if (context.json) {
+        // Streamed: a long run's events are never held in memory at once.
+        context.stdout.write('[');
+        let first = true;
+        for (const event of journal.events(run.runId)) {
+          if (closed()) break;
+          const entry = { seq: event.seq, type: event.type, at: event.at, payload: event.payload };
+          context.stdout.write(`${first ? '\n' : ',\n'}  ${JSON.stringify(entry)}`);
+          first = false;
+        }
+        context.stdout.write(first ? ']\n' : '\n]\n');
+        return EXIT_OK;
+      }
+      const style = styles(context.color);
+      context.stdout.write(`${style.bold(run.runId)}  ${oneLine(run.goal, 80)}\n`);
+      for (const event of journal.events(run.runId)) {
+        if (closed()) break;
+        context.stdout.write(
+          `${String(event.seq).padStart(5)}  ${style.dim(event.at.slice(11, 23))}  ${event.type.padEnd(25)}  ${describe(event)}\n`,
+        );
+      }
+      return EXIT_OK;
+    } finally {
+      journal.close();
+    }
+  },
+};
+
+/** One line saying what an event means. */
+function describe(event: JournalEvent): string {
+  // biome-ignore lint/suspicious/noExplicitAny: journal payloads are JSON of many shapes; each field read here is only formatted into text.
+  const payload = event.payload as Record<string, any>;
+  switch (event.type) {
+    case 'run.started':
+      return `mission ${payload.mission?.name} · goal ${JSON.stringify(oneLine(String(payload.goal), 60))}`;
+    case 'control.directive.emitted': {
+      const extra = payload.extra ?? {};
+      switch (payload.directive) {
+        case 'dispatch':
+          return `dispatch ${payload.stage} → ${extra.runtime_id} (attempt ${extra.attempt}${extra.backoff_ms ? `, after ${extra.backoff_ms}ms` : ''})`;
+        case 'ask_human':
+          return `ask human: ${extra.question}`;
+        default:
+          return `${payload.directive}${extra.cause ? `: ${extra.cause}` : ''}`;
+      }
+    }
+    case 'agent.process.started':
+      return `${payload.stage} on ${payload.runtime_id} · pid ${payload.pid} · ${oneLine((payload.argv ?? []).join(' '), 80)}`;
+    case 'agent.process.exited': {
+      const tokens = payload.usage?.total_tokens;
+      return (
+        `${payload.stage} on ${payload.runtime_id} · ${payload.status} · exit ${payload.exit_code ?? payload.signal ?? '-'} · ` +
+        `${payload.duration_ms}ms${typeof tokens === 'number' ? ` · ${tokens} tokens` : ''}${payload.error ? ` · ${oneLine(payload.error, 80)}` : ''}`
+      );
+    }
+    case 'runtime.event': {
+      const inner = payload.event ?? {};
+      const text = inner.text ?? inner.message ?? inner.name ?? inner.session_id ?? '';
+      return `${payload.stage} ${inner.type}${text ? `: ${oneLine(String(text), 80)}` : ''}`;
+    }
+    case 'stage.ended':
+      return `${payload.stage} ${payload.status}${payload.error ? `: ${oneLine(payload.error.message, 80)}` : ''}`;
+    case 'verdict.recorded':
+      return `${payload.outcome.toUpperCase()}${payload.reason ? `: ${payload.reason}` : ''}`;
+    case 'human.asked':
+      return String(payload.question);
+    case 'human.answered':
+      return JSON.stringify(oneLine(String(payload.answer), 80));
+    case 'run.ended':
+      return `${payload.status}${payload.cause ? `: ${payload.cause}` : ''}`;
+    case 'run.interrupted':
+      return String(payload.cause);
+    case 'runtime.resolved':
+      return `${payload.runtime_id} ${payload.version ?? 'version unknown'} at ${payload.path ?? '(no executable)'}`;
+    default:
+      return oneLine(JSON.stringify(payload), 100);
+  }
+}

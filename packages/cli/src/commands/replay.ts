@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import { displayStatus, replayRun, runNotFound } from '@baton/run';
+import type { Command, CommandContext } from '../context.js';
+import { EXIT_FAILED, EXIT_OK } from '../context.js';
+import { styles, usageError, writeJson } from '../output.js';
+import { openJournalForReading } from './runs.js';
+
+export const command: Command = {
+  name: 'replay',
+  summary: "Re-derive a run's state from its journal and check it matches.",
+  usage: [
+    'Usage: baton replay <run-id> [--json] [--config FILE]',
+    '',
+    "Feeds the run's journaled events through the engine again and checks every directive and",
+    'state hash against the ones recorded. Exit 0 when everything matches, 1 when not.',
+    '',
+    'JSON: {"runId", "matches", "status", "stateHash", "recordedStateHash", "events", "engineEvents",',
+    '       "directives": {"derived", "recorded"}, "mismatches": [...]}',
+  ].join('\n'),
+  async run(context: CommandContext) {
+    let runId: string;
+    try {
+      const { positionals } = parseArgs({
+        args: [...context.args],
+        options: {},
+        strict: true,
+        allowPositionals: true,
+      });
+      if (positionals.length !== 1) throw new Error('give exactly one run id (see baton runs)');
+      runId = positionals[0]!;
+    } catch (error) {
+      throw usageError(`replay: ${(error as Error).message}`);
+    }
+    const journal = openJournalForReading(context);
+    if (journal === null) throw runNotFound(runId);
+    try {
+      const run = journal.findRun(runId);
+      const report = replayRun(journal, run.runId);
+      if (context.json) {
+        writeJson(context, {
+          runId: report.runId,
+          matches: report.matches,
+          status: displayStatus(run),
+          stateHash: report.stateHash,
+          recordedStateHash: report.recordedStateHash,
+          events: report.events,
+          engineEvents: report.engineEvents,
+          directives: report.directives,
+          mismatches: report.mismatches,
+        });
+      } else {
+        const style = styles(context.color);
+        const summary =
+          `${report.events} events (${report.engineEvents} engine events, ${report.directives.derived} directives derived, ` +
+          `${report.directives.recorded} recorded)`;
+        if (report.matches) {
+          context.stdout.write(
+            `${style.green('✔')} Run ${style.bold(report.runId)} replays to its recorded state: ${summary}.\n` +
+              `  state hash ${report.stateHash}\n`,
+          );
+        } else {
+          context.stdout.write(
+            `${style.red('✖')} Run ${style.bold(report.runId)} does not replay to its recorded state: ${summary}.\n` +
+              `  derived  ${report.stateHash}\n  recorded ${report.recordedStateHash}\n` +
+              report.mismatches.map((line) => `  - ${line}\n`).join(''),
+          );
+        }
+      }
+      return report.matches ? EXIT_OK : EXIT_FAILED;
+    } finally {
+      journal.close();
+    }
+  },
+};

@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import {
+  causeOf,
+  displayStatus,
+  Journal,
+  journalPath,
+  locateProjectRoot,
+  type RunStatus,
+} from '@baton/run';
+import type { Command, CommandContext } from '../context.js';
+import { EXIT_OK } from '../context.js';
+import { styles, table, usageError, visibleLength, writeJson } from '../output.js';
+
+export const command: Command = {
+  name: 'runs',
+  summary: 'List the runs in the journal, newest first.',
+  usage: [
+    'Usage: baton runs [--limit N] [--json] [--config FILE]',
+    '',
+    "Lists runs from .baton/journal.db next to the project's baton.toml. A run whose process",
+    'was killed while it ran shows as "interrupted"; `baton resume <run-id>` continues it.',
+    '',
+    'JSON: [{"runId", "status", "mission", "goal", "cause", "createdAt", "updatedAt", "events"}]',
+  ].join('\n'),
+  async run(context: CommandContext) {
+    let limit = 50;
+    try {
+      const { values } = parseArgs({
+        args: [...context.args],
+        options: { limit: { type: 'string' } },
+        strict: true,
+        allowPositionals: false,
+      });
+      if (values.limit !== undefined) {
+        limit = Number(values.limit);
+        if (!Number.isSafeInteger(limit) || limit < 1)
+          throw new Error(`--limit takes a positive number, got "${values.limit}"`);
+      }
+    } catch (error) {
+      throw usageError(`runs: ${(error as Error).message}`);
+    }
+    const journal = openJournalForReading(context);
+    const runs = journal === null ? [] : journal.listRuns(limit);
+    journal?.close();
+    const rows = runs.map((run) => {
+      const status = displayStatus(run);
+      return {
+        runId: run.runId,
+        status,
+        mission: run.mission,
+        goal: run.goal,
+        cause: causeOf(run, status),
+        createdAt: run.createdAt,
+        updatedAt: run.updatedAt,
+        events: run.lastSeq,
+      };
+    });
+    if (context.json) {
+      writeJson(context, rows);
+      return EXIT_OK;
+    }
+    if (rows.length === 0) {
+      context.stdout.write('No runs yet. Start one with: baton run "<goal>"\n');
+      return EXIT_OK;
+    }
+    const style = styles(context.color);
+    const colour = (status: RunStatus) =>
+      status === 'succeeded'
+        ? style.green(status)
+        : status === 'failed'
+          ? style.red(status)
+          : style.yellow(status);
+    context.stdout.write(
+      `${table(
+        [
+          ['RUN', 'STATUS', 'MISSION', 'STARTED', 'GOAL'].map(style.bold),
+          ...rows.map((row) => [
+            row.runId,
+            colour(row.status),
+            row.mission,
+            row.createdAt.slice(0, 19).replace('T', ' '),
+            oneLine(row.goal, 60),
+          ]),
+        ],
+        visibleLength,
+      )}\n`,
+    );
+    return EXIT_OK;
+  },
+};
+
+/** The project's journal opened read-only, without loading its config; `null` when there is none yet. */
+export function openJournalForReading(context: CommandContext): Journal | null {
+  const path = journalPath(
+    locateProjectRoot({ cwd: context.cwd, env: context.env, configFile: context.configFile }),
+  );
+  return existsSync(path) ? Journal.open(path, { readOnly: true }) : null;
+}
+
+export function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

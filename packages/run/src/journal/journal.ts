@@ -1,0 +1,402 @@
+/**
+ * The journal: an embedded SQLite file in WAL mode. Every append is one transaction, so a
+ * process killed at any instant (even `kill -9`) leaves whole events or none; readers open
+ * the file read-only and see every committed event while a run is still writing.
+ *
+ * `synchronous = NORMAL`: in WAL mode a committed transaction is in the WAL file (the OS
+ * has it) before `COMMIT` returns, so a crash of the process loses nothing and cannot
+ * corrupt the file; only a power cut or kernel crash may lose the last few commits (never
+ * corrupt). `FULL` would add an fsync to every event — several milliseconds each on real
+ * disks, for a stream of small appends — to protect against power loss only.
+ */
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { BatonError } from '@baton/core';
+import type { RunStatus } from '../engine/types.js';
+import { RUN_STATUSES } from '../engine/types.js';
+import { isProcessAlive, type ProcessIdentity } from './owner.js';
+import { SCHEMA, SCHEMA_VERSION, SQL } from './schema.js';
+
+export interface JournalEvent {
+  readonly runId: string;
+  readonly seq: number;
+  readonly type: string;
+  /** ISO-8601 time the event was recorded. */
+  readonly at: string;
+  readonly payload: Record<string, unknown>;
+}
+
+export interface RawJournalEvent {
+  readonly seq: number;
+  readonly type: string;
+  readonly at: string;
+  /** The payload as stored: JSON text. */
+  readonly payload: string;
+}
+
+export interface NewEvent {
+  readonly type: string;
+  readonly payload: Record<string, unknown>;
+  readonly at?: string;
+}
+
+export interface RunRecord {
+  readonly runId: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly goal: string;
+  readonly mission: string;
+  readonly configHash: string;
+  /** As last written. See `displayStatus` for what it means when the owner is gone. */
+  readonly status: RunStatus;
+  readonly cause: string | null;
+  readonly lastSeq: number;
+  readonly stateHash: string | null;
+  /** The process driving the run now, or `null` when none is. */
+  readonly owner: ProcessIdentity | null;
+}
+
+export interface RunUpdate {
+  readonly status?: RunStatus;
+  readonly cause?: string | null;
+  readonly stateHash?: string;
+  /** The new owner, or `null` to release the run. */
+  readonly owner?: ProcessIdentity | null;
+}
+
+export interface NewRun {
+  readonly runId: string;
+  readonly goal: string;
+  readonly mission: string;
+  readonly configHash: string;
+  readonly owner: ProcessIdentity;
+}
+
+export interface JournalOptions {
+  /** Open for reading only; many readers may read while one process writes. */
+  readonly readOnly?: boolean;
+  /** How long to wait for another writer's lock, in milliseconds. */
+  readonly busyTimeoutMs?: number;
+}
+
+interface RunRow {
+  run_id: string;
+  created_at: string;
+  updated_at: string;
+  goal: string;
+  mission: string;
+  config_hash: string;
+  status: string;
+  cause: string | null;
+  last_seq: number;
+  state_hash: string | null;
+  owner_pid: number | null;
+  owner_start: string | null;
+}
+
+interface EventRow {
+  run_id: string;
+  seq: number;
+  type: string;
+  at: string;
+  payload: string;
+}
+
+export class Journal {
+  readonly path: string;
+  readonly readOnly: boolean;
+  private readonly db: DatabaseSync;
+  private readonly statements: {
+    lastSeq: StatementSync;
+    insertEvent: StatementSync;
+    touchRun: StatementSync;
+  };
+
+  private constructor(path: string, db: DatabaseSync, readOnly: boolean) {
+    this.path = path;
+    this.db = db;
+    this.readOnly = readOnly;
+    this.statements = {
+      lastSeq: db.prepare(SQL.lastSeq),
+      insertEvent: db.prepare(SQL.insertEvent),
+      touchRun: db.prepare(SQL.touchRun),
+    };
+  }
+
+  static open(path: string, options: JournalOptions = {}): Journal {
+    const readOnly = options.readOnly === true;
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(path, { readOnly, timeout: options.busyTimeoutMs ?? 10_000 });
+    } catch (cause) {
+      throw new BatonError(
+        'RUN_STATE',
+        `Cannot open the journal ${path}: ${(cause as Error).message}`,
+        {
+          cause,
+          details: { path },
+        },
+      );
+    }
+    try {
+      if (!readOnly) {
+        db.exec('PRAGMA journal_mode = WAL');
+        db.exec('PRAGMA synchronous = NORMAL');
+        const version = userVersion(db);
+        if (version === 0) {
+          db.exec('BEGIN IMMEDIATE');
+          try {
+            if (userVersion(db) === 0) {
+              db.exec(SCHEMA);
+              db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+            }
+            db.exec('COMMIT');
+          } catch (error) {
+            if (db.isTransaction) db.exec('ROLLBACK');
+            throw error;
+          }
+        }
+      }
+      const version = userVersion(db);
+      if (version !== SCHEMA_VERSION) {
+        throw new BatonError(
+          'RUN_STATE',
+          version > SCHEMA_VERSION
+            ? `The journal ${path} was written by a newer Baton (schema ${version}); upgrade Baton to read it.`
+            : `The journal ${path} is not a Baton journal (schema ${version}).`,
+          { details: { path, schemaVersion: version } },
+        );
+      }
+      return new Journal(path, db, readOnly);
+    } catch (error) {
+      db.close();
+      if (BatonError.isInstance(error)) throw error;
+      throw new BatonError(
+        'RUN_STATE',
+        `Cannot use the journal ${path}: ${(error as Error).message}`,
+        {
+          cause: error,
+          details: { path },
+        },
+      );
+    }
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  /** Creates a run and appends its first events, atomically. */
+  createRun(run: NewRun, events: readonly NewEvent[], update: RunUpdate = {}): JournalEvent[] {
+    return this.transaction(() => {
+      const at = new Date().toISOString();
+      this.db
+        .prepare(
+          `INSERT INTO runs (run_id, created_at, updated_at, goal, mission, config_hash, status, last_seq, owner_pid, owner_start)
+           VALUES (?, ?, ?, ?, ?, ?, 'running', 0, ?, ?)`,
+        )
+        .run(
+          run.runId,
+          at,
+          at,
+          run.goal,
+          run.mission,
+          run.configHash,
+          run.owner.pid,
+          run.owner.start,
+        );
+      return this.appendInTransaction(run.runId, events, update);
+    });
+  }
+
+  /**
+   * Appends events to a run in one transaction, numbering them after the run's last
+   * sequence number, and applies `update` to the run's index row in the same transaction.
+   */
+  append(runId: string, events: readonly NewEvent[], update: RunUpdate = {}): JournalEvent[] {
+    return this.transaction(() => this.appendInTransaction(runId, events, update));
+  }
+
+  /**
+   * Makes `owner` the run's owner when `canTake` accepts the run as it is now; the check
+   * and the write happen in one transaction, so two processes cannot both take a run.
+   */
+  claim(runId: string, owner: ProcessIdentity, canTake: (run: RunRecord) => void): RunRecord {
+    return this.transaction(() => {
+      const run = this.getRun(runId);
+      if (run === undefined) throw runNotFound(runId);
+      canTake(run);
+      this.db
+        .prepare('UPDATE runs SET owner_pid = ?, owner_start = ? WHERE run_id = ?')
+        .run(owner.pid, owner.start, runId);
+      return { ...run, owner };
+    });
+  }
+
+  getRun(runId: string): RunRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as
+      | RunRow
+      | undefined;
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /** A run by id or by an unambiguous prefix of its id. */
+  findRun(idOrPrefix: string): RunRecord {
+    const exact = this.getRun(idOrPrefix);
+    if (exact) return exact;
+    const escaped = idOrPrefix.replace(/[\\%_]/g, (character) => `\\${character}`);
+    const rows = this.db
+      .prepare("SELECT * FROM runs WHERE run_id LIKE ? ESCAPE '\\' ORDER BY created_at LIMIT 3")
+      .all(`${escaped}%`) as unknown as RunRow[];
+    if (rows.length === 1) return toRecord(rows[0]!);
+    if (rows.length > 1) {
+      throw new BatonError(
+        'RUN_NOT_FOUND',
+        `"${idOrPrefix}" matches more than one run (${rows.map((row) => row.run_id).join(', ')}, ...); give more of the id.`,
+        { details: { runId: idOrPrefix } },
+      );
+    }
+    throw runNotFound(idOrPrefix);
+  }
+
+  /** Runs, newest first. */
+  listRuns(limit = 50): RunRecord[] {
+    const rows = this.db
+      .prepare('SELECT * FROM runs ORDER BY created_at DESC, run_id DESC LIMIT ?')
+      .all(limit) as unknown as RunRow[];
+    return rows.map(toRecord);
+  }
+
+  /** A run's events in sequence order, streamed from the file (never loaded whole). */
+  *events(runId: string, afterSeq = 0): Generator<JournalEvent> {
+    // A statement per call: two iterations in progress must not share (and reset) one.
+    const statement = this.db.prepare(SQL.selectEvents);
+    for (const row of statement.iterate(runId, afterSeq) as Iterable<EventRow>) {
+      yield toEvent(row);
+    }
+  }
+
+  /**
+   * A run's events with their payloads still as JSON text, for readers that parse only the
+   * events they need (replay reads every row but parses a few types).
+   */
+  *rawEvents(runId: string, afterSeq = 0): Generator<RawJournalEvent> {
+    const statement = this.db.prepare(SQL.selectEvents);
+    statement.setReturnArrays(true);
+    for (const row of statement.iterate(runId, afterSeq) as Iterable<
+      [string, number, string, string, string]
+    >) {
+      yield { seq: row[1], type: row[2], at: row[3], payload: row[4] };
+    }
+  }
+
+  /** `PRAGMA integrity_check`; `ok` when the file is sound. */
+  integrityCheck(): string {
+    const rows = this.db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[];
+    return rows.map((row) => row.integrity_check).join('; ');
+  }
+
+  private appendInTransaction(
+    runId: string,
+    events: readonly NewEvent[],
+    update: RunUpdate,
+  ): JournalEvent[] {
+    const last = this.statements.lastSeq.get(runId) as { last_seq: number } | undefined;
+    if (last === undefined) throw runNotFound(runId);
+    let seq = last.last_seq;
+    const now = new Date().toISOString();
+    const appended: JournalEvent[] = [];
+    for (const event of events) {
+      seq += 1;
+      const at = event.at ?? now;
+      this.statements.insertEvent.run(runId, seq, event.type, at, JSON.stringify(event.payload));
+      appended.push({ runId, seq, type: event.type, at, payload: event.payload });
+    }
+    this.statements.touchRun.run(seq, now, runId);
+    if (update.status !== undefined) {
+      this.db.prepare('UPDATE runs SET status = ? WHERE run_id = ?').run(update.status, runId);
+    }
+    if (update.cause !== undefined) {
+      this.db.prepare('UPDATE runs SET cause = ? WHERE run_id = ?').run(update.cause, runId);
+    }
+    if (update.stateHash !== undefined) {
+      this.db
+        .prepare('UPDATE runs SET state_hash = ? WHERE run_id = ?')
+        .run(update.stateHash, runId);
+    }
+    if (update.owner !== undefined) {
+      this.db
+        .prepare('UPDATE runs SET owner_pid = ?, owner_start = ? WHERE run_id = ?')
+        .run(update.owner?.pid ?? null, update.owner?.start ?? null, runId);
+    }
+    return appended;
+  }
+
+  private transaction<T>(body: () => T): T {
+    if (this.readOnly)
+      throw new BatonError('INTERNAL', `The journal ${this.path} was opened read-only.`);
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = body();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+/**
+ * The status to show: a run recorded as `running` whose owning process is gone was stopped
+ * without closing it, and is interrupted.
+ */
+export function displayStatus(
+  run: RunRecord,
+  alive: (owner: ProcessIdentity) => boolean = isProcessAlive,
+): RunStatus {
+  if (run.status === 'running' && (run.owner === null || !alive(run.owner))) return 'interrupted';
+  return run.status;
+}
+
+export function runNotFound(runId: string): BatonError {
+  return new BatonError(
+    'RUN_NOT_FOUND',
+    `No run "${runId}" in the journal. List runs with: baton runs`,
+    {
+      details: { runId },
+    },
+  );
+}
+
+function userVersion(db: DatabaseSync): number {
+  return Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+}
+
+function toRecord(row: RunRow): RunRecord {
+  const status = (RUN_STATUSES as readonly string[]).includes(row.status)
+    ? (row.status as RunStatus)
+    : 'failed';
+  return {
+    runId: row.run_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    goal: row.goal,
+    mission: row.mission,
+    configHash: row.config_hash,
+    status,
+    cause: row.cause,
+    lastSeq: Number(row.last_seq),
+    stateHash: row.state_hash,
+    owner: row.owner_pid === null ? null : { pid: Number(row.owner_pid), start: row.owner_start },
+  };
+}
+
+function toEvent(row: EventRow): JournalEvent {
+  return {
+    runId: row.run_id,
+    seq: Number(row.seq),
+    type: row.type,
+    at: row.at,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+  };
+}

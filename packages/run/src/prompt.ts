@@ -1,0 +1,61 @@
+/**
+ * What a stage is asked: the goal, where it stands in the mission, and the results of the
+ * steps before it. The role's instructions (the role contract) travel separately, through
+ * the adapter's contract channel. Pure: the same state gives the same prompt.
+ */
+import { ROLE_CONTRACTS, type Stage } from '@baton/core';
+import type { HistoryEntry, RunState } from './engine/types.js';
+import { VERDICT_INSTRUCTION } from './verdict.js';
+
+/** Each earlier result is cut to this many characters (its start and its end are kept). */
+export const MAX_RESULT_CHARS = 32_000;
+
+export function composePrompt(state: RunState, stage: Stage, step: number): string {
+  const mission = state.mission;
+  const parts = [
+    `Goal:\n${state.goal.trim()}`,
+    `You are running the ${stage} stage (${ROLE_CONTRACTS[stage].role}) of the Baton mission "${mission.name}", ` +
+      `step ${step + 1} of ${mission.steps.length}. Your role's instructions are given to you separately; follow them.`,
+  ];
+  if (state.loops > 0 && stage === 'execute') {
+    parts.push(
+      `This is loop ${state.loops} of at most ${mission.maxLoops} back to execute: the evaluate stage did not pass ` +
+        'the previous work. Address its findings, listed below.',
+    );
+  }
+  const earlier = state.history.filter(
+    (entry) => entry.kind === 'human' || entry.status === 'succeeded',
+  );
+  if (earlier.length > 0) {
+    parts.push('Results of the earlier steps:');
+    for (const entry of earlier) parts.push(renderEntry(entry));
+  } else {
+    parts.push('This is the first step: there are no earlier results.');
+  }
+  if (stage === 'evaluate') parts.push(VERDICT_INSTRUCTION);
+  return `${parts.join('\n\n')}\n`;
+}
+
+function renderEntry(entry: HistoryEntry): string {
+  if (entry.kind === 'human') {
+    return `--- human step ${entry.step + 1}: ${entry.question} ---\n${entry.answer}`;
+  }
+  const verdict =
+    entry.verdict === null
+      ? ''
+      : entry.verdict.outcome === 'pass'
+        ? ', verdict PASS'
+        : entry.verdict.outcome === 'fail'
+          ? `, verdict FAIL: ${entry.verdict.reason}`
+          : `, no verdict: ${entry.verdict.reason}`;
+  const loop = entry.loop > 0 ? `, loop ${entry.loop}` : '';
+  return `--- ${entry.stage} (step ${entry.step + 1}, ran on ${entry.runtime}${loop}${verdict}) ---\n${clip(entry.finalText ?? '(no final message)')}`;
+}
+
+function clip(text: string): string {
+  if (text.length <= MAX_RESULT_CHARS) return text;
+  const head = Math.floor(MAX_RESULT_CHARS / 4);
+  const tail = MAX_RESULT_CHARS - head;
+  const omitted = text.length - head - tail;
+  return `${text.slice(0, head)}\n[... ${omitted} characters omitted ...]\n${text.slice(text.length - tail)}`;
+}

@@ -1,0 +1,580 @@
+/**
+ * The driver performs the engine's directives: it dispatches stages to their runtimes,
+ * asks humans, and journals everything. Every engine event is journaled together with the
+ * directives it produced (and the annotations that explain it) in one transaction, and the
+ * engine is fed the journaled (redacted) payload — so the live state and a replay of the
+ * journal are the same state, by construction.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type AdapterRegistry,
+  type BatonConfig,
+  type Environment,
+  type RuntimeAdapter,
+  type RuntimeEvent,
+  renderRoleContract,
+  type StageRequest,
+} from '@baton/core';
+import { sha256Text as sha256 } from '../canonical-json.js';
+import { applyEvent } from '../engine/reducer.js';
+import { stateHash } from '../engine/state-hash.js';
+import type {
+  Directive,
+  EngineEvent,
+  RetryPolicy,
+  RunState,
+  RunStatus,
+  Verdict,
+} from '../engine/types.js';
+import {
+  DIRECTIVE_EVENT_TYPE,
+  decodeEvent,
+  encodeDirective,
+  encodeEvent,
+  type Payload,
+} from '../engine/wire.js';
+import type { Journal, NewEvent, NewRun } from '../journal/journal.js';
+import { JOURNAL_DIRECTORY } from '../journal/location.js';
+import { type ProcessIdentity, processStartToken } from '../journal/owner.js';
+import { composePrompt } from '../prompt.js';
+import type { Redactor } from '../redact.js';
+import { readVerdict } from '../verdict.js';
+import { type BinaryRecord, binaryChange } from './binaries.js';
+import { childEnvironment } from './environment.js';
+import { runStage, type StageRunResult } from './stage.js';
+import { clip, runtimeEventToWire, totalTokens, usageToWire } from './wire-events.js';
+
+/** What a terminal (or any caller) is told while a run progresses. */
+export interface StageProgress {
+  readonly runId: string;
+  readonly step: number;
+  readonly stage: StageRequest['stage'];
+  readonly runtime: string;
+  readonly attempt: number;
+  readonly loop: number;
+}
+
+export interface StageReport {
+  readonly status: 'succeeded' | 'failed' | 'interrupted';
+  readonly durationMs: number;
+  readonly tokens: number | null;
+  readonly error: string | null;
+  readonly verdict: Verdict | null;
+}
+
+export interface RunObserver {
+  stageStarted?(stage: StageProgress, pid: number): void;
+  runtimeEvent?(stage: StageProgress, event: RuntimeEvent): void;
+  stageEnded?(stage: StageProgress, report: StageReport): void;
+  retryScheduled?(stage: StageProgress, delayMs: number): void;
+  question?(step: number, question: string): void;
+}
+
+/** Answers a human step inline; `null` leaves the run waiting. */
+export type AskHuman = (question: string, step: number) => Promise<string | null>;
+
+export interface RunnerOptions {
+  readonly retry?: Partial<RetryPolicy>;
+  /** Between SIGTERM and SIGKILL when stopping a runtime's process group. */
+  readonly killGraceMs?: number;
+  /** Cap on one line of runtime output held in memory. */
+  readonly maxLineBytes?: number;
+  /** Wall-clock limit per stage when `[runtimes.<id>] timeout` is not set. */
+  readonly defaultTimeoutMs?: number;
+  /** Silence limit per stage when `[runtimes.<id>] idle_timeout` is not set. */
+  readonly defaultIdleTimeoutMs?: number;
+  /** Time limit of each doctor check before the run starts. */
+  readonly doctorTimeoutMs?: number;
+  /** Runtime events journaled per stage attempt; the rest are counted, not stored. */
+  readonly maxJournaledEvents?: number;
+}
+
+export const DEFAULT_RUNNER_OPTIONS = {
+  retry: { maxRetries: 2, baseDelayMs: 2000 },
+  killGraceMs: 3000,
+  maxLineBytes: 8 * 1024 * 1024,
+  defaultTimeoutMs: 30 * 60_000,
+  defaultIdleTimeoutMs: 10 * 60_000,
+  doctorTimeoutMs: 15_000,
+  maxJournaledEvents: 1000,
+} as const;
+
+export type ResolvedRunnerOptions = {
+  readonly retry: RetryPolicy;
+  readonly killGraceMs: number;
+  readonly maxLineBytes: number;
+  readonly defaultTimeoutMs: number;
+  readonly defaultIdleTimeoutMs: number;
+  readonly doctorTimeoutMs: number;
+  readonly maxJournaledEvents: number;
+};
+
+export function resolveRunnerOptions(options: RunnerOptions = {}): ResolvedRunnerOptions {
+  return {
+    ...DEFAULT_RUNNER_OPTIONS,
+    ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
+    retry: { ...DEFAULT_RUNNER_OPTIONS.retry, ...options.retry },
+  } as ResolvedRunnerOptions;
+}
+
+/** Longest final text kept per stage in the journal (its start and its end are kept). */
+export const MAX_FINAL_TEXT = 64_000;
+
+/** How a drive ended for this process. */
+export interface DriveResult {
+  readonly status: RunStatus;
+  readonly cause: string | null;
+  readonly question: string | null;
+}
+
+export interface DriverInit {
+  readonly runId: string;
+  readonly journal: Journal;
+  readonly config: BatonConfig;
+  readonly registry: AdapterRegistry;
+  readonly env: Environment;
+  readonly depth: number;
+  readonly owner: ProcessIdentity;
+  readonly redactor: Redactor;
+  readonly adapters: ReadonlyMap<string, RuntimeAdapter>;
+  readonly binaries: ReadonlyMap<string, BinaryRecord>;
+  readonly options: ResolvedRunnerOptions;
+  readonly observer?: RunObserver;
+  readonly signal?: AbortSignal;
+  readonly ask?: AskHuman;
+  /** The state rebuilt from the journal (resume), or `null` for a new run. */
+  readonly state: RunState | null;
+}
+
+interface Annotations {
+  /** Journaled before the engine event (what led to it). */
+  readonly before?: readonly NewEvent[];
+  /** Journaled right after the engine event, before its directives. */
+  readonly after?: readonly NewEvent[];
+  /** Informational fields added to the engine event's payload (the engine ignores them). */
+  readonly extra?: Payload;
+}
+
+export class RunDriver {
+  private state: RunState | null;
+  private readonly init: DriverInit;
+
+  constructor(init: DriverInit) {
+    this.init = init;
+    this.state = init.state;
+  }
+
+  get current(): RunState | null {
+    return this.state;
+  }
+
+  /** Journals `run.started` (creating the run) and drives it. */
+  async start(
+    event: Extract<EngineEvent, { type: 'run.started' }>,
+    run: Omit<NewRun, 'runId' | 'owner'>,
+    annotations: Annotations,
+  ): Promise<DriveResult> {
+    const directives = this.apply(event, annotations, {
+      ...run,
+      runId: this.init.runId,
+      owner: this.init.owner,
+    });
+    return this.drive(directives);
+  }
+
+  /** Applies an event to a run rebuilt from the journal (an answer, a resume) and drives on. */
+  async continueWith(event: EngineEvent, annotations: Annotations = {}): Promise<DriveResult> {
+    return this.drive(this.apply(event, annotations));
+  }
+
+  /**
+   * Redacts and journals an engine event with its annotations and directives in one
+   * transaction, then moves to the state the engine computed from the journaled payload.
+   */
+  apply(
+    event: EngineEvent,
+    annotations: Annotations = {},
+    newRun?: NewRun,
+    redactor = this.init.redactor,
+  ): Directive[] {
+    const payload = redactor.value({ ...(annotations.extra ?? {}), ...encodeEvent(event) });
+    const transition = applyEvent(this.state, decodeEvent(event.type, payload));
+    const hash = stateHash(transition.state);
+    const next = transition.state;
+    const entries: NewEvent[] = [
+      ...(annotations.before ?? []).map((entry) => ({
+        ...entry,
+        payload: redactor.value(entry.payload),
+      })),
+      { type: event.type, payload },
+      ...(annotations.after ?? []).map((entry) => ({
+        ...entry,
+        payload: redactor.value(entry.payload),
+      })),
+      ...transition.directives.map((directive) => ({
+        type: DIRECTIVE_EVENT_TYPE,
+        payload: { ...encodeDirective(directive), state_hash: hash },
+      })),
+    ];
+    for (const directive of transition.directives) {
+      if (directive.kind === 'ask_human') {
+        entries.push({
+          type: 'human.asked',
+          payload: redactor.value({ step: directive.step, question: directive.question }),
+        });
+      }
+    }
+    if (next.status === 'succeeded' || next.status === 'failed') {
+      entries.push({
+        type: 'run.ended',
+        payload: redactor.value({
+          status: next.status,
+          cause: next.cause,
+          state_hash: hash,
+          events_applied: next.applied,
+        }),
+      });
+    }
+    const update = {
+      status: next.status,
+      cause: next.cause,
+      stateHash: hash,
+      ...(next.status === 'running' ? {} : { owner: null }),
+    };
+    if (newRun) this.init.journal.createRun(newRun, entries, update);
+    else this.init.journal.append(this.init.runId, entries, update);
+    this.state = next;
+    return [...transition.directives];
+  }
+
+  private async drive(initial: readonly Directive[]): Promise<DriveResult> {
+    const queue = [...initial];
+    while (queue.length > 0) {
+      const directive = queue.shift()!;
+      switch (directive.kind) {
+        case 'dispatch':
+          queue.push(...(await this.dispatch(directive)));
+          break;
+        case 'ask_human': {
+          this.init.observer?.question?.(directive.step, directive.question);
+          const answer = this.init.ask
+            ? await this.init.ask(directive.question, directive.step)
+            : null;
+          if (answer === null) return this.result();
+          queue.push(
+            ...this.apply(
+              { type: 'human.answered', step: directive.step, answer },
+              { extra: { via: 'inline', pid: this.init.owner.pid } },
+            ),
+          );
+          break;
+        }
+        case 'converge':
+        case 'fail':
+        case 'cancel':
+          return this.result();
+      }
+    }
+    return this.result();
+  }
+
+  private result(): DriveResult {
+    const state = this.state!;
+    return {
+      status: state.status,
+      cause: state.cause,
+      question: state.status === 'waiting' ? state.question : null,
+    };
+  }
+
+  private interrupt(before: readonly NewEvent[] = [], redactor?: Redactor): Directive[] {
+    const reason = this.init.signal?.reason;
+    const cause = typeof reason === 'string' ? reason : 'interrupted';
+    return this.apply({ type: 'run.interrupted', cause }, { before }, undefined, redactor);
+  }
+
+  private async dispatch(
+    directive: Extract<Directive, { kind: 'dispatch' }>,
+  ): Promise<Directive[]> {
+    const { init } = this;
+    const state = this.state!;
+    const progress: StageProgress = {
+      runId: init.runId,
+      step: directive.step,
+      stage: directive.stage,
+      runtime: directive.runtime,
+      attempt: directive.attempt,
+      loop: directive.loop,
+    };
+    const identity = {
+      runtime_id: directive.runtime,
+      stage: directive.stage,
+      step: directive.step,
+      attempt: directive.attempt,
+      loop: directive.loop,
+    };
+    if (directive.backoffMs > 0) {
+      init.observer?.retryScheduled?.(progress, directive.backoffMs);
+      try {
+        await sleep(directive.backoffMs, undefined, { signal: init.signal });
+      } catch {
+        // Aborted during the backoff: handled below.
+      }
+    }
+    if (init.signal?.aborted) return this.interrupt();
+
+    const notStarted = (
+      message: string,
+      kind: 'binary-changed' | 'spawn' | 'unknown',
+      before: NewEvent[] = [],
+    ) =>
+      this.apply(
+        {
+          type: 'stage.ended',
+          step: directive.step,
+          stage: directive.stage,
+          attempt: directive.attempt,
+          runtime: directive.runtime,
+          status: 'failed',
+          finalText: null,
+          sessionId: null,
+          error: { message, kind, retryable: false },
+          verdict: null,
+        },
+        {
+          before: [
+            ...before,
+            {
+              type: 'agent.process.exited',
+              payload: {
+                ...identity,
+                pid: null,
+                exit_code: null,
+                signal: null,
+                duration_ms: 0,
+                status: 'failed',
+                error: message,
+                session_id: null,
+                usage: null,
+              },
+            },
+          ],
+          extra: { loop: directive.loop },
+        },
+      );
+
+    const adapter =
+      init.adapters.get(directive.runtime) ?? (await loadAdapter(init.registry, directive.runtime));
+    if (typeof adapter === 'string') return notStarted(adapter, 'spawn');
+    const binary = init.binaries.get(directive.runtime);
+    const changed = binary ? binaryChange(binary) : null;
+    if (changed !== null) {
+      return notStarted(
+        `refusing to use a runtime that changed under the running mission: ${changed}`,
+        'binary-changed',
+        [
+          {
+            type: 'runtime.binary.changed',
+            payload: { runtime_id: directive.runtime, change: changed },
+          },
+        ],
+      );
+    }
+
+    const contract = renderRoleContract(directive.stage, init.config);
+    const prompt = composePrompt(state, directive.stage, directive.step);
+    const settings = init.config.runtimes[directive.runtime] ?? {};
+    const scratchDir = join(
+      init.config.projectRoot,
+      JOURNAL_DIRECTORY,
+      'scratch',
+      `${init.runId}-${directive.step}-${directive.stage}-${directive.loop}-${directive.attempt}`,
+    );
+    rmSync(scratchDir, { recursive: true, force: true });
+    mkdirSync(scratchDir, { recursive: true, mode: 0o700 });
+    const request: StageRequest = {
+      stage: directive.stage,
+      prompt,
+      contract: contract.text,
+      cwd: init.config.projectRoot,
+      access: directive.access,
+      profile: state.routing.backendProfile,
+      ...(settings.model !== undefined ? { model: settings.model } : {}),
+      settings,
+      scratchDir,
+      env: childEnvironment(init.env, init.depth, { runId: init.runId, stage: directive.stage }),
+    };
+    const timeoutMs = settings.timeoutMs ?? init.options.defaultTimeoutMs;
+    const limits = {
+      timeoutMs,
+      idleTimeoutMs: Math.min(
+        settings.idleTimeoutMs ?? init.options.defaultIdleTimeoutMs,
+        timeoutMs,
+      ),
+      killGraceMs: init.options.killGraceMs,
+      maxLineBytes: init.options.maxLineBytes,
+    };
+
+    let journaled = 0;
+    let dropped = 0;
+    let stageRedactor = init.redactor;
+    let result: StageRunResult;
+    try {
+      result = await runStage({
+        adapter,
+        request,
+        redactor: init.redactor,
+        limits,
+        signal: init.signal,
+        onStart: (start) => {
+          stageRedactor = start.redactor;
+          this.init.journal.append(init.runId, [
+            {
+              type: 'agent.process.started',
+              payload: stageRedactor.value({
+                ...identity,
+                pid: start.pid,
+                pid_start: processStartToken(start.pid),
+                argv: start.argv,
+                cwd: request.cwd,
+                env_names: start.envNames,
+                access: request.access,
+                profile: request.profile,
+                model: request.model ?? null,
+                contract_sha256: contract.sha256,
+                contract_version: contract.version,
+                prompt_sha256: sha256(prompt),
+                prompt_chars: prompt.length,
+                binary: binary ? { path: binary.path, version: binary.version } : null,
+                timeout_ms: limits.timeoutMs,
+                idle_timeout_ms: limits.idleTimeoutMs,
+              }),
+            },
+          ]);
+          init.observer?.stageStarted?.(progress, start.pid);
+        },
+        onEvent: (event) => {
+          init.observer?.runtimeEvent?.(progress, event);
+          if (journaled >= init.options.maxJournaledEvents) {
+            dropped += 1;
+            return;
+          }
+          journaled += 1;
+          this.init.journal.append(init.runId, [
+            {
+              type: 'runtime.event',
+              payload: stageRedactor.value({ ...identity, event: runtimeEventToWire(event) }),
+            },
+          ]);
+        },
+      });
+    } finally {
+      rmSync(scratchDir, { recursive: true, force: true });
+    }
+    stageRedactor = result.redactor;
+
+    const { outcome, process } = result;
+    const verdict =
+      directive.stage === 'evaluate' && outcome.status === 'succeeded'
+        ? readVerdict(outcome.finalText)
+        : null;
+    const status = result.interrupted ? 'interrupted' : outcome.status;
+    const exited: NewEvent = {
+      type: 'agent.process.exited',
+      payload: {
+        ...identity,
+        pid: process?.pid ?? null,
+        exit_code: process?.exitCode ?? null,
+        signal: process?.signal ?? null,
+        duration_ms: process?.durationMs ?? 0,
+        status,
+        stopped_by: process?.stoppedBy ?? null,
+        error: outcome.error?.message ?? null,
+        error_kind: outcome.error?.kind ?? null,
+        retryable: outcome.error?.retryable ?? null,
+        session_id: outcome.sessionId,
+        usage: usageToWire(outcome.usage),
+        stdout_bytes: process?.stdoutBytes ?? 0,
+        stdout_lines: process?.stdoutLines ?? 0,
+        stderr_tail: process ? clip(process.stderrTail, 2048) : '',
+        events_journaled: journaled,
+        events_dropped: dropped,
+      },
+    };
+    init.observer?.stageEnded?.(progress, {
+      status,
+      durationMs: process?.durationMs ?? 0,
+      tokens: totalTokens(outcome.usage),
+      error: outcome.error?.message ?? null,
+      verdict,
+    });
+    if (result.interrupted) return this.interrupt([exited], stageRedactor);
+
+    const before: NewEvent[] = [exited];
+    if (verdict !== null) {
+      before.push({
+        type: 'verdict.recorded',
+        payload: {
+          stage: directive.stage,
+          step: directive.step,
+          attempt: directive.attempt,
+          loop: directive.loop,
+          outcome: verdict.outcome,
+          reason: verdict.outcome === 'pass' ? null : verdict.reason,
+        },
+      });
+    }
+    return this.apply(
+      {
+        type: 'stage.ended',
+        step: directive.step,
+        stage: directive.stage,
+        attempt: directive.attempt,
+        runtime: directive.runtime,
+        status: outcome.status,
+        finalText:
+          outcome.finalText === null ? null : clipMiddle(outcome.finalText, MAX_FINAL_TEXT),
+        sessionId: outcome.sessionId,
+        error:
+          outcome.error === null
+            ? null
+            : {
+                message: outcome.error.message,
+                kind: outcome.error.kind,
+                retryable: outcome.error.retryable,
+              },
+        verdict,
+      },
+      {
+        before,
+        extra: {
+          loop: directive.loop,
+          usage: usageToWire(outcome.usage),
+          duration_ms: process?.durationMs ?? 0,
+        },
+      },
+      undefined,
+      stageRedactor,
+    );
+  }
+}
+
+async function loadAdapter(
+  registry: AdapterRegistry,
+  runtime: string,
+): Promise<RuntimeAdapter | string> {
+  try {
+    return await registry.load(runtime);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+function clipMiddle(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = Math.floor(max / 4);
+  const tail = max - head;
+  return `${text.slice(0, head)}\n[... ${text.length - head - tail} characters omitted ...]\n${text.slice(text.length - tail)}`;
+}

@@ -1,0 +1,74 @@
+/** Runtime events and usage in their journal form (snake_case, bounded). */
+import type { RuntimeEvent, Usage } from '@baton/core';
+
+/** Longest text kept per journaled runtime event; the stage's final text has its own bound. */
+export const MAX_EVENT_TEXT = 4096;
+
+export function usageToWire(usage: Usage): Record<string, unknown> {
+  return {
+    known: usage.known,
+    input_tokens: usage.inputTokens,
+    cached_input_tokens: usage.cachedInputTokens,
+    output_tokens: usage.outputTokens,
+    reasoning_tokens: usage.reasoningTokens,
+    total_tokens: usage.totalTokens,
+    cost_usd: usage.costUsd,
+  };
+}
+
+/** Total tokens of a usage report, or `null` when unknown. */
+export function totalTokens(usage: Usage): number | null {
+  if (!usage.known) return null;
+  if (usage.totalTokens !== null) return usage.totalTokens;
+  if (usage.inputTokens === null && usage.outputTokens === null) return null;
+  return (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
+}
+
+export function runtimeEventToWire(event: RuntimeEvent): Record<string, unknown> {
+  switch (event.type) {
+    case 'text':
+      return { type: 'text', text: clip(event.text) };
+    case 'result':
+      return { type: 'result', text: clip(event.text) };
+    case 'tool-use':
+      return {
+        type: 'tool_use',
+        name: event.name,
+        id: event.id,
+        status: event.status,
+        input: boundedJson(event.input),
+        output: event.output === null ? null : clip(event.output),
+      };
+    case 'usage':
+      return { type: 'usage', usage: usageToWire(event.usage) };
+    case 'session':
+      return { type: 'session', session_id: event.sessionId };
+    case 'error':
+      return {
+        type: 'error',
+        message: clip(event.message),
+        kind: event.kind,
+        status: event.status,
+        fatal: event.fatal,
+      };
+    case 'warning':
+      return { type: 'warning', message: clip(event.message) };
+  }
+}
+
+export function clip(text: string, max = MAX_EVENT_TEXT): string {
+  return text.length <= max
+    ? text
+    : `${text.slice(0, max)}[... ${text.length - max} more characters]`;
+}
+
+function boundedJson(value: unknown): unknown {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return '[unserialisable]';
+  }
+  if (text === undefined) return null;
+  return text.length <= MAX_EVENT_TEXT ? value : { truncated: true, preview: clip(text) };
+}

@@ -1,0 +1,432 @@
+/**
+ * Starting and resuming runs: everything checked before a run starts (nesting depth, the
+ * mission, adapters, the cheap doctor checks, the runtime executables), then the driver.
+ */
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type AdapterRegistry,
+  type BatonConfig,
+  BatonError,
+  closestMatch,
+  type Environment,
+  type Mission,
+  type RuntimeAdapter,
+  resolveStage,
+  type Stage,
+} from '@baton/core';
+import type { RuntimeReport } from '@baton/core/doctor';
+import { configHash } from './config-hash.js';
+import type { MissionSnapshot, RoutingSnapshot, RunState } from './engine/types.js';
+import { displayStatus, type Journal, type NewEvent, type RunRecord } from './journal/journal.js';
+import { JOURNAL_DIRECTORY } from './journal/location.js';
+import { currentProcess, isProcessAlive, type ProcessIdentity } from './journal/owner.js';
+import { newRunId } from './journal/run-id.js';
+import { createRedactor } from './redact.js';
+import { replayRun } from './replay.js';
+import { type BinaryRecord, fingerprintBinary } from './runner/binaries.js';
+import {
+  type AskHuman,
+  type ResolvedRunnerOptions,
+  RunDriver,
+  type RunnerOptions,
+  type RunObserver,
+  resolveRunnerOptions,
+} from './runner/driver.js';
+import { assertDepth } from './runner/environment.js';
+import { preflight } from './runner/preflight.js';
+import { stopGroup } from './runner/process-group.js';
+import { OWNER_LOST_CAUSE, type RunSummary, summarizeRun } from './summary.js';
+
+export interface RunContext {
+  readonly config: BatonConfig;
+  readonly registry: AdapterRegistry;
+  readonly journal: Journal;
+  /** Baton's environment; runtimes inherit it (plus Baton's markers). */
+  readonly env: Environment;
+  readonly observer?: RunObserver;
+  /** Aborting stops the running runtime's process group and records the run as interrupted. */
+  readonly signal?: AbortSignal;
+  /** Answers human steps inline (a terminal); without it a human step pauses the run. */
+  readonly ask?: AskHuman;
+  readonly options?: RunnerOptions;
+}
+
+export interface StartRequest {
+  readonly goal: string;
+  /** Default: `deliver`. */
+  readonly mission?: string;
+}
+
+export interface ResumeRequest {
+  /** A run id, or an unambiguous prefix of one. */
+  readonly runId: string;
+  /** The answer to the human step a waiting run asks. */
+  readonly input?: string;
+}
+
+export async function startRun(context: RunContext, request: StartRequest): Promise<RunSummary> {
+  const depth = assertDepth(context.env);
+  const goal = request.goal.trim();
+  if (goal === '')
+    throw new BatonError(
+      'USAGE',
+      'The goal is empty: say what the run should achieve, e.g. baton run "Add a --verbose flag".',
+    );
+  const mission = findMission(context.config, request.mission ?? 'deliver');
+  const options = resolveRunnerOptions(context.options);
+  const routing = routingSnapshot(context.config);
+  const prepared = await prepareRuntimes(
+    context,
+    missionRuntimes(mission, routing),
+    routing,
+    options,
+  );
+  const redactor = createRedactor({ env: context.env, config: context.config });
+  const runId = newRunId();
+  const owner = currentProcess();
+  const hash = configHash(context.config);
+  const driver = new RunDriver({
+    runId,
+    journal: context.journal,
+    config: context.config,
+    registry: context.registry,
+    env: context.env,
+    depth,
+    owner,
+    redactor,
+    adapters: prepared.adapters,
+    binaries: prepared.binaries,
+    options,
+    observer: context.observer,
+    signal: context.signal,
+    ask: context.ask,
+    state: null,
+  });
+  const snapshot: MissionSnapshot = {
+    name: mission.name,
+    steps: mission.steps,
+    maxLoops: mission.maxLoops,
+  };
+  await driver.start(
+    { type: 'run.started', runId, goal, mission: snapshot, routing, retry: options.retry },
+    { goal: redactor.text(goal), mission: mission.name, configHash: hash },
+    {
+      extra: {
+        config_hash: hash,
+        config_files: context.config.files,
+        cwd: context.config.projectRoot,
+        pid: owner.pid,
+        baton_depth: depth,
+      },
+      after: resolvedEvents(prepared, null),
+    },
+  );
+  return summarizeRun(context.journal, runId);
+}
+
+export async function resumeRun(context: RunContext, request: ResumeRequest): Promise<RunSummary> {
+  const depth = assertDepth(context.env);
+  const options = resolveRunnerOptions(context.options);
+  const found = context.journal.findRun(request.runId);
+  const runId = found.runId;
+  checkResumable(found, currentProcess());
+
+  const replay = replayRun(context.journal, runId);
+  if (!replay.matches || replay.state === null) {
+    throw new BatonError(
+      'RUN_STATE',
+      `The journal of run ${runId} does not replay to its recorded state, so it cannot be continued safely. ` +
+        `See: baton replay ${runId}\n  ${replay.mismatches.slice(0, 3).join('\n  ')}`,
+      { details: { runId, mismatches: replay.mismatches } },
+    );
+  }
+  const state: RunState = replay.state;
+  const status = displayStatus(found);
+  let answer: string | null = null;
+  if (status === 'waiting') {
+    answer =
+      request.input ?? (context.ask ? await context.ask(state.question ?? '', state.step) : null);
+    if (answer === null) {
+      throw new BatonError(
+        'USAGE',
+        `Run ${runId} is waiting for an answer to: ${state.question}\nGive it with: baton resume ${runId} --input "<answer>"`,
+        { details: { runId, question: state.question } },
+      );
+    }
+  } else if (request.input !== undefined) {
+    throw new BatonError(
+      'USAGE',
+      `Run ${runId} is ${status}, not waiting for an answer; resume it without --input.`,
+      {
+        details: { runId, status },
+      },
+    );
+  }
+
+  const prepared = await prepareRuntimes(
+    context,
+    missionRuntimes(state.mission, state.routing),
+    state.routing,
+    options,
+  );
+  const owner = currentProcess();
+  const claimed = context.journal.claim(runId, owner, (run) => checkResumable(run, owner));
+  const previousOwner = found.owner;
+  const redactor = createRedactor({ env: context.env, config: context.config });
+  const driver = new RunDriver({
+    runId,
+    journal: context.journal,
+    config: context.config,
+    registry: context.registry,
+    env: context.env,
+    depth,
+    owner,
+    redactor,
+    adapters: prepared.adapters,
+    binaries: prepared.binaries,
+    options,
+    observer: context.observer,
+    signal: context.signal,
+    ask: context.ask,
+    state,
+  });
+  const hash = configHash(context.config);
+  const extra = { pid: owner.pid, config_hash: hash, config_changed: hash !== claimed.configHash };
+  const after = resolvedEvents(prepared, previousBinaries(context.journal, runId));
+
+  removeLeftoverScratch(context.config.projectRoot, runId);
+  if (claimed.status === 'running') {
+    // The owner died mid-run: stop what it left running, then record the interruption.
+    const orphan = await reapOrphan(context.journal, runId, options.killGraceMs);
+    driver.apply(
+      {
+        type: 'run.interrupted',
+        cause: OWNER_LOST_CAUSE + (previousOwner ? ` (pid ${previousOwner.pid})` : ''),
+      },
+      { before: orphan },
+    );
+  }
+  if (answer !== null) {
+    await driver.continueWith(
+      { type: 'human.answered', step: state.step, answer },
+      { extra: { ...extra, via: 'resume' }, after },
+    );
+  } else {
+    await driver.continueWith({ type: 'run.resumed' }, { extra, after });
+  }
+  return summarizeRun(context.journal, runId);
+}
+
+function checkResumable(run: RecordLike, self: ProcessIdentity): void {
+  if (run.status === 'succeeded' || run.status === 'failed') {
+    throw new BatonError(
+      'RUN_STATE',
+      `Run ${run.runId} already ended (${run.status}); there is nothing to resume.`,
+      {
+        details: { runId: run.runId, status: run.status },
+      },
+    );
+  }
+  if (
+    run.status === 'running' &&
+    run.owner !== null &&
+    run.owner.pid !== self.pid &&
+    isProcessAlive(run.owner)
+  ) {
+    throw new BatonError(
+      'RUN_STATE',
+      `Run ${run.runId} is in progress in process ${run.owner.pid}; it cannot be resumed twice.`,
+      {
+        details: { runId: run.runId, pid: run.owner.pid },
+      },
+    );
+  }
+}
+
+type RecordLike = Pick<RunRecord, 'runId' | 'status' | 'owner'>;
+
+export function findMission(config: BatonConfig, name: string): Mission {
+  const mission = Object.hasOwn(config.missions, name) ? config.missions[name] : undefined;
+  if (mission) return mission;
+  const names = Object.keys(config.missions).sort();
+  const suggestion = closestMatch(name, names);
+  throw new BatonError(
+    'USAGE',
+    `Unknown mission "${name}".` +
+      (suggestion ? ` Did you mean "${suggestion}"?` : '') +
+      ` Missions: ${names.join(', ')}.`,
+    { details: { mission: name, accepted: names, suggestion } },
+  );
+}
+
+export function routingSnapshot(config: BatonConfig): RoutingSnapshot {
+  return {
+    runtimeBackend: config.runtimeBackend,
+    defaultRuntime: config.defaultRuntime,
+    stages: { ...config.stages },
+    backendProfile: config.backendProfile,
+  };
+}
+
+/** The runtimes a mission's stage steps resolve to, each with its stages. */
+function missionRuntimes(
+  mission: Pick<Mission, 'steps'>,
+  routing: RoutingSnapshot,
+): Map<string, Stage[]> {
+  const used = new Map<string, Stage[]>();
+  const config = {
+    runtimeBackend: routing.runtimeBackend,
+    defaultRuntime: routing.defaultRuntime,
+    stages: routing.stages,
+  } as BatonConfig;
+  for (const step of mission.steps) {
+    if (step.kind !== 'stage') continue;
+    const { runtime } = resolveStage(config, step.stage);
+    const stages = used.get(runtime) ?? [];
+    if (!stages.includes(step.stage)) stages.push(step.stage);
+    used.set(runtime, stages);
+  }
+  return used;
+}
+
+interface PreparedRuntimes {
+  readonly adapters: Map<string, RuntimeAdapter>;
+  readonly binaries: Map<string, BinaryRecord>;
+  readonly reports: readonly RuntimeReport[];
+  readonly stages: ReadonlyMap<string, readonly Stage[]>;
+}
+
+async function prepareRuntimes(
+  context: RunContext,
+  used: Map<string, Stage[]>,
+  routing: RoutingSnapshot,
+  options: ResolvedRunnerOptions,
+): Promise<PreparedRuntimes> {
+  const adapters = new Map<string, RuntimeAdapter>();
+  for (const id of used.keys()) adapters.set(id, await context.registry.load(id));
+  const reports = await preflight({
+    runtimes: [...used].map(([id, stages]) => ({
+      id,
+      adapter: adapters.get(id)!,
+      settings: context.config.runtimes[id] ?? {},
+      stages,
+    })),
+    profile: routing.backendProfile,
+    env: context.env,
+    cwd: context.config.projectRoot,
+    timeoutMs: options.doctorTimeoutMs,
+  });
+  const binaries = new Map<string, BinaryRecord>();
+  for (const report of reports) {
+    binaries.set(
+      report.id,
+      fingerprintBinary({
+        runtimeId: report.id,
+        identity: adapters.get(report.id)!.identity,
+        settings: context.config.runtimes[report.id] ?? {},
+        env: context.env,
+        cwd: context.config.projectRoot,
+        version: report.version,
+      }),
+    );
+  }
+  return { adapters, binaries, reports, stages: used };
+}
+
+function resolvedEvents(
+  prepared: PreparedRuntimes,
+  previous: ReadonlyMap<string, Record<string, unknown>> | null,
+): NewEvent[] {
+  return prepared.reports.map((report) => {
+    const binary = prepared.binaries.get(report.id)!;
+    const payload: Record<string, unknown> = {
+      runtime_id: report.id,
+      stages: prepared.stages.get(report.id) ?? [],
+      binary: binary.wanted,
+      path: binary.path,
+      real_path: binary.realPath,
+      version: binary.version,
+      size: binary.size,
+      mtime_ms: binary.mtimeMs,
+      inode: binary.inode,
+      doctor_status: report.status,
+    };
+    const before = previous?.get(report.id);
+    if (before !== undefined) {
+      const changed = ['real_path', 'version', 'size', 'mtime_ms', 'inode'].filter(
+        (key) => before[key] !== payload[key],
+      );
+      payload.changed_since_last_resolved = changed;
+    }
+    return { type: 'runtime.resolved', payload };
+  });
+}
+
+function previousBinaries(journal: Journal, runId: string): Map<string, Record<string, unknown>> {
+  const latest = new Map<string, Record<string, unknown>>();
+  for (const event of journal.events(runId)) {
+    if (event.type === 'runtime.resolved')
+      latest.set(String(event.payload.runtime_id), event.payload);
+  }
+  return latest;
+}
+
+/**
+ * Scratch directories of this run's earlier stages that a killed process could not remove
+ * (they may hold generated settings files with credentials in them).
+ */
+function removeLeftoverScratch(projectRoot: string, runId: string): void {
+  const directory = join(projectRoot, JOURNAL_DIRECTORY, 'scratch');
+  let entries: string[];
+  try {
+    entries = readdirSync(directory);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (entry.startsWith(`${runId}-`))
+      rmSync(join(directory, entry), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The stage process a dead owner left behind (started, never recorded as exited): stops
+ * its process group if it still runs, and returns the `agent.process.exited` that closes it.
+ */
+async function reapOrphan(journal: Journal, runId: string, graceMs: number): Promise<NewEvent[]> {
+  let open: Record<string, unknown> | null = null;
+  for (const event of journal.events(runId)) {
+    if (event.type === 'agent.process.started') open = event.payload;
+    else if (event.type === 'agent.process.exited') open = null;
+  }
+  if (open === null || typeof open.pid !== 'number') return [];
+  const identity = {
+    pid: open.pid,
+    start: typeof open.pid_start === 'string' ? open.pid_start : null,
+  };
+  const alive = isProcessAlive(identity);
+  if (alive) await stopGroup(identity.pid, graceMs);
+  return [
+    {
+      type: 'agent.process.exited',
+      payload: {
+        runtime_id: open.runtime_id,
+        stage: open.stage,
+        step: open.step,
+        attempt: open.attempt,
+        loop: open.loop,
+        pid: open.pid,
+        exit_code: null,
+        signal: null,
+        duration_ms: 0,
+        status: 'interrupted',
+        stopped_by: 'owner-lost',
+        error: OWNER_LOST_CAUSE,
+        session_id: null,
+        usage: null,
+        still_running_when_found: alive,
+      },
+    },
+  ];
+}

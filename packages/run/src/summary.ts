@@ -1,0 +1,78 @@
+/** A run as `baton run`, `baton resume` and `baton runs` report it, read from the journal. */
+import type { Stage } from '@baton/core';
+import type { RunStatus } from './engine/types.js';
+import { displayStatus, type Journal, type RunRecord, runNotFound } from './journal/journal.js';
+
+export interface StageSummary {
+  readonly stage: Stage;
+  readonly runtime: string;
+  readonly status: 'succeeded' | 'failed' | 'interrupted';
+  readonly durationMs: number;
+  readonly step: number;
+  readonly attempt: number;
+  readonly loop: number;
+  readonly tokens: number | null;
+  readonly error: string | null;
+}
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly cause: string | null;
+  /** The question a waiting run asks. */
+  readonly question: string | null;
+  readonly goal: string;
+  readonly mission: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** One entry per stage attempt, in the order they ran. */
+  readonly stages: readonly StageSummary[];
+}
+
+export const OWNER_LOST_CAUSE =
+  'the process running it stopped without closing it (killed or crashed)';
+
+export function summarizeRun(journal: Journal, runId: string): RunSummary {
+  const run = journal.getRun(runId);
+  if (run === undefined) throw runNotFound(runId);
+  const stages: StageSummary[] = [];
+  let question: string | null = null;
+  for (const event of journal.events(runId)) {
+    const payload = event.payload;
+    if (event.type === 'agent.process.exited') {
+      const usage = payload.usage as { total_tokens?: number | null } | null;
+      stages.push({
+        stage: payload.stage as Stage,
+        runtime: String(payload.runtime_id),
+        status: payload.status as StageSummary['status'],
+        durationMs: Number(payload.duration_ms ?? 0),
+        step: Number(payload.step),
+        attempt: Number(payload.attempt),
+        loop: Number(payload.loop ?? 0),
+        tokens: typeof usage?.total_tokens === 'number' ? usage.total_tokens : null,
+        error: typeof payload.error === 'string' ? payload.error : null,
+      });
+    } else if (event.type === 'human.asked') {
+      question = String(payload.question);
+    } else if (event.type === 'human.answered') {
+      question = null;
+    }
+  }
+  const status = displayStatus(run);
+  return {
+    runId: run.runId,
+    status,
+    cause: causeOf(run, status),
+    question: status === 'waiting' ? question : null,
+    goal: run.goal,
+    mission: run.mission,
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+    stages,
+  };
+}
+
+export function causeOf(run: RunRecord, status: RunStatus = displayStatus(run)): string | null {
+  if (status === 'interrupted' && run.status === 'running') return OWNER_LOST_CAUSE;
+  return run.cause;
+}

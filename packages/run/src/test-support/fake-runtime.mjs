@@ -1,0 +1,283 @@
+#!/usr/bin/env node
+// A stand-in for a runtime CLI: prints the real machine-readable output of Codex, Claude
+// Code or OpenCode (captured lines from __fixtures__/, with the final text, session id and
+// usage substituted) or Hermes's documented text-plus-usage-file output, and misbehaves
+// on request (hangs, spawns a hanging helper, exits 0 after reporting an error, floods).
+//
+// Usage: fake-runtime.mjs <codex|claude|opencode|hermes> [runtime args...]
+// Behaviour comes from the JSON file named by FAKE_PLAN: { "<stage>" | "*": Behaviour },
+// where Behaviour may hold `attempts: [Behaviour, ...]` (one per invocation, the last repeating).
+// Every invocation is logged to FAKE_LOG (JSONL) and its pids to FAKE_STATE_DIR/pids.jsonl.
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__');
+const format = process.argv[2];
+const args = process.argv.slice(3);
+const VERSIONS = {
+  codex: 'codex-cli 0.169.0',
+  claude: '2.1.330 (Claude Code)',
+  opencode: '1.18.33',
+  hermes: 'Hermes Agent v0.21.5',
+};
+
+if (!(format in VERSIONS)) {
+  process.stderr.write(`fake-runtime: unknown format ${format}\n`);
+  process.exit(2);
+}
+if (args.includes('--version')) {
+  process.stdout.write(`${VERSIONS[format]}\n`);
+  process.exit(0);
+}
+
+const stage = process.env.BATON_STAGE ?? 'unknown';
+const stateDir = process.env.FAKE_STATE_DIR ?? null;
+const behaviour = pickBehaviour();
+const stdin = await readStdin();
+const sessionId = `${format}-session-${stage}`;
+
+if (process.env.FAKE_LOG) {
+  appendFileSync(
+    process.env.FAKE_LOG,
+    `${JSON.stringify({
+      format,
+      stage,
+      args,
+      stdin,
+      pid: process.pid,
+      cwd: process.cwd(),
+      depth: process.env.BATON_DEPTH ?? null,
+      runId: process.env.BATON_RUN_ID ?? null,
+    })}\n`,
+  );
+}
+recordPid({ role: 'runtime', pid: process.pid });
+
+if (behaviour.ignoreTerm) process.on('SIGTERM', () => {});
+if (behaviour.stderr) process.stderr.write(`${behaviour.stderr}\n`);
+if (behaviour.crash) process.kill(process.pid, 'SIGKILL');
+if (behaviour.spawnChild) spawnHangingChild(behaviour.childIgnoresTerm === true);
+if (behaviour.startedFile) writeFileSync(behaviour.startedFile, String(process.pid));
+if (behaviour.appendFile) appendFileSync(behaviour.appendFile, '# changed\n');
+
+const finalText = behaviour.final ?? defaultFinal();
+const echoed = behaviour.echoEnv
+  ? ` [${behaviour.echoEnv}=${process.env[behaviour.echoEnv] ?? ''}]`
+  : '';
+const text = finalText + echoed;
+
+if (behaviour.floodBytes) await flood(behaviour.floodBytes);
+if (behaviour.hang) {
+  writeLines(openingLines());
+  setInterval(() => {}, 60_000);
+  await new Promise(() => {});
+}
+if (behaviour.sleepMs) await new Promise((resolve) => setTimeout(resolve, behaviour.sleepMs));
+if (behaviour.fail) {
+  writeLines(failureLines(behaviour.status ?? 401));
+  process.exitCode = behaviour.exitCode ?? 1;
+} else {
+  writeLines(successLines(text));
+  process.exitCode = behaviour.exitCode ?? 0;
+}
+
+function pickBehaviour() {
+  if (!process.env.FAKE_PLAN) return {};
+  const plan = JSON.parse(readFileSync(process.env.FAKE_PLAN, 'utf8'));
+  const entry = plan[stage] ?? plan['*'] ?? {};
+  if (!Array.isArray(entry.attempts)) return entry;
+  let count = 0;
+  if (stateDir) {
+    const counter = join(stateDir, `${stage}.count`);
+    count = existsSync(counter) ? Number(readFileSync(counter, 'utf8')) : 0;
+    writeFileSync(counter, String(count + 1));
+  }
+  return entry.attempts[Math.min(count, entry.attempts.length - 1)] ?? {};
+}
+
+function defaultFinal() {
+  const base = `${format} finished ${stage}`;
+  return stage === 'evaluate' ? `${base}\nAll criteria met.\nVERDICT: PASS` : base;
+}
+
+async function readStdin() {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function recordPid(entry) {
+  if (stateDir)
+    appendFileSync(
+      join(stateDir, 'pids.jsonl'),
+      `${JSON.stringify({ ...entry, stage, format })}\n`,
+    );
+}
+
+function spawnHangingChild(ignoreTerm) {
+  const code = `${ignoreTerm ? "process.on('SIGTERM', () => {});" : ''} setInterval(() => {}, 60000);`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
+  recordPid({ role: 'child', pid: child.pid });
+}
+
+function fixtureLines(name) {
+  return readFileSync(join(fixtures, name), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
+}
+
+function writeLines(lines) {
+  process.stdout.write(lines.map((line) => `${line}\n`).join(''));
+}
+
+/** What a runtime prints before its real work starts (a hang happens after these). */
+function openingLines() {
+  switch (format) {
+    case 'codex':
+      return successLines('').slice(0, 3);
+    case 'claude':
+      return successLines('').slice(0, 1);
+    case 'opencode':
+      return successLines('').slice(0, 1);
+    default:
+      return [];
+  }
+}
+
+function successLines(final) {
+  switch (format) {
+    case 'codex':
+      return fixtureLines('codex-0.169.0-exec-json-toolcall.jsonl').map((line) => {
+        const event = JSON.parse(line);
+        if (event.type === 'thread.started') event.thread_id = sessionId;
+        if (event.item?.type === 'agent_message') event.item.text = final;
+        return JSON.stringify(event);
+      });
+    case 'claude':
+      return fixtureLines('claude-code-2.1.330-stream-json-simple.jsonl').map((line) => {
+        const event = JSON.parse(line);
+        event.session_id = sessionId;
+        if (event.type === 'assistant') event.message.content = [{ type: 'text', text: final }];
+        if (event.type === 'result') event.result = final;
+        return JSON.stringify(event);
+      });
+    case 'opencode':
+      return fixtureLines('opencode-1.18.33-run-json-toolcall.jsonl').map((line) => {
+        const event = JSON.parse(line);
+        event.sessionID = sessionId;
+        event.part.sessionID = sessionId;
+        if (event.type === 'text') event.part.text = final;
+        return JSON.stringify(event);
+      });
+    case 'hermes': {
+      writeUsageFile({ completed: true, failed: false });
+      return final.split('\n');
+    }
+  }
+}
+
+function failureLines(status) {
+  switch (format) {
+    case 'codex': {
+      const lines = fixtureLines('codex-0.169.0-exec-json-connection-failed.txt');
+      // The first two lines of the capture are what codex prints on stderr.
+      process.stderr.write(`${lines.slice(0, 2).join('\n')}\n`);
+      return lines.slice(2).map((line) => {
+        const event = JSON.parse(line);
+        if (event.type === 'thread.started') event.thread_id = sessionId;
+        if (status !== 'network') {
+          const message = `unexpected status ${status} ${status === 401 ? 'Unauthorized' : 'Error'}: stub forced ${status}`;
+          if (event.type === 'error') event.message = message;
+          if (event.type === 'turn.failed') event.error.message = message;
+        }
+        return JSON.stringify(event);
+      });
+    }
+    case 'claude': {
+      const event = JSON.parse(fixtureLines('claude-code-2.1.330-json-401.json')[0]);
+      event.session_id = sessionId;
+      event.api_error_status = status;
+      event.result = `API Error: ${status} stub forced ${status}`;
+      return [JSON.stringify(event)];
+    }
+    case 'opencode':
+      return fixtureLines('opencode-1.18.33-run-json-401.jsonl').map((line) => {
+        const event = JSON.parse(line);
+        event.sessionID = sessionId;
+        event.error.data.statusCode = status;
+        event.error.data.message = `stub forced ${status}`;
+        event.error.data.isRetryable = status === 429 || status >= 500;
+        return JSON.stringify(event);
+      });
+    case 'hermes':
+      writeUsageFile({ completed: false, failed: true });
+      return [];
+  }
+}
+
+function writeUsageFile(outcome) {
+  const index = args.indexOf('--usage-file');
+  if (index === -1) return;
+  writeFileSync(
+    args[index + 1],
+    JSON.stringify({
+      estimated_cost_usd: 0.0002,
+      input_tokens: 11,
+      output_tokens: 7,
+      cache_read_tokens: 0,
+      cache_write_tokens: 0,
+      reasoning_tokens: 0,
+      total_tokens: 18,
+      api_calls: 1,
+      model: 'stub-model',
+      provider: 'custom:stub',
+      session_id: sessionId,
+      ...outcome,
+    }),
+  );
+}
+
+/** Prints `bytes` of output in the runtime's format, honouring back-pressure. */
+async function flood(bytes) {
+  const filler = 'x'.repeat(900);
+  const line = (index) => {
+    switch (format) {
+      case 'codex':
+        return JSON.stringify({
+          type: 'item.completed',
+          item: { id: `item_${index}`, type: 'agent_message', text: filler },
+        });
+      case 'claude':
+        return JSON.stringify({
+          type: 'assistant',
+          message: { content: [{ type: 'text', text: filler }] },
+          session_id: sessionId,
+        });
+      case 'opencode':
+        return JSON.stringify({
+          type: 'text',
+          sessionID: sessionId,
+          part: { type: 'text', text: filler },
+        });
+      default:
+        return filler;
+    }
+  };
+  let written = 0;
+  let index = 0;
+  while (written < bytes) {
+    const block = [];
+    let size = 0;
+    while (size < 65536) {
+      const next = `${line(index++)}\n`;
+      block.push(next);
+      size += next.length;
+    }
+    const chunk = block.join('');
+    written += chunk.length;
+    if (!process.stdout.write(chunk))
+      await new Promise((resolve) => process.stdout.once('drain', resolve));
+  }
+}
