@@ -2,7 +2,7 @@ import { ACCESS_LEVELS, type StageRequest } from '@baton/core';
 import { describe, expect, it } from 'vitest';
 import { buildHermesCommand, normaliseBaseUrl } from './command.js';
 
-const SCRATCH = '/work/.baton/scratch/run-7/reflect-1';
+const SCRATCH = '/srv/.baton/scratch/run-7/reflect-1';
 const USAGE = `${SCRATCH}/usage.json`;
 
 function request(overrides: Partial<StageRequest> = {}): StageRequest {
@@ -10,7 +10,7 @@ function request(overrides: Partial<StageRequest> = {}): StageRequest {
     stage: 'reflect',
     prompt: 'Summarise what went well.',
     contract: 'You are the Reflector.',
-    cwd: '/work/project',
+    cwd: '/srv/project',
     access: 'read-only',
     profile: null,
     settings: {},
@@ -43,7 +43,7 @@ describe('buildHermesCommand', () => {
         HERMES_STREAM_RETRIES: '0',
         HERMES_WRITE_SAFE_ROOT: SCRATCH,
       },
-      cwd: '/work/project',
+      cwd: '/srv/project',
       stdin: 'Summarise what went well.',
       resultFiles: { usage: USAGE },
     });
@@ -108,7 +108,7 @@ describe('buildHermesCommand', () => {
     expect(readOnly.args).toEqual(BASE);
     expect(readOnly.env.HERMES_WRITE_SAFE_ROOT).toBe(SCRATCH);
     expect(write.args).toEqual(BASE);
-    expect(write.env.HERMES_WRITE_SAFE_ROOT).toBe('/work/project');
+    expect(write.env.HERMES_WRITE_SAFE_ROOT).toBe('/srv/project');
     expect(full.args).toEqual([...BASE, '--yolo']);
     expect(full.env.HERMES_WRITE_SAFE_ROOT).toBeUndefined();
   });

@@ -14,11 +14,11 @@ function request(overrides: Partial<StageRequest> = {}): StageRequest {
     stage: 'interview',
     prompt: 'Ask what the feature must do.',
     contract: 'You are the Architect.',
-    cwd: '/work/project',
+    cwd: '/srv/project',
     access: 'read-only',
     profile: null,
     settings: { baseUrl: 'http://127.0.0.1:4000', apiKeyEnv: 'LITELLM_KEY', model: 'coder' },
-    scratchDir: '/work/.baton/scratch/1',
+    scratchDir: '/srv/.baton/scratch/1',
     env: { LITELLM_KEY: 'sk-master-secret' },
     ...overrides,
   };
@@ -37,7 +37,7 @@ describe('buildLitellmCommand', () => {
         'LITELLM_KEY',
       ],
       env: {},
-      cwd: '/work/project',
+      cwd: '/srv/project',
       stdin: JSON.stringify({
         model: 'coder',
         messages: [
