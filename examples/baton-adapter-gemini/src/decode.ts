@@ -1,10 +1,11 @@
-import type {
-  ErrorKind,
-  OutputDecoder,
-  ProcessExit,
-  RuntimeEvent,
-  StageOutcome,
-  Usage,
+import {
+  type ErrorKind,
+  type OutputDecoder,
+  type ProcessExit,
+  type RuntimeEvent,
+  type StageOutcome,
+  UNKNOWN_USAGE,
+  type Usage,
 } from '@baton/core';
 
 /** What Gemini CLI reported wrong, normalised. */
@@ -13,16 +14,6 @@ export interface ClassifiedError {
   readonly status: number | null;
   readonly retryable: boolean;
 }
-
-export const UNKNOWN_USAGE: Usage = {
-  known: false,
-  inputTokens: null,
-  cachedInputTokens: null,
-  outputTokens: null,
-  reasoningTokens: null,
-  totalTokens: null,
-  costUsd: null,
-};
 
 /** Exit codes of headless Gemini CLI (`FatalError` subclasses and docs/cli/headless.md). */
 export const EXIT_CODES = {

@@ -1,14 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcessExit, RuntimeEvent, StageOutcome } from '@baton/core';
+import { UNKNOWN_USAGE } from '@baton/core';
 import { describe, expect, it } from 'vitest';
-import {
-  createClaudeCodeDecoder,
-  errorKind,
-  normaliseUsage,
-  runCost,
-  UNKNOWN_USAGE,
-} from './decode.js';
+import { createClaudeCodeDecoder, errorKind, normaliseUsage, runCost } from './decode.js';
 
 function fixture(name: string): string {
   return readFileSync(join(import.meta.dirname, '__fixtures__', name), 'utf8');

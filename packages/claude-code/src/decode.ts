@@ -15,24 +15,15 @@
  * and `cachedInputTokens` is `cache_read_input_tokens`. `usage` covers this run only, even
  * after `--resume`; the cost is taken per run too (see `runCost`).
  */
-import type {
-  ErrorKind,
-  OutputDecoder,
-  ProcessExit,
-  RuntimeEvent,
-  StageOutcome,
-  Usage,
+import {
+  type ErrorKind,
+  type OutputDecoder,
+  type ProcessExit,
+  type RuntimeEvent,
+  type StageOutcome,
+  UNKNOWN_USAGE,
+  type Usage,
 } from '@baton/core';
-
-export const UNKNOWN_USAGE: Usage = {
-  known: false,
-  inputTokens: null,
-  cachedInputTokens: null,
-  outputTokens: null,
-  reasoningTokens: null,
-  totalTokens: null,
-  costUsd: null,
-};
 
 type Json = Record<string, unknown>;
 

@@ -1,11 +1,12 @@
-import type {
-  ErrorKind,
-  OutputDecoder,
-  ProcessExit,
-  RuntimeEvent,
-  StageOutcome,
-  StageRequest,
-  Usage,
+import {
+  type ErrorKind,
+  type OutputDecoder,
+  type ProcessExit,
+  type RuntimeEvent,
+  type StageOutcome,
+  type StageRequest,
+  UNKNOWN_USAGE,
+  type Usage,
 } from '@baton/core';
 
 /** What Codex reported wrong, normalised. */
@@ -14,16 +15,6 @@ export interface ClassifiedError {
   readonly status: number | null;
   readonly retryable: boolean;
 }
-
-const UNKNOWN_USAGE: Usage = {
-  known: false,
-  inputTokens: null,
-  cachedInputTokens: null,
-  outputTokens: null,
-  reasoningTokens: null,
-  totalTokens: null,
-  costUsd: null,
-};
 
 /**
  * Names a failure from the message Codex prints for it (`turn.failed.error.message`, an

@@ -1,4 +1,5 @@
 export { ACCESS_LEVELS, type AccessLevel, defaultAccessLevel } from './access.js';
+export { UNKNOWN_USAGE } from './adapter/usage.js';
 export * from './adapter/v1/spec.js';
 export { findProjectFile, PROJECT_FILE_NAME, userConfigPath } from './config/discover.js';
 export { parseDuration } from './config/duration.js';

@@ -1,13 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ProcessExit } from '@baton/core';
+import { UNKNOWN_USAGE } from '@baton/core';
 import { describe, expect, it } from 'vitest';
-import {
-  classifyError,
-  createHermesDecoder,
-  parseUsageReport,
-  UNKNOWN_USAGE,
-  usageFromReport,
-} from './decode.js';
+import { classifyError, createHermesDecoder, parseUsageReport, usageFromReport } from './decode.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8');

@@ -1,10 +1,11 @@
-import type {
-  ErrorKind,
-  OutputDecoder,
-  ProcessExit,
-  RuntimeEvent,
-  StageOutcome,
-  Usage,
+import {
+  type ErrorKind,
+  type OutputDecoder,
+  type ProcessExit,
+  type RuntimeEvent,
+  type StageOutcome,
+  UNKNOWN_USAGE,
+  type Usage,
 } from '@baton/core';
 import { USAGE_FILE } from './command.js';
 
@@ -14,16 +15,6 @@ import { USAGE_FILE } from './command.js';
  * (tokens, cost, session id, `completed` / `failed`) come from the `--usage-file` report,
  * read once the process has ended.
  */
-
-export const UNKNOWN_USAGE: Usage = {
-  known: false,
-  inputTokens: null,
-  cachedInputTokens: null,
-  outputTokens: null,
-  reasoningTokens: null,
-  totalTokens: null,
-  costUsd: null,
-};
 
 /** The documented fields of the usage report (`hermes … --usage-file PATH`). */
 export interface HermesUsageReport {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ProcessExit } from '@baton/core';
+import { UNKNOWN_USAGE } from '@baton/core';
 import { describe, expect, it } from 'vitest';
-import { createLitellmDecoder, errorKind, UNKNOWN_USAGE, usageFromOpenAi } from './decode.js';
+import { createLitellmDecoder, errorKind, usageFromOpenAi } from './decode.js';
 
 const lines = (name: string) =>
   readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8')

@@ -1,10 +1,11 @@
-import type {
-  ErrorKind,
-  OutputDecoder,
-  ProcessExit,
-  RuntimeEvent,
-  StageOutcome,
-  Usage,
+import {
+  type ErrorKind,
+  type OutputDecoder,
+  type ProcessExit,
+  type RuntimeEvent,
+  type StageOutcome,
+  UNKNOWN_USAGE,
+  type Usage,
 } from '@baton/core';
 
 /**
@@ -12,16 +13,6 @@ import type {
  * LiteLLM sends them (`choices[].delta.content`, a final `usage` chunk), plus the client's
  * own `client.done` / `client.error` / `client.unparsed` records.
  */
-
-export const UNKNOWN_USAGE: Usage = {
-  known: false,
-  inputTokens: null,
-  cachedInputTokens: null,
-  outputTokens: null,
-  reasoningTokens: null,
-  totalTokens: null,
-  costUsd: null,
-};
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -6,16 +6,17 @@
  */
 import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import type {
-  CommandSpec,
-  ErrorKind,
-  OutputDecoder,
-  ProcessExit,
-  RuntimeAdapter,
-  RuntimeEvent,
-  StageOutcome,
-  StageRequest,
-  Usage,
+import {
+  type CommandSpec,
+  type ErrorKind,
+  type OutputDecoder,
+  type ProcessExit,
+  type RuntimeAdapter,
+  type RuntimeEvent,
+  type StageOutcome,
+  type StageRequest,
+  UNKNOWN_USAGE,
+  type Usage,
 } from '@baton/core';
 import type { StageError } from '../engine/types.js';
 import { type Redactor, secretsOfEnv } from '../redact.js';
@@ -67,16 +68,6 @@ export interface StageRunResult {
   /** The run's redactor plus the secrets of this command (its env values, its secret args). */
   readonly redactor: Redactor;
 }
-
-const UNKNOWN_USAGE: Usage = {
-  known: false,
-  inputTokens: null,
-  cachedInputTokens: null,
-  outputTokens: null,
-  reasoningTokens: null,
-  totalTokens: null,
-  costUsd: null,
-};
 
 export async function runStage(input: StageRunInput): Promise<StageRunResult> {
   const { adapter, request } = input;
