@@ -5,3 +5,4 @@ export {
   type ConformanceSample,
   sampleRequest,
 } from './conformance.js';
+export { type RunSpecOptions, runCommandSpec, type SpecRun } from './run-command-spec.js';
