@@ -7,6 +7,7 @@ export {
   versionCheck,
 } from './checks.js';
 export { type ExecutableHead, findExecutable, readExecutableHead } from './executable.js';
+export { PROBE_PROMPT, type ProbeOptions, runProbe } from './probe.js';
 export { type CommandResult, type RunCommandOptions, runCommand } from './process.js';
 export {
   type CheckReport,
