@@ -2,7 +2,12 @@
 // lazily loaded command. Start-up cost of `baton` is mostly resolving and reading hundreds
 // of small module files; a bundle reads a handful. Adapters are never bundled: they are
 // discovered and imported at run time from the user's install.
+import { rmSync } from 'node:fs';
 import { build } from 'rolldown';
+
+const outputDirectory = new URL('../dist/bundle', import.meta.url).pathname;
+// Chunk names carry content hashes: clear the old ones so only this build's chunks ship.
+rmSync(outputDirectory, { recursive: true, force: true });
 
 await build({
   input: { main: new URL('../src/main.ts', import.meta.url).pathname },
@@ -12,10 +17,11 @@ await build({
   external: [/^node:/],
   logLevel: 'warn',
   output: {
-    dir: new URL('../dist/bundle', import.meta.url).pathname,
+    dir: outputDirectory,
     format: 'esm',
     entryFileNames: '[name].js',
     chunkFileNames: 'chunks/[name]-[hash].js',
     sourcemap: false,
+    minify: true,
   },
 });

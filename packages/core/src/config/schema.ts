@@ -8,6 +8,11 @@ import { z } from 'zod';
 import { STAGES } from '../stage.js';
 import { parseDuration } from './duration.js';
 
+// Config is parsed once per process, so zod's code-generating fast path costs more than it
+// saves; and merely probing whether it may generate code reads `navigator`, which makes
+// Node load its Web Locks machinery. Both show on `baton stages` start-up (docs/benchmarks.md).
+z.config({ jitless: true });
+
 const nonEmpty = z.string().trim().min(1, { message: 'must not be empty' });
 
 const duration = nonEmpty.refine((value) => parseDuration(value) !== undefined, {
