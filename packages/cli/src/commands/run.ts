@@ -169,10 +169,11 @@ function report(context: CommandContext, summary: RunSummary, elapsedMs: number)
 }
 
 /** Stage progress on stderr: a line per stage start and end; on a TTY, the runtime's messages too. */
-function progressObserver(context: CommandContext): RunObserver {
+export function progressObserver(context: Pick<CommandContext, 'color' | 'stderr'>): RunObserver {
   const style = styles(context.color);
   const write = (text: string) => context.stderr.write(text);
   const live = context.stderr.isTTY === true;
+  const text = liveText((line) => write(`  ${style.dim(line)}\n`));
   const label = (stage: { stage: string; runtime: string; attempt: number; loop: number }) =>
     `${style.bold(stage.stage)} · ${style.cyan(stage.runtime)}` +
     (stage.attempt > 1 ? style.dim(` (attempt ${stage.attempt})`) : '') +
@@ -183,10 +184,16 @@ function progressObserver(context: CommandContext): RunObserver {
     },
     runtimeEvent(_stage, event) {
       if (!live) return;
+      if (event.type === 'text') {
+        text.add(event.text);
+        return;
+      }
+      text.flush();
       const line = describeEvent(event);
       if (line !== null) write(`  ${style.dim(line)}\n`);
     },
     stageEnded(stage, result) {
+      if (live) text.flush();
       const tokens =
         result.tokens === null
           ? 'tokens unknown'
@@ -213,14 +220,47 @@ function progressObserver(context: CommandContext): RunObserver {
   };
 }
 
-function describeEvent(event: RuntimeEvent): string | null {
-  const clip = (text: string) => {
-    const first = text.trim().split('\n')[0] ?? '';
-    return first.length > 160 ? `${first.slice(0, 157)}...` : first;
+const LIVE_LINE_CHARS = 160;
+
+/** The first line of a text, cut to one terminal-friendly line. */
+function clip(text: string): string {
+  const first = text.trim().split('\n')[0] ?? '';
+  return first.length > LIVE_LINE_CHARS ? `${first.slice(0, LIVE_LINE_CHARS - 3)}...` : first;
+}
+
+/**
+ * The live view of a runtime's messages: the first line of each. Runtimes send a message
+ * whole (Codex, Claude Code) or in many small pieces (a LiteLLM stream's deltas), and both
+ * arrive as `text` events; pieces are joined until the first line is complete (or long
+ * enough), so a streamed answer reads as one line, never a word per line. The rest of the
+ * message is skipped until the next non-text event, which starts a new message.
+ */
+export function liveText(print: (line: string) => void): {
+  add(text: string): void;
+  flush(): void;
+} {
+  let pending = '';
+  let shown = false;
+  return {
+    add(text) {
+      if (shown) return;
+      pending += text;
+      const start = pending.trimStart();
+      if (start.includes('\n') || start.length >= LIVE_LINE_CHARS) {
+        print(`│ ${clip(pending)}`);
+        shown = true;
+      }
+    },
+    flush() {
+      if (!shown && pending.trim() !== '') print(`│ ${clip(pending)}`);
+      pending = '';
+      shown = false;
+    },
   };
+}
+
+function describeEvent(event: RuntimeEvent): string | null {
   switch (event.type) {
-    case 'text':
-      return event.text.trim() === '' ? null : `│ ${clip(event.text)}`;
     case 'tool-use':
       return `⚙ ${event.name} ${event.status}`;
     case 'error':
