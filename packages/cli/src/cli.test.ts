@@ -248,13 +248,26 @@ describe('baton contract', () => {
     const root = project(`${ROUTED}\n[contracts.evaluate]\ntext = "Also run the linter."\n`);
     const text = runCli(root, ['contract', 'evaluate']);
     expect(text.status).toBe(0);
-    expect(text.stdout.startsWith('Baton role contract v1 — Reviewer (stage: evaluate)')).toBe(true);
-    expect(text.stdout.endsWith('VERDICT: FAIL <one-line reason>\n\nAlso run the linter.')).toBe(true);
+    expect(text.stdout.startsWith('Baton role contract v1 — Reviewer (stage: evaluate)')).toBe(
+      true,
+    );
+    expect(text.stdout.endsWith('VERDICT: FAIL <one-line reason>\n\nAlso run the linter.')).toBe(
+      true,
+    );
     const json = JSON.parse(runCli(root, ['contract', 'evaluate', '--json']).stdout);
-    expect(json).toMatchObject({ stage: 'evaluate', role: 'Reviewer', runtime: 'beta', channel: 'stdin preamble', version: 'v1+extend' });
+    expect(json).toMatchObject({
+      stage: 'evaluate',
+      role: 'Reviewer',
+      runtime: 'beta',
+      channel: 'stdin preamble',
+      version: 'v1+extend',
+    });
     expect(json.text).toBe(text.stdout);
     expect(json.sha256).toBe(createHash('sha256').update(text.stdout).digest('hex'));
-    expect(JSON.parse(runCli(root, ['contract', 'evaluate', '--runtime', 'gamma', '--json']).stdout).runtime).toBe('gamma');
+    expect(
+      JSON.parse(runCli(root, ['contract', 'evaluate', '--runtime', 'gamma', '--json']).stdout)
+        .runtime,
+    ).toBe('gamma');
   });
 
   it('rejects an unknown stage with a suggestion', () => {

@@ -20,7 +20,9 @@ describe.each(FIRST_PARTY_RUNTIMES.map((runtime) => runtime.id))('the %s adapter
   it('has one file per concern, each with its test beside it, and a README', () => {
     for (const concern of CONCERNS) {
       expect(existsSync(join(source, `${concern}.ts`)), `${id}/src/${concern}.ts`).toBe(true);
-      expect(existsSync(join(source, `${concern}.test.ts`)), `${id}/src/${concern}.test.ts`).toBe(true);
+      expect(existsSync(join(source, `${concern}.test.ts`)), `${id}/src/${concern}.test.ts`).toBe(
+        true,
+      );
     }
     expect(existsSync(join(source, `${id}-adapter.ts`)), `${id}/src/${id}-adapter.ts`).toBe(true);
     expect(existsSync(join(directory, 'README.md'))).toBe(true);
@@ -31,8 +33,15 @@ describe.each(FIRST_PARTY_RUNTIMES.map((runtime) => runtime.id))('the %s adapter
     const statements = index
       .split('\n')
       .map((line) => line.trim())
-      .filter((line) => line !== '' && !line.startsWith('//') && !line.startsWith('*') && !line.startsWith('/*'));
-    for (const line of statements.join('\n').split(';').map((part) => part.trim()).filter(Boolean)) {
+      .filter(
+        (line) =>
+          line !== '' && !line.startsWith('//') && !line.startsWith('*') && !line.startsWith('/*'),
+      );
+    for (const line of statements
+      .join('\n')
+      .split(';')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       expect(line, `${id}/src/index.ts: ${line}`).toMatch(/^export\b/);
     }
   });
@@ -43,7 +52,9 @@ describe.each(FIRST_PARTY_RUNTIMES.map((runtime) => runtime.id))('the %s adapter
       .split('-')
       .map((part: string) => part[0]!.toUpperCase() + part.slice(1))
       .join('')}Adapter`;
-    expect(Object.keys(module)).toEqual(expect.arrayContaining(['default', 'VERSION', factoryName]));
+    expect(Object.keys(module)).toEqual(
+      expect.arrayContaining(['default', 'VERSION', factoryName]),
+    );
     expect(typeof module[factoryName]).toBe('function');
     expect(module.VERSION).toBe(packageJson.version);
     expect(module.default.specificationVersion).toBe(SPECIFICATION_VERSION);
@@ -71,7 +82,8 @@ describe.each(FIRST_PARTY_RUNTIMES.map((runtime) => runtime.id))('the %s adapter
     for (const file of readdirSync(source, { recursive: true }) as string[]) {
       if (!file.endsWith('.ts')) continue;
       const text = readFileSync(join(source, file), 'utf8');
-      for (const other of others) expect(text.includes(`'${other}`), `${id}/src/${file} imports ${other}`).toBe(false);
+      for (const other of others)
+        expect(text.includes(`'${other}`), `${id}/src/${file} imports ${other}`).toBe(false);
     }
   });
 

@@ -26,7 +26,8 @@ export const command: Command = {
         strict: true,
         allowPositionals: true,
       });
-      if (positionals.length !== 1) throw new Error('give exactly one stage, e.g. baton contract evaluate');
+      if (positionals.length !== 1)
+        throw new Error('give exactly one stage, e.g. baton contract evaluate');
       stageName = positionals[0];
       runtimeName = values.runtime;
     } catch (error) {
@@ -57,7 +58,8 @@ export const command: Command = {
       });
     } else {
       context.stdout.write(contract.text);
-      if (context.stdout.isTTY === true && !contract.text.endsWith('\n')) context.stdout.write('\n');
+      if (context.stdout.isTTY === true && !contract.text.endsWith('\n'))
+        context.stdout.write('\n');
     }
     return EXIT_OK;
   },
