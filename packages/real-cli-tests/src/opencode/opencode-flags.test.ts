@@ -1,0 +1,169 @@
+/**
+ * Every argument the OpenCode adapter can emit is one the pinned `opencode` 1.18.33 really
+ * accepts: checked against the binary's own `opencode run --help`, over all access levels ×
+ * profile × model × base_url × resume × contract. The binary refuses an unknown option
+ * (exit 1), so every run that succeeds in the runs test proves its options too.
+ */
+import { ACCESS_LEVELS, type StageRequest } from '@baton/core';
+import { runCommand } from '@baton/core/doctor';
+import { createOpencodeAdapter } from '@baton/opencode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireCli } from '../binaries.js';
+import { createSandbox, KEY_VARIABLE, type Sandbox } from './support.js';
+
+interface HelpOption {
+  readonly type: string;
+  readonly choices: readonly string[] | null;
+}
+
+/** Options of a yargs `--help` page: `  -m, --model  text  [string]` with `[choices: …]`. */
+function parseHelp(help: string): Map<string, HelpOption> {
+  const options = new Map<string, HelpOption>();
+  const blocks = help.split('\n').reduce<string[]>((all, line) => {
+    if (/^\s{2,8}-/.test(line)) all.push(line);
+    else if (all.length > 0 && /^\s{10,}\S/.test(line)) all[all.length - 1] += ` ${line.trim()}`;
+    return all;
+  }, []);
+  for (const block of blocks) {
+    const head = block.trim().split(/\s{2,}/)[0]!;
+    const names = head.split(/[ ,]+/).filter((part) => part.startsWith('-'));
+    const type = /\[(string|boolean|number|array)\]/.exec(block)?.[1] ?? 'unknown';
+    const choices =
+      /\[choices: ([^\]]+)\]/
+        .exec(block)?.[1]
+        ?.match(/"([^"]+)"/g)
+        ?.map((value) => value.slice(1, -1)) ?? null;
+    for (const name of names) options.set(name, { type, choices });
+  }
+  return options;
+}
+
+const adapter = createOpencodeAdapter();
+let sandbox: Sandbox;
+let help: string;
+
+beforeAll(async () => {
+  sandbox = createSandbox();
+  const result = await runCommand(requireCli('opencode'), ['run', '--help'], {
+    env: sandbox.env,
+    cwd: sandbox.workspace,
+    timeoutMs: 30_000,
+  });
+  expect(result.exitCode).toBe(0);
+  help = result.stdout + result.stderr;
+});
+
+afterAll(() => {
+  sandbox.remove();
+});
+
+function requests(): StageRequest[] {
+  const all: StageRequest[] = [];
+  for (const access of ACCESS_LEVELS) {
+    for (const profile of [null, 'worker']) {
+      for (const model of [undefined, 'anthropic/claude-sonnet-4-5']) {
+        for (const baseUrl of [undefined, 'http://127.0.0.1:4000/v1']) {
+          for (const resumeSessionId of [undefined, 'ses_e0014db6cffe1xqLRYbZabiLeT']) {
+            for (const contract of ['', 'You are the Builder.']) {
+              if (baseUrl !== undefined && model === undefined) continue; // refused: needs a model
+              all.push({
+                stage: 'execute',
+                prompt: 'Build it.',
+                contract,
+                cwd: sandbox.workspace,
+                access,
+                profile,
+                ...(model === undefined ? {} : { model }),
+                ...(resumeSessionId === undefined ? {} : { resumeSessionId }),
+                settings: baseUrl === undefined ? {} : { baseUrl, apiKeyEnv: KEY_VARIABLE },
+                scratchDir: sandbox.scratchDir,
+                env: sandbox.env,
+              });
+            }
+          }
+        }
+      }
+    }
+  }
+  return all;
+}
+
+describe('opencode 1.18.33 run --help accepts every argument the adapter emits', () => {
+  it('is the pinned version', async () => {
+    const version = await runCommand(requireCli('opencode'), ['--version'], {
+      env: sandbox.env,
+      timeoutMs: 30_000,
+    });
+    expect(version.stdout.trim()).toBe('1.18.33');
+  });
+
+  it('knows every option and value, over 72 commands', () => {
+    const options = parseHelp(help);
+    const all = requests();
+    expect(all).toHaveLength(72);
+    const used = new Set<string>();
+    for (const request of all) {
+      const { args } = adapter.buildCommand(request);
+      expect(args[0]).toBe('run');
+      for (let index = 1; index < args.length; index++) {
+        const arg = args[index]!;
+        expect(arg.startsWith('-'), `argument ${index} (${arg}) is an option`).toBe(true);
+        used.add(arg);
+        const option = options.get(arg);
+        expect(option, `${arg} in opencode run --help`).toBeDefined();
+        if (option!.type === 'boolean') continue;
+        const value = args[++index]!;
+        expect(value, `${arg} takes a value`).toBeDefined();
+        expect(value.startsWith('-'), `${arg} ${value}`).toBe(false);
+        if (option!.choices !== null) expect(option!.choices, `${arg} ${value}`).toContain(value);
+      }
+    }
+    expect([...used].sort()).toEqual([
+      '--agent',
+      '--auto',
+      '--dir',
+      '--format',
+      '--model',
+      '--session',
+      '--title',
+    ]);
+    expect(options.get('--format')).toEqual({ type: 'string', choices: ['default', 'json'] });
+    expect(options.get('--auto')?.type).toBe('boolean');
+    expect(options.get('--model')?.type).toBe('string');
+    expect(options.get('--session')?.type).toBe('string');
+    expect(options.get('--agent')?.type).toBe('string');
+    expect(options.get('--dir')?.type).toBe('string');
+    expect(options.get('--title')?.type).toBe('string');
+  });
+
+  it('takes the message from stdin: the positional message is optional', () => {
+    expect(help).toContain('opencode run [message..]');
+  });
+
+  it('rejects an option it does not know (so every run that succeeds proves its options)', async () => {
+    const result = await runCommand(
+      requireCli('opencode'),
+      ['run', '--format', 'json', '--bogus-flag'],
+      {
+        env: sandbox.env,
+        cwd: sandbox.workspace,
+        timeoutMs: 30_000,
+        input: 'hi',
+      },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('opencode run [message..]');
+  });
+
+  it('refuses an empty message', async () => {
+    const result = await runCommand(requireCli('opencode'), ['run', '--format', 'json'], {
+      env: sandbox.env,
+      cwd: sandbox.workspace,
+      timeoutMs: 30_000,
+      input: '',
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('You must provide a message or a command');
+  });
+});
