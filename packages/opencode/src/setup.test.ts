@@ -240,9 +240,7 @@ describe('baton setup opencode: the agent block of an opencode.json', () => {
           const ctx = withCustomConfig({ settings: model === undefined ? {} : { model } });
           const [change] = await writer.plan(ctx);
           const after = change!.after!;
-          expect(isSubsequence(original, after), 'every user character kept, in order').toBe(
-            true,
-          );
+          expect(isSubsequence(original, after), 'every user character kept, in order').toBe(true);
           if (original.includes('\r\n')) expect(/(^|[^\r])\n/.test(after)).toBe(false);
 
           await apply([change!]);

@@ -46,7 +46,10 @@ export const CONFIG_FILE_MODE = 0o600;
 export const AGENT_PROMPT = 'Work on the task you are given, in the current project.\n';
 
 /** The agent's settings Baton owns, for the given runtime settings. */
-export function ownedAgentValues(profile: string, settings: RuntimeSettings): Record<string, string> {
+export function ownedAgentValues(
+  profile: string,
+  settings: RuntimeSettings,
+): Record<string, string> {
   const values: Record<string, string> = {
     description: `Baton backend profile "${profile}": the agent Baton runs stages with.`,
     mode: 'primary',

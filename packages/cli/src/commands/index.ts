@@ -38,6 +38,10 @@ export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Pr
       summary: 'Continue a run that is waiting for an answer or was interrupted.',
       load: async () => (await import('./resume.js')).command,
     },
+    setup: {
+      summary: "Write a runtime's native profile config, changing only the keys Baton owns.",
+      load: async () => (await import('./setup.js')).command,
+    },
     replay: {
       summary: "Re-derive a run's state from its journal and check it matches.",
       load: async () => (await import('./replay.js')).command,

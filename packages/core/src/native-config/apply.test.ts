@@ -320,6 +320,16 @@ describe('applyFileChange', () => {
       /^Cannot (write|create the directory for) .*: a parent of it is not a directory\. Nothing was changed\.$/,
     );
     expect(await readFile(blocker, 'utf8')).toBe('keep');
+    // The system's error code must not shadow Baton's in `--json` output.
+    const nested = join(blocker, 'sub', 'c.toml');
+    const systemError = await rejection(
+      applyFileChange({ path: nested, expectedBefore: null, after: 'x', createDirectories: true }),
+    );
+    expect(systemError.toJSON()).toMatchObject({
+      code: 'NATIVE_CONFIG',
+      reason: 'file-system',
+      systemCode: 'ENOTDIR',
+    });
   });
 
   it.skipIf(process.getuid?.() === 0)(

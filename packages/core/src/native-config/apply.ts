@@ -110,7 +110,8 @@ function fileSystemError(error: unknown, action: string, path: string): BatonErr
     'NATIVE_CONFIG',
     `Cannot ${action} ${path}: ${reason}. Nothing was changed.`,
     {
-      details: { path, code },
+      // Not `code`: details are spread into the error's JSON, where `code` is Baton's own.
+      details: { path, reason: 'file-system', systemCode: code },
       cause: error,
     },
   );

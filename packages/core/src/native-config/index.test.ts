@@ -33,6 +33,7 @@ describe('@baton/core/native-config', () => {
       'setJsonValue',
       'setTomlValues',
       'setYamlValue',
+      'setYamlValueInItem',
       'unifiedDiff',
       'upsertYamlSequenceItem',
     ]);

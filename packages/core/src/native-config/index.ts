@@ -58,6 +58,7 @@ export {
   removeYamlValue,
   sequenceItemSubject,
   setYamlValue,
+  setYamlValueInItem,
   upsertYamlSequenceItem,
   type YamlEdit,
   type YamlEditOptions,

@@ -6,6 +6,7 @@ import {
   removeYamlSequenceItem,
   removeYamlValue,
   setYamlValue,
+  setYamlValueInItem,
   upsertYamlSequenceItem,
 } from './yaml-edit.js';
 
@@ -120,6 +121,20 @@ describe('setYamlValue', () => {
     expect(removeYamlValue(result, ['top', 'more'])).toBe(source);
   });
 
+  it('writes into a document that holds only `---` and removes back to it', () => {
+    for (const source of ['---', '---\n', '---\n# notes\n', '---\r\n']) {
+      const eol = source.includes('\r\n') ? '\r\n' : '\n';
+      const result = setYamlValue(source, ['agent', 'api_max_retries'], 0);
+      expect(result).toBe(
+        source.endsWith('\n')
+          ? `${source}agent:${eol}  api_max_retries: 0${eol}`
+          : `${source}${eol}agent:${eol}  api_max_retries: 0`,
+      );
+      expect(removeYamlValue(result, ['agent', 'api_max_retries'])).toBe(source);
+    }
+    expect(() => setYamlValue('--- ~\n', ['a'], 1)).toThrow(/`\(top level\)` is a scalar/);
+  });
+
   it('is a no-op when the value is already there', () => {
     expect(setYamlValue(HERMES, ['providers', 'mine', 'models'], ['a', 'b'])).toBe(HERMES);
   });
@@ -186,6 +201,90 @@ describe('sequence items', () => {
     );
     expect(removeYamlSequenceItem(result, ['model_list'], 'model_name', 'baton-worker')).toBe(
       source,
+    );
+  });
+
+  it('sets one value inside a matched item, keeping its other keys, comments and spelling', () => {
+    const source = `model_list:
+  - model_name: baton-worker   # mine
+    litellm_params:
+      model: "openai/old"   # was this
+      api_key: os.environ/OPENAI_API_KEY
+    model_info: {mode: chat}
+  - model_name: other
+    litellm_params: {model: x}
+`;
+    const result = setYamlValueInItem(
+      source,
+      ['model_list'],
+      'model_name',
+      'baton-worker',
+      ['litellm_params', 'model'],
+      'openai/new',
+    );
+    expect(result).toBe(source.replace('"openai/old"', 'openai/new'));
+    expect(
+      setYamlValueInItem(
+        result,
+        ['model_list'],
+        'model_name',
+        'baton-worker',
+        ['litellm_params', 'model'],
+        'openai/new',
+      ),
+    ).toBe(result);
+    const added = setYamlValueInItem(
+      source,
+      ['model_list'],
+      'model_name',
+      'baton-worker',
+      ['litellm_params', 'rpm'],
+      60,
+    );
+    expect(added).toBe(
+      source.replace(
+        '      api_key: os.environ/OPENAI_API_KEY\n',
+        '      api_key: os.environ/OPENAI_API_KEY\n      rpm: 60\n',
+      ),
+    );
+  });
+
+  it('appends a new item with a marker when none matches, and removes it exactly', () => {
+    const source = 'model_list:\n- model_name: a\n  litellm_params:\n    model: x\n';
+    const result = setYamlValueInItem(
+      source,
+      ['model_list'],
+      'model_name',
+      'baton-worker',
+      ['litellm_params', 'model'],
+      'openai/gpt-4o',
+    );
+    expect(result).toBe(
+      `${source}# managed by baton: model_list[model_name=baton-worker] — edit outside this block freely\n- model_name: baton-worker\n  litellm_params:\n    model: openai/gpt-4o\n`,
+    );
+    expect(removeYamlSequenceItem(result, ['model_list'], 'model_name', 'baton-worker')).toBe(
+      source,
+    );
+    expect(
+      setYamlValueInItem('', ['model_list'], 'model_name', 'b', ['litellm_params', 'model'], 'm'),
+    ).toBe(
+      'model_list:\n  # managed by baton: model_list[model_name=b] — edit outside this block freely\n  - model_name: b\n    litellm_params:\n      model: m\n',
+    );
+  });
+
+  it('refuses a scalar where the item needs a mapping, naming the item', () => {
+    const source = 'model_list:\n  - model_name: b\n    litellm_params: none\n';
+    expect(() =>
+      setYamlValueInItem(
+        source,
+        ['model_list'],
+        'model_name',
+        'b',
+        ['litellm_params', 'model'],
+        'm',
+      ),
+    ).toThrow(
+      '`model_list[model_name=b].litellm_params` is a scalar at line 3, but Baton needs a mapping there.',
     );
   });
 

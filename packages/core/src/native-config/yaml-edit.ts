@@ -63,7 +63,21 @@ export type YamlEdit =
       matchKey: string;
       item: Readonly<Record<string, YamlValue>>;
     }
-  | { op: 'remove-item'; path: KeyPath; matchKey: string; matchValue: string | number | boolean };
+  | { op: 'remove-item'; path: KeyPath; matchKey: string; matchValue: string | number | boolean }
+  | {
+      /**
+       * Set one value inside the item of the sequence at `path` whose `matchKey` equals
+       * `matchValue` (`itemPath` is relative to the item), leaving the item's other keys,
+       * comments and spelling as they are; when there is no such item, append one holding
+       * only `matchKey` and this value, with a managed marker.
+       */
+      op: 'set-in-item';
+      path: KeyPath;
+      matchKey: string;
+      matchValue: string | number | boolean;
+      itemPath: KeyPath;
+      value: YamlValue;
+    };
 
 export interface YamlEditOptions {
   /** The file's path, used in error messages only. */
@@ -149,6 +163,23 @@ export function removeYamlSequenceItem(
   return editYaml(text, [{ op: 'remove-item', path, matchKey, matchValue }], options);
 }
 
+/** Sets `value` at `itemPath` inside the item of the sequence at `path` matched by `matchKey`. */
+export function setYamlValueInItem(
+  text: string,
+  path: KeyPath,
+  matchKey: string,
+  matchValue: string | number | boolean,
+  itemPath: KeyPath,
+  value: YamlValue,
+  options: YamlEditOptions = {},
+): string {
+  return editYaml(
+    text,
+    [{ op: 'set-in-item', path, matchKey, matchValue, itemPath, value }],
+    options,
+  );
+}
+
 /** The marker subject of a sequence item Baton owns, e.g. `model_list[model_name=baton-worker]`. */
 export function sequenceItemSubject(path: KeyPath, matchKey: string, matchValue: unknown): string {
   return `${path.join('.')}[${matchKey}=${String(matchValue)}]`;
@@ -189,6 +220,21 @@ function parseYaml(text: string, file: string | undefined, cache: ParseCache): D
 function expectedChange(edit: YamlEdit): ValueChange {
   if (edit.op === 'set') return { kind: 'set', path: edit.path, value: edit.value };
   if (edit.op === 'remove') return { kind: 'delete', path: edit.path };
+  if (edit.op === 'set-in-item') {
+    return {
+      kind: 'transform',
+      path: edit.path,
+      apply: (current) => {
+        const items = Array.isArray(current) ? [...current] : [];
+        const index = items.findIndex(
+          (item) => isPlainObject(item) && deepEqual(item[edit.matchKey], edit.matchValue),
+        );
+        if (index === -1) items.push(newItem(edit));
+        else items[index] = withValue(items[index], edit.itemPath, edit.value);
+        return items;
+      },
+    };
+  }
   if (edit.op === 'upsert-item') {
     const value = edit.item[edit.matchKey];
     return {
@@ -218,6 +264,38 @@ function expectedChange(edit: YamlEdit): ValueChange {
   };
 }
 
+/** The item `set-in-item` appends when none matches: the match key, then the value. */
+function newItem(
+  edit: Extract<YamlEdit, { op: 'set-in-item' }>,
+): Readonly<Record<string, YamlValue>> {
+  return {
+    [edit.matchKey]: edit.matchValue,
+    ...(withValue({}, edit.itemPath, edit.value) as Record<string, YamlValue>),
+  };
+}
+
+/** A copy of `target` with `value` at `path`, creating mappings on the way. */
+function withValue(target: unknown, path: KeyPath, value: unknown): unknown {
+  if (path.length === 0) return value;
+  const base = isPlainObject(target) ? target : {};
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(base)) {
+    Object.defineProperty(copy, key, {
+      value: item,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  Object.defineProperty(copy, path[0]!, {
+    value: withValue(base[path[0]!], path.slice(1), value),
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+  return copy;
+}
+
 function applyEdit(
   text: string,
   edit: YamlEdit,
@@ -239,6 +317,7 @@ function applyEdit(
     if (edit.op === 'remove') return applyRemove(context, edit.path);
     if (edit.op === 'upsert-item')
       return applyUpsertItem(context, edit.path, edit.matchKey, edit.item);
+    if (edit.op === 'set-in-item') return applySetInItem(context, edit);
     return applyRemoveItem(context, edit.path, edit.matchKey, edit.matchValue);
   } catch (error) {
     if (error instanceof NotSpliceable) return documentFallback(context, edit, error);
@@ -276,6 +355,22 @@ function rangeOf(node: YamlNode | null | undefined): [number, number, number] | 
 function findPair(map: YAMLMap, key: string): Pair<YamlNode, YamlNode | null> | undefined {
   return (map.items as Pair<YamlNode, YamlNode | null>[]).find(
     (pair) => isScalar(pair.key) && pair.key.value === key,
+  );
+}
+
+/**
+ * The contents of a document that holds nothing but `---` (and comments): yaml gives it an
+ * empty null scalar, which is an empty document, not a scalar in Baton's way.
+ */
+function isBareDocument(node: YamlNode): boolean {
+  const range = rangeOf(node);
+  return (
+    isScalar(node) &&
+    node.value === null &&
+    node.anchor === undefined &&
+    node.tag === undefined &&
+    range !== undefined &&
+    range[0] === range[1]
   );
 }
 
@@ -385,11 +480,20 @@ function checkNoAnchor(context: Context, path: KeyPath, node: YamlNode | null): 
   }
 }
 
-/** Follows `path` through block mappings as far as it exists. */
-function walk(context: Context, path: KeyPath): Walk {
-  const root = context.doc.contents as YamlNode | null;
+/** Where a set happens: the document's top level, or the mapping of one sequence item. */
+interface Scope {
+  readonly root: YAMLMap;
+  /** The item's parsed value, for comparisons. */
+  readonly js: unknown;
+  /** Names the item in messages and markers, e.g. `model_list[model_name=baton-worker]`. */
+  readonly label: string;
+}
+
+/** Follows `path` through block mappings as far as it exists (from `scope`'s mapping if given). */
+function walk(context: Context, path: KeyPath, scope?: Scope): Walk {
+  const root = scope?.root ?? (context.doc.contents as YamlNode | null);
   const none = { empty: undefined, blocked: undefined };
-  if (root === null) return { map: undefined, depth: 0, ...none };
+  if (root === null || isBareDocument(root)) return { map: undefined, depth: 0, ...none };
   if (isMap(root) && root.flow)
     throw new NotSpliceable('the top level is a flow mapping', rangeOf(root)![0]);
   if (!isMap(root)) shapeConflict(context, ['(top level)'], root, 'a mapping');
@@ -398,7 +502,7 @@ function walk(context: Context, path: KeyPath): Walk {
     const pair = findPair(map, path[depth]!);
     if (pair === undefined) return { map, depth, ...none };
     const value = pair.value;
-    checkNoAnchor(context, path.slice(0, depth + 1), value);
+    checkNoAnchor(context, labelled(scope, path.slice(0, depth + 1)), value);
     if (isEmptyValue(value)) return { map, depth, empty: pair, blocked: undefined };
     if (!isMap(value)) return { map, depth, empty: undefined, blocked: pair };
     if (value.flow) throw new NotSpliceable('a flow mapping on the path', rangeOf(value)![0]);
@@ -481,12 +585,17 @@ function pairIndent(context: Context, pair: Pair<YamlNode, YamlNode | null>): nu
   return columnOf(context.text, rangeOf(pair.key)![0]);
 }
 
-function applySet(context: Context, path: KeyPath, value: YamlValue): string {
+/** A path as messages and markers name it: prefixed by the item it is in, if any. */
+function labelled(scope: Scope | undefined, path: KeyPath): KeyPath {
+  return scope === undefined ? path : [scope.label, ...path];
+}
+
+function applySet(context: Context, path: KeyPath, value: YamlValue, scope?: Scope): string {
   if (path.length === 0) throw new RangeError('Baton does not replace a whole YAML document.');
-  const { map, depth, empty, blocked } = walk(context, path.slice(0, -1));
-  const marker = isBlockCollection(value) ? path.join('.') : undefined;
+  const { map, depth, empty, blocked } = walk(context, path.slice(0, -1), scope);
+  const marker = isBlockCollection(value) ? labelled(scope, path).join('.') : undefined;
   if (blocked !== undefined)
-    shapeConflict(context, path.slice(0, depth + 1), blocked.value, 'a mapping');
+    shapeConflict(context, labelled(scope, path.slice(0, depth + 1)), blocked.value, 'a mapping');
   if (empty !== undefined) {
     const indent = pairIndent(context, empty) + context.unit;
     const lines = renderChain(context, path, depth + 1, value, indent, marker);
@@ -501,8 +610,9 @@ function applySet(context: Context, path: KeyPath, value: YamlValue): string {
       insertLines(context.text, point.offset, lines, context.eol),
     ]);
   }
-  if (deepEqual(getIn(context.js, path), value)) return context.text;
-  checkNoAnchor(context, path, pair.value);
+  if (deepEqual(getIn(scope === undefined ? context.js : scope.js, path), value))
+    return context.text;
+  checkNoAnchor(context, labelled(scope, path), pair.value);
   if (!isBlockCollection(value))
     return applySplices(context.text, [replaceValueWithScalar(context, pair, value)]);
   const lines = renderYamlBlock(value, pairIndent(context, pair) + context.unit, context.unit);
@@ -650,6 +760,28 @@ function applyUpsertItem(
   ]);
 }
 
+function applySetInItem(context: Context, edit: Extract<YamlEdit, { op: 'set-in-item' }>): string {
+  const { path, matchKey, matchValue, itemPath } = edit;
+  if (path.length === 0) throw new RangeError('The sequence must be under a key.');
+  if (itemPath.length === 0) throw new RangeError('Name the value to set inside the item.');
+  const { seq } = sequenceAt(context, path);
+  const found = seq === undefined ? [] : matchingItems(seq, matchKey, matchValue);
+  if (found.length === 0) return applyUpsertItem(context, path, matchKey, newItem(edit));
+  if (found.length > 1) {
+    throw conflictError(
+      FORMAT,
+      context.file,
+      `\`${path.join('.')}\` has ${found.length} items with ${matchKey}: ${String(matchValue)}; remove the extra ones by hand and rerun.`,
+    );
+  }
+  const item = found[0]! as YAMLMap;
+  const label = sequenceItemSubject(path, matchKey, matchValue);
+  if (item.flow) throw new NotSpliceable(`${label} is a flow mapping`, rangeOf(item)![0]);
+  const index = seq!.items.indexOf(item);
+  const js = (getIn(context.js, path) as unknown[])[index];
+  return applySet(context, itemPath, edit.value, { root: item, js, label });
+}
+
 function applyRemoveItem(
   context: Context,
   path: KeyPath,
@@ -690,7 +822,20 @@ function documentFallback(context: Context, edit: YamlEdit, reason: NotSpliceabl
     );
   }
   if (edit.op === 'set') doc.setIn(edit.path, doc.createNode(edit.value));
-  else if (edit.op === 'remove') {
+  else if (edit.op === 'set-in-item') {
+    const seq = doc.getIn(edit.path, true);
+    const items = isSeq(seq) ? seq.items : [];
+    const index = items.findIndex((item) => {
+      if (!isMap(item)) return false;
+      const value = item.get(edit.matchKey, true);
+      return isScalar(value) && deepEqual(value.value, edit.matchValue);
+    });
+    if (index === -1) {
+      const change = expectedChange(edit);
+      const next = change.kind === 'transform' ? change.apply(isSeq(seq) ? seq.toJSON() : []) : [];
+      doc.setIn(edit.path, doc.createNode(next));
+    } else doc.setIn([...edit.path, index, ...edit.itemPath], doc.createNode(edit.value));
+  } else if (edit.op === 'remove') {
     doc.deleteIn(edit.path);
     for (let length = edit.path.length - 1; length > 0; length -= 1) {
       const parent = doc.getIn(edit.path.slice(0, length), true);

@@ -229,20 +229,44 @@ export interface NativeConfigContext {
   readonly cwd: string;
   /** The installed runtime version, when known, so the writer picks the layout it reads. */
   readonly runtimeVersion: string | null;
+  /**
+   * `baton setup --migrate`: move the profile out of a layout the installed runtime no longer
+   * reads into the one it reads (Codex: `[profiles.<name>]` in `config.toml` into
+   * `<name>.config.toml`). Without it a writer that finds such a layout refuses, with a
+   * `NATIVE_CONFIG` error that says what it found and that `--migrate` moves it.
+   */
+  readonly migrate?: boolean;
 }
 
 /** One file the writer would change, with its before and after text. */
 export interface NativeConfigChange {
   readonly path: string;
+  /** The file's text when the writer read it (`null`: missing); applying refuses if it changed since. */
   readonly before: string | null;
+  /** The wanted text; `null` deletes the file; equal to `before` when the file is already as wanted. */
   readonly after: string | null;
   /** The keys Baton owns in this file, for docs and `--json` output. */
   readonly ownedKeys: readonly string[];
+  /** Permission bits for a file this change creates (default `0o644`); an existing file keeps its own. */
+  readonly mode?: number;
+  /** Create the file's missing parent directories (default false: a missing directory is an error). */
+  readonly createDirectories?: boolean;
+  /**
+   * Directories to remove after this change deletes its file, deepest first, each only when it
+   * is empty (never recursively): the ones Baton created for the file (a Hermes profile).
+   */
+  readonly removeEmptyDirectories?: readonly string[];
+  /** What the user should know about this file (a migration done, a limit of the runtime). */
+  readonly notes?: readonly string[];
 }
 
 /** Plans changes to native config; applying them is core's job (atomic, checked, no byte lost). */
 export interface NativeConfigWriter {
-  /** The changes `baton setup` would make; no I/O beyond reading. Empty when already set up. */
+  /**
+   * The changes `baton setup` would make; no I/O beyond reading. Empty, or only changes whose
+   * `after` equals `before`, when already set up (a writer may list the files it checked so
+   * that setup can show them as unchanged).
+   */
   plan(context: NativeConfigContext): Promise<readonly NativeConfigChange[]>;
   /** The changes that remove exactly what Baton owns. */
   planRevert(context: NativeConfigContext): Promise<readonly NativeConfigChange[]>;
