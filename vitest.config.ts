@@ -7,7 +7,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@baton/source'] } },
   test: {
     pool: 'forks',
-    testTimeout: 30_000,
+    // Generous: property tests and real CLIs share two cores with the rest of the suite.
+    testTimeout: 90_000,
     hookTimeout: 60_000,
   },
 });
