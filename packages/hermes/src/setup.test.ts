@@ -13,11 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatonError, type NativeConfigChange, type NativeConfigContext } from '@baton/core';
 import { applyFileChange } from '@baton/core/native-config';
+import { addedLines, userYamlFile } from '@baton/core/testing/yaml-files';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { profileCheck } from './doctor.js';
 import { configHeader, hermesNativeConfig, ownedConfigValues } from './setup.js';
-import { addedLines, userYamlFile } from './test-support/setup-files.js';
 
 const HEADER = configHeader('worker');
 const writer = hermesNativeConfig;

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { BatonError, type NativeConfigChange, type NativeConfigContext } from '@baton/core';
 import { runChecks } from '@baton/core/doctor';
 import { applyFileChange } from '@baton/core/native-config';
+import { addedLines, userYamlFile } from '@baton/core/testing/yaml-files';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLitellmAdapter } from './litellm-adapter.js';
 import { CONFIG_HEADER, litellmNativeConfig, proxyConfigPath } from './setup.js';
 import { startLitellmStandIn } from './test-support/litellm-stand-in.js';
-import { addedLines, userYamlFile } from './test-support/setup-files.js';
 
 const MARKER =
   '# managed by baton: model_list[model_name=baton-worker] — edit outside this block freely';

@@ -6,11 +6,16 @@
  * indentation, LF or CRLF, with or without a final line break.
  *
  * `parents` names top-level keys that may appear as block mappings holding other keys, with
- * the keys they may hold; `modelList` adds a LiteLLM `model_list` of user entries (never the
- * alias Baton owns), so that setup followed by revert must give back the exact bytes.
+ * the keys they may hold (never the keys Baton owns, so that setup followed by revert must
+ * give back the exact bytes); `withModelList` adds a LiteLLM-style `model_list` of user
+ * entries (never the alias Baton owns).
+ *
+ * For adapters' native-config writers (YAML configs: Hermes, LiteLLM) and third parties
+ * testing theirs. Imported as `@baton/core/testing/yaml-files`; needs `fast-check`.
  */
-import { editYaml } from '@baton/core/native-config';
+
 import fc from 'fast-check';
+import { editYaml } from '../native-config/index.js';
 
 const text = fc
   .string({ unit: 'grapheme', maxLength: 12 })
