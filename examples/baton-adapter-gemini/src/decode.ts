@@ -1,5 +1,6 @@
 import {
   type ErrorKind,
+  failureClassOf,
   type OutputDecoder,
   type ProcessExit,
   type RuntimeEvent,
@@ -302,7 +303,12 @@ export function createGeminiDecoder(): OutputDecoder {
         return {
           ...base,
           status: 'failed',
-          error: { message: ended.message, ...ended.classified },
+          error: {
+            message: ended.message,
+            ...ended.classified,
+            failureClass: failureClassOf(ended.classified.kind, ended.classified.retryable),
+            retryAfterMs: null,
+          },
         };
       }
       if (exit.signal !== null || exit.exitCode !== 0) {
@@ -323,6 +329,11 @@ export function createGeminiDecoder(): OutputDecoder {
             kind: classified.kind,
             status: classified.status,
             retryable: classified.kind === 'unknown' ? crashed && !sawEvent : classified.retryable,
+            failureClass: failureClassOf(
+              classified.kind,
+              classified.kind === 'unknown' ? crashed && !sawEvent : classified.retryable,
+            ),
+            retryAfterMs: null,
           },
         };
       }
@@ -335,7 +346,14 @@ export function createGeminiDecoder(): OutputDecoder {
         return {
           ...base,
           status: 'failed',
-          error: { message, kind: 'unknown', status: null, retryable: false },
+          error: {
+            message,
+            kind: 'unknown',
+            status: null,
+            retryable: false,
+            failureClass: 'task',
+            retryAfterMs: null,
+          },
         };
       }
       return { ...base, status: 'succeeded', error: null };

@@ -1,4 +1,5 @@
 import {
+  type AdapterCapabilities,
   type AdapterIdentity,
   type RuntimeAdapter,
   type RuntimeSettings,
@@ -27,10 +28,20 @@ export const GEMINI_IDENTITY: AdapterIdentity = {
   contractChannel: 'GEMINI_SYSTEM_MD (a system prompt file replacing the built-in one)',
 };
 
+/** What Baton may ask of this runtime beyond running a stage (see the adapter spec). */
+export const GEMINI_CAPABILITIES: AdapterCapabilities = {
+  resumeSession: false,
+  efforts: [],
+  costCap: false,
+  turnCap: false,
+  reportsCost: false,
+};
+
 export function createGeminiAdapter(settings: GeminiSettings = {}): RuntimeAdapter {
   const defaults: RuntimeSettings = { ...settings };
   return {
     specificationVersion: SPECIFICATION_VERSION,
+    capabilities: GEMINI_CAPABILITIES,
     identity: GEMINI_IDENTITY,
     profile: geminiProfileMapping,
     doctorChecks: () => createGeminiDoctorChecks({ identity: GEMINI_IDENTITY, defaults }),

@@ -1,4 +1,5 @@
 import {
+  type AdapterCapabilities,
   type AdapterIdentity,
   type RuntimeAdapter,
   type RuntimeSettings,
@@ -23,10 +24,20 @@ export const CLAUDE_CODE_IDENTITY: AdapterIdentity = {
   contractChannel: '--append-system-prompt-file',
 };
 
+/** What Baton may ask of this runtime beyond running a stage (see the adapter spec). */
+export const CLAUDE_CODE_CAPABILITIES: AdapterCapabilities = {
+  resumeSession: false,
+  efforts: [],
+  costCap: false,
+  turnCap: false,
+  reportsCost: true,
+};
+
 export function createClaudeCodeAdapter(settings: ClaudeCodeSettings = {}): RuntimeAdapter {
   const defaults: RuntimeSettings = { ...settings };
   return {
     specificationVersion: SPECIFICATION_VERSION,
+    capabilities: CLAUDE_CODE_CAPABILITIES,
     identity: CLAUDE_CODE_IDENTITY,
     profile: claudeCodeProfileMapping,
     doctorChecks: () => createClaudeCodeDoctorChecks({ identity: CLAUDE_CODE_IDENTITY, defaults }),

@@ -17,6 +17,7 @@
  */
 import {
   type ErrorKind,
+  failureClassOf,
   type OutputDecoder,
   type ProcessExit,
   type RuntimeEvent,
@@ -292,7 +293,12 @@ function failed(
     finalText: null,
     sessionId,
     usage,
-    error: { ...error, retryable: retryable ?? isRetryable(error.kind) },
+    error: {
+      ...error,
+      retryable: retryable ?? isRetryable(error.kind),
+      failureClass: failureClassOf(error.kind, retryable ?? isRetryable(error.kind)),
+      retryAfterMs: null,
+    },
   };
 }
 

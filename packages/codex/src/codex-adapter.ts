@@ -1,4 +1,5 @@
 import {
+  type AdapterCapabilities,
   type AdapterIdentity,
   type RuntimeAdapter,
   type RuntimeSettings,
@@ -23,10 +24,20 @@ export const CODEX_IDENTITY: AdapterIdentity = {
   contractChannel: 'developer instructions (codex exec -c developer_instructions=…)',
 };
 
+/** What Baton may ask of this runtime beyond running a stage (see the adapter spec). */
+export const CODEX_CAPABILITIES: AdapterCapabilities = {
+  resumeSession: false,
+  efforts: [],
+  costCap: false,
+  turnCap: false,
+  reportsCost: false,
+};
+
 export function createCodexAdapter(settings: CodexSettings = {}): RuntimeAdapter {
   const defaults: RuntimeSettings = { ...settings };
   return {
     specificationVersion: SPECIFICATION_VERSION,
+    capabilities: CODEX_CAPABILITIES,
     identity: CODEX_IDENTITY,
     profile: codexProfileMapping,
     doctorChecks: () => createCodexDoctorChecks({ identity: CODEX_IDENTITY, defaults }),

@@ -1,5 +1,6 @@
 import {
   type ErrorKind,
+  failureClassOf,
   type OutputDecoder,
   type ProcessExit,
   type RuntimeEvent,
@@ -362,7 +363,12 @@ export function createCodexDecoder(request?: Pick<StageRequest, 'resumeSessionId
         return {
           ...base,
           status: 'failed',
-          error: { message: failure.message, ...failure.classified },
+          error: {
+            message: failure.message,
+            ...failure.classified,
+            failureClass: failureClassOf(failure.classified.kind, failure.classified.retryable),
+            retryAfterMs: null,
+          },
         };
       }
       const stderr = exit.stderrTail.trim();
@@ -386,6 +392,11 @@ export function createCodexDecoder(request?: Pick<StageRequest, 'resumeSessionId
             kind: known?.kind ?? 'unknown',
             status: known?.status ?? null,
             retryable: known?.retryable ?? (crashed && !sawOutput),
+            failureClass: failureClassOf(
+              known?.kind ?? 'unknown',
+              known?.retryable ?? (crashed && !sawOutput),
+            ),
+            retryAfterMs: null,
           },
         };
       }
@@ -398,7 +409,14 @@ export function createCodexDecoder(request?: Pick<StageRequest, 'resumeSessionId
         return {
           ...base,
           status: 'failed',
-          error: { message, kind: 'unknown', status: null, retryable: false },
+          error: {
+            message,
+            kind: 'unknown',
+            status: null,
+            retryable: false,
+            failureClass: 'task',
+            retryAfterMs: null,
+          },
         };
       }
       return { ...base, status: 'succeeded', error: null };

@@ -1,6 +1,9 @@
 export { ACCESS_LEVELS, type AccessLevel, defaultAccessLevel } from './access.js';
+export { failureClassOf } from './adapter/failure-class.js';
 export { UNKNOWN_USAGE } from './adapter/usage.js';
-export * from './adapter/v1/spec.js';
+export type * as AdapterV1 from './adapter/v1/spec.js';
+export { upgradeV1Adapter, V1_CAPABILITIES } from './adapter/v1/upgrade.js';
+export * from './adapter/v2/spec.js';
 export { findProjectFile, PROJECT_FILE_NAME, userConfigPath } from './config/discover.js';
 export { parseDuration } from './config/duration.js';
 export { type ConfigIssue, formatIssue, formatIssues } from './config/issues.js';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SPECIFICATION_VERSION } from './adapter/v1/spec.js';
+import { SPECIFICATION_VERSION as V1_SPECIFICATION_VERSION } from './adapter/v1/spec.js';
+import { SPECIFICATION_VERSION } from './adapter/v2/spec.js';
 import { AdapterRegistry } from './registry.js';
 import { fakeAdapter } from './test-support/fake-adapter.js';
 import { tempDirectory, writeTree } from './test-support/temp.js';
@@ -40,10 +41,17 @@ const identity = ${JSON.stringify(rest)};
 export default {
   specificationVersion: ${JSON.stringify(specificationVersion)},
   identity,
+  ${(specificationVersion as string) === V1_SPECIFICATION_VERSION ? '' : 'capabilities: { resumeSession: false, efforts: [], costCap: false, turnCap: false, reportsCost: false },'}
   profile: { nativeName: (p) => 'baton-' + p, describe: (p) => 'baton-' + p },
   doctorChecks: () => [],
-  buildCommand: (r) => ({ file: identity.binary, args: [], env: {}, cwd: r.cwd, stdin: r.prompt }),
-  createDecoder: () => ({ push: () => [], finish: () => ({ status: 'succeeded' }) }),
+  buildCommand: (r) => ({ file: identity.binary, args: [r.effort ?? 'no-effort'], env: {}, cwd: r.cwd, stdin: r.prompt }),
+  createDecoder: () => ({
+    push: () => [],
+    finish: (exit) =>
+      exit.exitCode === 0
+        ? { status: 'succeeded', error: null }
+        : { status: 'failed', error: { message: 'limit', kind: 'rate-limit', status: 429, retryable: false } },
+  }),
   nativeConfig: { plan: async () => [], planRevert: async () => [] },
 };
 `,
@@ -80,7 +88,7 @@ describe('AdapterRegistry', () => {
     expect(adapter.identity.displayName).toBe('gemini display');
     expect(adapter.buildCommand({ cwd: '/w', prompt: 'p' } as never)).toEqual({
       file: 'gemini',
-      args: [],
+      args: ['no-effort'],
       env: {},
       cwd: '/w',
       stdin: 'p',
@@ -102,7 +110,49 @@ describe('AdapterRegistry', () => {
     expect(lookup.error.code).toBe('ADAPTER_VERSION_UNSUPPORTED');
     expect(lookup.error.message).toBe(
       'baton-adapter-old (package.json "baton.adapter") implements adapter specification "baton-adapter-v0", ' +
-        'but this Baton accepts "baton-adapter-v1". Install a version of the adapter built for this Baton, or upgrade Baton.',
+        'but this Baton accepts "baton-adapter-v2", "baton-adapter-v1". Install a version of the adapter built for this Baton, or upgrade Baton.',
+    );
+  });
+
+  it('loads a version-1 adapter behind the current interface: no capabilities, classes from kinds', async () => {
+    const project = writeTree(
+      tempDirectory(),
+      adapterPackage('baton-adapter-legacy', 'legacy', {
+        manifest: { specificationVersion: V1_SPECIFICATION_VERSION },
+      }),
+    );
+    const registry = new AdapterRegistry().discover([project]);
+    expect(registry.ids()).toEqual(['legacy']);
+    const adapter = await registry.load('legacy');
+    expect(adapter.specificationVersion).toBe(SPECIFICATION_VERSION);
+    expect(adapter.capabilities).toEqual({
+      resumeSession: false,
+      efforts: [],
+      costCap: false,
+      turnCap: false,
+      reportsCost: false,
+    });
+    // A v1 builder never sees the v2 fields it was not written for.
+    expect(adapter.buildCommand({ cwd: '/w', prompt: 'p', effort: 'high' } as never).args).toEqual([
+      'no-effort',
+    ]);
+    const failed = adapter
+      .createDecoder({} as never)
+      .finish({ exitCode: 1, signal: null, stderrTail: '', resultFiles: {} });
+    expect(failed.error).toEqual({
+      message: 'limit',
+      kind: 'rate-limit',
+      status: 429,
+      retryable: false,
+      failureClass: 'quota_exhausted',
+      retryAfterMs: null,
+    });
+  });
+
+  it('refuses a version-2 adapter that declares no capabilities', () => {
+    const { capabilities: _omitted, ...bare } = fakeAdapter({ id: 'bare' });
+    expect(() => new AdapterRegistry().register(bare as never)).toThrow(
+      /declares no capabilities \(baton-adapter-v2 adapters must\)/,
     );
   });
 
@@ -135,7 +185,7 @@ describe('AdapterRegistry', () => {
     expect(registry.lookup('demo_alias')).toEqual({ status: 'found', id: 'demo' });
     const wrong = { ...fakeAdapter({ id: 'bad' }), specificationVersion: 'baton-adapter-v9' };
     expect(() => new AdapterRegistry().register(wrong as never)).toThrow(
-      /accepts "baton-adapter-v1"/,
+      /accepts "baton-adapter-v2", "baton-adapter-v1"/,
     );
     const broken = { ...fakeAdapter({ id: 'bad' }), buildCommand: undefined };
     expect(() => new AdapterRegistry().register(broken as never)).toThrow(

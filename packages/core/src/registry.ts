@@ -9,17 +9,23 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, parse } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type * as V1 from './adapter/v1/spec.js';
+import { SPECIFICATION_VERSION as V1_SPECIFICATION_VERSION } from './adapter/v1/spec.js';
+import { upgradeV1Adapter } from './adapter/v1/upgrade.js';
 import {
   type AdapterIdentity,
   type RuntimeAdapter,
   SPECIFICATION_VERSION,
-} from './adapter/v1/spec.js';
+} from './adapter/v2/spec.js';
 import { BatonError } from './errors.js';
 import { FIRST_PARTY_RUNTIMES, normaliseRuntimeName } from './runtime-catalogue.js';
 import { closestMatch } from './suggest.js';
 
-/** The versions of the adapter interface this core accepts. */
-export const SUPPORTED_SPECIFICATION_VERSIONS: readonly string[] = [SPECIFICATION_VERSION];
+/** The versions of the adapter interface this core accepts; older ones are upgraded on load. */
+export const SUPPORTED_SPECIFICATION_VERSIONS: readonly string[] = [
+  SPECIFICATION_VERSION,
+  V1_SPECIFICATION_VERSION,
+];
 
 /** A package name that may hold a third-party adapter: `baton-adapter-<id>` or `@scope/baton-adapter-<id>`. */
 const THIRD_PARTY_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?baton-adapter-[a-z0-9][a-z0-9-._]*$/;
@@ -53,15 +59,19 @@ export class AdapterRegistry {
   private readonly names = new Map<string, string>();
   private readonly rejected: RejectedAdapter[] = [];
 
-  /** Registers a loaded adapter object (programs, tests). Replaces a discovered one with the same id. */
-  register(adapter: RuntimeAdapter): this {
+  /**
+   * Registers a loaded adapter object (programs, tests), of any supported specification
+   * version. Replaces a discovered one with the same id.
+   */
+  register(adapter: RuntimeAdapter | V1.RuntimeAdapter): this {
     const error = checkAdapterShape(adapter, 'a registered adapter');
     if (error) throw error;
+    const current = toCurrentSpecification(adapter);
     this.add({
-      identity: adapter.identity,
+      identity: current.identity,
       packageName: null,
       location: null,
-      load: async () => adapter,
+      load: async () => current,
     });
     return this;
   }
@@ -314,6 +324,39 @@ export function checkAdapterShape(adapter: unknown, where: string): BatonError |
       `${where} has no native-config writer (plan, planRevert).`,
     );
   }
+  if (candidate.specificationVersion === SPECIFICATION_VERSION)
+    return checkCapabilities(candidate.capabilities, where);
+  return undefined;
+}
+
+const CAPABILITY_FLAGS = ['resumeSession', 'costCap', 'turnCap', 'reportsCost'] as const;
+
+function checkCapabilities(value: unknown, where: string): BatonError | undefined {
+  if (typeof value !== 'object' || value === null) {
+    return new BatonError(
+      'ADAPTER_INVALID',
+      `${where} declares no capabilities (${SPECIFICATION_VERSION} adapters must).`,
+    );
+  }
+  const capabilities = value as Record<string, unknown>;
+  for (const flag of CAPABILITY_FLAGS) {
+    if (typeof capabilities[flag] !== 'boolean') {
+      return new BatonError(
+        'ADAPTER_INVALID',
+        `${where}: capabilities.${flag} must be true or false.`,
+      );
+    }
+  }
+  const efforts = capabilities.efforts;
+  if (
+    !Array.isArray(efforts) ||
+    efforts.some((effort) => typeof effort !== 'string' || effort === '')
+  ) {
+    return new BatonError(
+      'ADAPTER_INVALID',
+      `${where}: capabilities.efforts must be an array of non-empty strings.`,
+    );
+  }
   return undefined;
 }
 
@@ -348,7 +391,7 @@ async function importAdapter(
   const adapter = module.default ?? module.adapter;
   const problem = checkAdapterShape(adapter, packageName);
   if (problem) throw problem;
-  const loaded = adapter as RuntimeAdapter;
+  const loaded = toCurrentSpecification(adapter as RuntimeAdapter | V1.RuntimeAdapter);
   if (normaliseRuntimeName(loaded.identity.id) !== normaliseRuntimeName(manifest.id)) {
     throw new BatonError(
       'ADAPTER_INVALID',
@@ -356,6 +399,13 @@ async function importAdapter(
     );
   }
   return loaded;
+}
+
+/** An adapter of any supported version, behind the current interface. */
+function toCurrentSpecification(adapter: RuntimeAdapter | V1.RuntimeAdapter): RuntimeAdapter {
+  return adapter.specificationVersion === V1_SPECIFICATION_VERSION
+    ? upgradeV1Adapter(adapter as V1.RuntimeAdapter)
+    : (adapter as RuntimeAdapter);
 }
 
 /** The error for a name the registry cannot load, with what to do about it. */

@@ -1,5 +1,6 @@
 import {
   type ErrorKind,
+  failureClassOf,
   type OutputDecoder,
   type ProcessExit,
   type RuntimeEvent,
@@ -253,7 +254,14 @@ export function createHermesDecoder(): OutputDecoder {
         finalText,
         sessionId,
         usage,
-        error: { message, kind, status, retryable },
+        error: {
+          message,
+          kind,
+          status,
+          retryable,
+          failureClass: failureClassOf(kind, retryable),
+          retryAfterMs: null,
+        },
       });
       const stderr = lastLines(exit.stderrTail);
 

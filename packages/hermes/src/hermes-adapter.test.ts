@@ -28,7 +28,7 @@ describe('Hermes adapter', () => {
     expect(Object.keys(entry).sort()).toEqual(['VERSION', 'createHermesAdapter', 'default']);
     expect(entry.VERSION).toBe(packageJson.version);
     expect(hermes.identity).toBe(HERMES_IDENTITY);
-    expect(hermes.specificationVersion).toBe('baton-adapter-v1');
+    expect(hermes.specificationVersion).toBe('baton-adapter-v2');
   });
 
   it('lays factory settings under the request settings', () => {

@@ -1,4 +1,5 @@
 import {
+  type AdapterCapabilities,
   type AdapterIdentity,
   type CommandSpec,
   type DoctorCheck,
@@ -26,6 +27,15 @@ export const HERMES_IDENTITY: AdapterIdentity = {
   contractChannel: 'HERMES_EPHEMERAL_SYSTEM_PROMPT (per-run ephemeral system prompt)',
 };
 
+/** What Baton may ask of this runtime beyond running a stage (see the adapter spec). */
+export const HERMES_CAPABILITIES: AdapterCapabilities = {
+  resumeSession: false,
+  efforts: [],
+  costCap: false,
+  turnCap: false,
+  reportsCost: true,
+};
+
 export function createHermesAdapter(settings: HermesSettings = {}): RuntimeAdapter {
   const withDefaults = (request: StageRequest): StageRequest => ({
     ...request,
@@ -34,6 +44,7 @@ export function createHermesAdapter(settings: HermesSettings = {}): RuntimeAdapt
   const checks = hermesDoctorChecks(HERMES_IDENTITY);
   return {
     specificationVersion: SPECIFICATION_VERSION,
+    capabilities: HERMES_CAPABILITIES,
     identity: HERMES_IDENTITY,
     profile: hermesProfileMapping,
     doctorChecks(): readonly DoctorCheck[] {

@@ -1,5 +1,6 @@
 import {
   type ErrorKind,
+  failureClassOf,
   type OutputDecoder,
   type ProcessExit,
   type RuntimeEvent,
@@ -212,7 +213,14 @@ export function createLitellmDecoder(): OutputDecoder {
         finalText,
         sessionId: null,
         usage: usage ?? UNKNOWN_USAGE,
-        error: { message, kind, status, retryable },
+        error: {
+          message,
+          kind,
+          status,
+          retryable,
+          failureClass: failureClassOf(kind, retryable),
+          retryAfterMs: null,
+        },
       });
       const stderr = exit.stderrTail.trim().split('\n').slice(-3).join(' | ').slice(0, 500);
       if (error !== null) {

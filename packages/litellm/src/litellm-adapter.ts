@@ -1,4 +1,5 @@
 import {
+  type AdapterCapabilities,
   type AdapterIdentity,
   type CommandSpec,
   type DoctorCheck,
@@ -27,6 +28,15 @@ export const LITELLM_IDENTITY: AdapterIdentity = {
   contractChannel: 'system message of the chat completion request',
 };
 
+/** What Baton may ask of this runtime beyond running a stage (see the adapter spec). */
+export const LITELLM_CAPABILITIES: AdapterCapabilities = {
+  resumeSession: false,
+  efforts: [],
+  costCap: false,
+  turnCap: false,
+  reportsCost: false,
+};
+
 export function createLitellmAdapter(settings: LitellmSettings = {}): RuntimeAdapter {
   const withDefaults = (request: StageRequest): StageRequest => ({
     ...request,
@@ -35,6 +45,7 @@ export function createLitellmAdapter(settings: LitellmSettings = {}): RuntimeAda
   const checks = litellmDoctorChecks(LITELLM_IDENTITY);
   return {
     specificationVersion: SPECIFICATION_VERSION,
+    capabilities: LITELLM_CAPABILITIES,
     identity: LITELLM_IDENTITY,
     profile: litellmProfileMapping,
     doctorChecks(): readonly DoctorCheck[] {

@@ -21,6 +21,7 @@
  */
 import {
   type ErrorKind,
+  failureClassOf,
   type OutputDecoder,
   type ProcessExit,
   type RuntimeEvent,
@@ -31,7 +32,7 @@ import {
 
 type Json = Record<string, unknown>;
 
-type StageError = NonNullable<StageOutcome['error']>;
+type StageError = Omit<NonNullable<StageOutcome['error']>, 'failureClass' | 'retryAfterMs'>;
 
 interface Totals {
   steps: number;
@@ -215,7 +216,14 @@ export function createOpenCodeDecoder(): OutputDecoder {
         finalText,
         sessionId,
         usage: usage(),
-        error,
+        error:
+          error === null
+            ? null
+            : {
+                ...error,
+                failureClass: failureClassOf(error.kind, error.retryable),
+                retryAfterMs: null,
+              },
       });
       if (failure !== null) return done(failure);
       if (exit.signal !== null || exit.exitCode === null) {

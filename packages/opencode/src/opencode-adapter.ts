@@ -1,4 +1,5 @@
 import {
+  type AdapterCapabilities,
   type AdapterIdentity,
   type RuntimeAdapter,
   type RuntimeSettings,
@@ -24,10 +25,20 @@ export const OPENCODE_IDENTITY: AdapterIdentity = {
     "OpenCode agent prompt (the selected agent's `prompt`, via OPENCODE_CONFIG_CONTENT)",
 };
 
+/** What Baton may ask of this runtime beyond running a stage (see the adapter spec). */
+export const OPENCODE_CAPABILITIES: AdapterCapabilities = {
+  resumeSession: false,
+  efforts: [],
+  costCap: false,
+  turnCap: false,
+  reportsCost: true,
+};
+
 export function createOpencodeAdapter(settings: OpencodeSettings = {}): RuntimeAdapter {
   const defaults: RuntimeSettings = { ...settings };
   return {
     specificationVersion: SPECIFICATION_VERSION,
+    capabilities: OPENCODE_CAPABILITIES,
     identity: OPENCODE_IDENTITY,
     profile: openCodeProfileMapping,
     doctorChecks: () => createOpenCodeDoctorChecks({ identity: OPENCODE_IDENTITY, defaults }),

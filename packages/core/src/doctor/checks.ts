@@ -8,7 +8,7 @@ import type {
   CheckResult,
   DoctorCheck,
   DoctorContext,
-} from '../adapter/v1/spec.js';
+} from '../adapter/v2/spec.js';
 import { type ExecutableHead, findExecutable, readExecutableHead } from './executable.js';
 import { runCommand } from './process.js';
 import { parseVersion, satisfies } from './semver.js';

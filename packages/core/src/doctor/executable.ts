@@ -8,7 +8,7 @@ import {
   statSync,
 } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import type { Environment } from '../adapter/v1/spec.js';
+import type { Environment } from '../adapter/v2/spec.js';
 
 /**
  * Finds an executable the way a shell would: a name with a slash is a path (relative to

@@ -8,7 +8,7 @@ import type {
   ErrorKind,
   OutputDecoder,
   StageRequest,
-} from '../adapter/v1/spec.js';
+} from '../adapter/v2/spec.js';
 import { runCommand } from './process.js';
 
 /** The prompt of every probe: tiny, so the reply costs a handful of tokens. */

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import type { Environment } from '../adapter/v1/spec.js';
+import type { Environment } from '../adapter/v2/spec.js';
 
 export interface CommandResult {
   readonly exitCode: number | null;
@@ -20,12 +20,16 @@ export interface RunCommandOptions {
   readonly input?: string;
   /** Output kept per stream; a chatty command cannot exhaust memory. */
   readonly maxBuffer?: number;
+  /** How long the pipes may stay open after the command exits; default `PIPE_GRACE_MS`. */
+  readonly pipeGraceMs?: number;
 }
 
 /**
  * Runs a short command (a `--version`, an auth status) in its own process group, and kills
  * the whole group at the time limit, so a child that a hung CLI spawned cannot keep the
- * pipes open and hang doctor.
+ * pipes open and hang doctor. A helper that left the group (`setsid`) is out of reach of the
+ * kill: once the command has exited, its pipes get a short grace and are then closed, so the
+ * result never waits for such a helper.
  */
 export async function runCommand(
   file: string,
@@ -54,6 +58,7 @@ export async function runCommand(
       }
     }
   };
+  subprocess.once('exit', () => closePipesAfter(subprocess, options.pipeGraceMs));
   const timer = setTimeout(killGroup, options.timeoutMs);
   options.signal?.addEventListener('abort', killGroup, { once: true });
   try {

@@ -4,7 +4,7 @@ import type {
   DoctorCheck,
   DoctorContext,
   RuntimeAdapter,
-} from '../adapter/v1/spec.js';
+} from '../adapter/v2/spec.js';
 
 /** A check's result as reported by `baton doctor` (PRODUCT.md §5). */
 export interface CheckReport {

@@ -1,6 +1,7 @@
 /** A minimal, valid adapter for tests of core itself: no runtime behind it. */
-import type { AdapterIdentity, DoctorCheck, RuntimeAdapter } from '../adapter/v1/spec.js';
-import { SPECIFICATION_VERSION } from '../adapter/v1/spec.js';
+import { V1_CAPABILITIES } from '../adapter/v1/upgrade.js';
+import type { AdapterIdentity, DoctorCheck, RuntimeAdapter } from '../adapter/v2/spec.js';
+import { SPECIFICATION_VERSION } from '../adapter/v2/spec.js';
 
 export function fakeAdapter(
   identity: Partial<AdapterIdentity> & { id: string },
@@ -17,6 +18,7 @@ export function fakeAdapter(
   return {
     specificationVersion: SPECIFICATION_VERSION,
     identity: fullIdentity,
+    capabilities: V1_CAPABILITIES,
     profile: {
       nativeName: (profile) => `baton-${profile}`,
       describe: (profile) => `profile baton-${profile}`,
@@ -47,7 +49,14 @@ export function fakeAdapter(
         error:
           exit.exitCode === 0
             ? null
-            : { message: 'failed', kind: 'unknown', status: null, retryable: false },
+            : {
+                message: 'failed',
+                kind: 'unknown',
+                status: null,
+                retryable: false,
+                failureClass: 'task',
+                retryAfterMs: null,
+              },
       }),
     }),
     nativeConfig: { plan: async () => [], planRevert: async () => [] },

@@ -12,8 +12,8 @@ import type {
   RuntimeAdapter,
   StageOutcome,
   StageRequest,
-} from '../adapter/v1/spec.js';
-import { SPECIFICATION_VERSION } from '../adapter/v1/spec.js';
+} from '../adapter/v2/spec.js';
+import { FAILURE_CLASSES, SPECIFICATION_VERSION } from '../adapter/v2/spec.js';
 import { checkAdapterShape } from '../registry.js';
 import { FIRST_PARTY_RUNTIMES } from '../runtime-catalogue.js';
 import { STAGES } from '../stage.js';
@@ -27,6 +27,8 @@ export interface ConformanceSample {
     readonly status: StageOutcome['status'];
     readonly finalText?: string | null;
     readonly sessionId?: string | null;
+    /** For a failed sample: the failure class the decoder must give it. */
+    readonly failureClass?: (typeof FAILURE_CLASSES)[number];
   };
 }
 
@@ -224,6 +226,7 @@ export function adapterConformanceCases(
         });
         strictEqual(outcome.status, 'failed');
         ok(outcome.error !== null, 'a failed outcome carries an error');
+        checkFailure(outcome);
       },
     },
     {
@@ -271,8 +274,108 @@ export function adapterConformanceCases(
           strictEqual(outcome.finalText, sample.expect.finalText);
         if (sample.expect.sessionId !== undefined)
           strictEqual(outcome.sessionId, sample.expect.sessionId);
-        if (outcome.status === 'failed')
+        if (outcome.status === 'failed') {
           ok(outcome.error !== null, 'a failed outcome carries an error');
+          checkFailure(outcome);
+          if (sample.expect.failureClass !== undefined)
+            strictEqual(outcome.error?.failureClass, sample.expect.failureClass);
+        }
+      },
+    });
+  }
+  cases.push(...capabilityCases(adapter, request));
+  return cases;
+}
+
+/** A failure names its class and, if any, a usable retry delay. */
+function checkFailure(outcome: StageOutcome): void {
+  const error = outcome.error;
+  ok(error !== null, 'a failed outcome carries an error');
+  ok(
+    (FAILURE_CLASSES as readonly string[]).includes(error.failureClass),
+    `failureClass ${JSON.stringify(error.failureClass)} is not one of ${FAILURE_CLASSES.join(', ')}`,
+  );
+  ok(
+    error.retryAfterMs === null || (Number.isFinite(error.retryAfterMs) && error.retryAfterMs >= 0),
+    `retryAfterMs must be null or a non-negative number, got ${error.retryAfterMs}`,
+  );
+}
+
+/**
+ * What an adapter declares it can do must show in its commands: a declared capability that
+ * changes nothing is a promise Baton would rely on in vain; an undeclared one is never asked for.
+ */
+function capabilityCases(
+  adapter: RuntimeAdapter,
+  request: (overrides?: Partial<StageRequest>) => StageRequest,
+): ConformanceCase[] {
+  const id = adapter.identity.id;
+  const capabilities = adapter.capabilities;
+  const plain = () => adapter.buildCommand(request());
+  const differs = (overrides: Partial<StageRequest>, what: string) => {
+    const changed = adapter.buildCommand(request(overrides));
+    ok(
+      JSON.stringify(changed) !== JSON.stringify(plain()),
+      `${id} declares ${what}, but the command does not change with it`,
+    );
+    return changed;
+  };
+  const cases: ConformanceCase[] = [
+    {
+      name: `${id}: declares its capabilities`,
+      run() {
+        ok(typeof capabilities === 'object' && capabilities !== null, 'capabilities missing');
+        for (const flag of ['resumeSession', 'costCap', 'turnCap', 'reportsCost'] as const)
+          strictEqual(typeof capabilities[flag], 'boolean', `capabilities.${flag}`);
+        ok(Array.isArray(capabilities.efforts), 'capabilities.efforts must be an array');
+        strictEqual(
+          new Set(capabilities.efforts).size,
+          capabilities.efforts.length,
+          'capabilities.efforts has duplicates',
+        );
+      },
+    },
+  ];
+  if (capabilities.resumeSession) {
+    cases.push({
+      name: `${id}: a session to resume reaches the command`,
+      run() {
+        const sessionId = 'session-0123456789abcdef';
+        const command = differs({ resumeSessionId: sessionId }, 'resumeSession');
+        const carried = [
+          ...command.args,
+          command.stdin ?? '',
+          ...Object.values(command.env),
+          ...Object.values(command.inputFiles ?? {}),
+        ];
+        ok(
+          carried.some((value) => value.includes(sessionId)),
+          'the session id must reach the runtime',
+        );
+      },
+    });
+  }
+  for (const effort of capabilities.efforts) {
+    cases.push({
+      name: `${id}: effort "${effort}" reaches the command`,
+      run() {
+        differs({ effort }, `effort "${effort}"`);
+      },
+    });
+  }
+  if (capabilities.costCap) {
+    cases.push({
+      name: `${id}: a cost cap reaches the command`,
+      run() {
+        differs({ budget: { maxCostUsd: 1.25 } }, 'costCap');
+      },
+    });
+  }
+  if (capabilities.turnCap) {
+    cases.push({
+      name: `${id}: a turn cap reaches the command`,
+      run() {
+        differs({ budget: { maxTurns: 7 } }, 'turnCap');
       },
     });
   }

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { CommandSpec, OutputDecoder, RuntimeEvent, StageOutcome } from '../adapter/v1/spec.js';
+import type { CommandSpec, OutputDecoder, RuntimeEvent, StageOutcome } from '../adapter/v2/spec.js';
 
 export interface SpecRun {
   readonly outcome: StageOutcome;

@@ -191,6 +191,8 @@ export async function runStage(input: StageRunInput): Promise<StageRunResult> {
         kind: 'unknown',
         status: null,
         retryable: false,
+        failureClass: 'task',
+        retryAfterMs: null,
       },
     };
   }

@@ -1,0 +1,162 @@
+/**
+ * The RuntimeAdapter interface, version 2: the whole contract between Baton and one agent
+ * harness. Types only. A change here is a breaking change for every adapter, first-party and
+ * third-party: it takes a new `specificationVersion`.
+ *
+ * What changed from version 1 (`../v1/spec.ts`, still loaded: the registry upgrades a v1
+ * adapter with `upgradeV1Adapter`):
+ * - a failed attempt says which class of failure it was (`StageFailure.failureClass`) and how
+ *   long the harness or server asked to wait (`retryAfterMs`), so the engine can wait, retry
+ *   the same runtime, or fall back to the next one of a stage's chain;
+ * - an adapter declares what it can do beyond running a stage (`capabilities`): continue a
+ *   harness session, take a reasoning effort, cap a stage's spend or turns natively, report cost;
+ * - a stage request carries the stage's reasoning effort and the budget left for the stage.
+ * Every other type is unchanged from version 1 and re-exported from there.
+ */
+import type { ErrorKind, RuntimeEvent, StageRequest as StageRequestV1, Usage } from '../v1/spec.js';
+
+export type {
+  AdapterIdentity,
+  CheckResult,
+  CheckStatus,
+  CommandSpec,
+  DoctorCheck,
+  DoctorContext,
+  Environment,
+  ErrorKind,
+  NativeConfigChange,
+  NativeConfigContext,
+  NativeConfigWriter,
+  ProcessExit,
+  ProfileMapping,
+  RuntimeEvent,
+  RuntimeSettings,
+  Usage,
+} from '../v1/spec.js';
+export { ERROR_KINDS } from '../v1/spec.js';
+
+import type {
+  AdapterIdentity,
+  CommandSpec,
+  DoctorCheck,
+  NativeConfigWriter,
+  ProcessExit,
+  ProfileMapping,
+} from '../v1/spec.js';
+
+/** The literal every v2 adapter carries (and its package.json `baton.adapter` manifest). */
+export const SPECIFICATION_VERSION = 'baton-adapter-v2' as const;
+export type SpecificationVersion = typeof SPECIFICATION_VERSION;
+
+/**
+ * Why an attempt at a stage failed, as far as what to do next is concerned:
+ * - `rate_limited`: the harness or its provider said "too many requests" (429, "rate limit");
+ *   waiting helps — `retryAfterMs` says how long when the harness or server said so.
+ * - `quota_exhausted`: a usage limit, exhausted credits or a billing problem; waiting minutes
+ *   does not help, another runtime may.
+ * - `auth`: missing, invalid or expired credentials (401/403, no key).
+ * - `unavailable`: the runtime cannot run here now: binary missing, gateway unreachable after
+ *   the harness's own bounded retries.
+ * - `transient`: a server error (5xx) or a network failure worth retrying a bounded number of times.
+ * - `timeout`: Baton stopped the attempt at its wall-clock or idle limit.
+ * - `task`: the harness ran and the work itself failed (non-zero exit without an infrastructure
+ *   cause, a refused tool, a model error about the request). Falling back would redo the same work.
+ */
+export const FAILURE_CLASSES = [
+  'rate_limited',
+  'quota_exhausted',
+  'auth',
+  'unavailable',
+  'transient',
+  'timeout',
+  'task',
+] as const;
+export type FailureClass = (typeof FAILURE_CLASSES)[number];
+
+/** The spend a stage may still make, passed to harnesses that can cap it natively. */
+export interface StageBudget {
+  /** USD left for this stage (the run's budget minus what earlier stages cost). */
+  readonly maxCostUsd?: number;
+  /** Agent turns allowed for this stage. */
+  readonly maxTurns?: number;
+}
+
+/** Everything a command builder needs to run one stage. */
+export interface StageRequest extends StageRequestV1 {
+  /**
+   * Reasoning effort for this stage (`low`, `medium`, `high`, …), one of
+   * `capabilities.efforts`; absent: the harness's default. Never set for an adapter whose
+   * `capabilities.efforts` is empty.
+   */
+  readonly effort?: string;
+  /**
+   * The budget left, for harnesses that cap it natively (`capabilities.costCap`,
+   * `capabilities.turnCap`); absent: no cap. Baton enforces budgets between stages itself.
+   */
+  readonly budget?: StageBudget;
+}
+
+/** A failed attempt, as the decoder (or the runner) saw it. */
+export interface StageFailure {
+  readonly message: string;
+  readonly kind: ErrorKind;
+  /** The HTTP status behind the failure, when one is known. */
+  readonly status: number | null;
+  /** Worth retrying on the same runtime: a crash before output, a rate limit, a 5xx. */
+  readonly retryable: boolean;
+  readonly failureClass: FailureClass;
+  /** How long the harness or the server asked to wait before retrying, in ms; `null`: not said. */
+  readonly retryAfterMs: number | null;
+}
+
+/** The decoded end of a stage. A stage succeeded only when `status` says so. */
+export interface StageOutcome {
+  readonly status: 'succeeded' | 'failed';
+  readonly finalText: string | null;
+  readonly sessionId: string | null;
+  readonly usage: Usage;
+  readonly error: StageFailure | null;
+}
+
+/** Streaming decoder for one run of one command; create a new one per run. */
+export interface OutputDecoder {
+  /** One line of stdout, without its line break (possibly cut at the runner's line cap). */
+  push(line: string): RuntimeEvent[];
+  /** Called once after the process ended; decides success from output and exit together. */
+  finish(exit: ProcessExit): StageOutcome;
+}
+
+/** What an adapter can do beyond running a stage. Baton never asks for more than declared. */
+export interface AdapterCapabilities {
+  /**
+   * Continues an earlier session of the harness when `StageRequest.resumeSessionId` is set
+   * (`codex exec resume <id>`, `claude --resume <id>`), so an interrupted stage goes on where
+   * it stopped instead of starting over.
+   */
+  readonly resumeSession: boolean;
+  /** Reasoning efforts the harness accepts for `StageRequest.effort`; empty: it has no such setting. */
+  readonly efforts: readonly string[];
+  /** Caps a stage's spend natively with `StageRequest.budget.maxCostUsd`. */
+  readonly costCap: boolean;
+  /** Caps a stage's agent turns natively with `StageRequest.budget.maxTurns`. */
+  readonly turnCap: boolean;
+  /**
+   * Reports the cost of a stage itself (in `Usage.costUsd`). When false, a stage's cost is
+   * known only where the user's `[pricing]` table prices its model.
+   */
+  readonly reportsCost: boolean;
+}
+
+/** The interface every runtime adapter implements. */
+export interface RuntimeAdapter {
+  readonly specificationVersion: SpecificationVersion;
+  readonly identity: AdapterIdentity;
+  readonly profile: ProfileMapping;
+  readonly capabilities: AdapterCapabilities;
+  /** Doctor checks; the cheap ones run always, `probe: true` ones only when asked. */
+  doctorChecks(): readonly DoctorCheck[];
+  /** Pure: the same request always gives the same command. */
+  buildCommand(request: StageRequest): CommandSpec;
+  createDecoder(request: StageRequest): OutputDecoder;
+  readonly nativeConfig: NativeConfigWriter;
+}
