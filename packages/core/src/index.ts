@@ -27,6 +27,15 @@ export { CONTRACTS_VERSION, ROLE_CONTRACTS, type RoleContract } from './contract
 export { BatonError, type BatonErrorOptions, ERROR_CODES, type ErrorCode } from './errors.js';
 export { BUILT_IN_MISSIONS, DELIVER_MISSION, type Mission, type MissionStep } from './mission.js';
 export {
+  createRedactor,
+  REDACTED,
+  type Redactor,
+  type RedactorOptions,
+  SECRET_NAME,
+  secretsOfEnv,
+  secretValues,
+} from './redact.js';
+export {
   AdapterRegistry,
   checkAdapterShape,
   lookupError,
