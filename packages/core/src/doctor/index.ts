@@ -8,7 +8,13 @@ export {
 } from './checks.js';
 export { type ExecutableHead, findExecutable, readExecutableHead } from './executable.js';
 export { PROBE_PROMPT, type ProbeOptions, runProbe } from './probe.js';
-export { type CommandResult, type RunCommandOptions, runCommand } from './process.js';
+export {
+  type CommandResult,
+  closePipesAfter,
+  PIPE_GRACE_MS,
+  type RunCommandOptions,
+  runCommand,
+} from './process.js';
 export {
   type CheckReport,
   type RunChecksOptions,

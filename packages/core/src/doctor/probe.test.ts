@@ -1,6 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UNKNOWN_USAGE } from '../adapter/usage.js';
-import type { DoctorContext, OutputDecoder, StageRequest } from '../adapter/v1/spec.js';
+import type { DoctorContext, OutputDecoder, StageRequest } from '../adapter/v2/spec.js';
 import { PROBE_PROMPT, runProbe } from './probe.js';
 
 const context: DoctorContext = {
@@ -36,6 +39,8 @@ function decoder(): OutputDecoder {
               kind: failure === 'auth' ? 'auth' : 'unknown',
               status: null,
               retryable: false,
+              failureClass: failure === 'auth' ? 'auth' : 'task',
+              retryAfterMs: null,
             }
           : null,
       };
@@ -94,4 +99,35 @@ describe('runProbe', () => {
       remediation: 'fix timeout',
     });
   });
+
+  it('answers at once when the runtime leaves a helper in a new session holding stdout', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'baton-probe-test-'));
+    const pidFile = join(directory, 'helper.pid');
+    const started = performance.now();
+    const check = await probe(`setsid sleep 25 & echo $! > ${pidFile}; echo "ok ready"`, 20_000)
+      .result;
+    const elapsed = performance.now() - started;
+    const helper = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      expect(check.status).toBe('pass');
+      expect(check.summary).toMatch(/answered "ready"/);
+      // It lives 25 s and still runs: the probe did not wait for it.
+      expect(running(helper)).toBe(true);
+      expect(elapsed).toBeLessThan(10_000);
+    } finally {
+      try {
+        process.kill(-helper, 'SIGKILL');
+      } catch {}
+      rmSync(directory, { recursive: true, force: true });
+    }
+  }, 40_000);
 });
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}

@@ -1,5 +1,33 @@
+import type { Readable, Writable } from 'node:stream';
 import { execa } from 'execa';
 import type { Environment } from '../adapter/v2/spec.js';
+
+/**
+ * How long a command's pipes may stay open after its process has exited (and its process
+ * group was stopped). Output already in a pipe is read well within this; only a process
+ * that escaped the group — a helper in a new session (`setsid`) — can hold a pipe open
+ * longer, for its whole life, and nothing it writes then is waited for.
+ */
+export const PIPE_GRACE_MS = 500;
+
+interface Pipes {
+  readonly stdin?: Writable | null;
+  readonly stdout?: Readable | null;
+  readonly stderr?: Readable | null;
+}
+
+/**
+ * Closes a child's pipes `graceMs` from now unless they closed by themselves, so whoever
+ * awaits the child's output is not held by a process that outlived it. The timer does not
+ * keep the event loop alive.
+ */
+export function closePipesAfter(child: Pipes, graceMs: number = PIPE_GRACE_MS): void {
+  setTimeout(() => {
+    child.stdin?.destroy();
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+  }, graceMs).unref();
+}
 
 export interface CommandResult {
   readonly exitCode: number | null;

@@ -1,7 +1,7 @@
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DoctorCheck } from '../adapter/v1/spec.js';
+import type { DoctorCheck } from '../adapter/v2/spec.js';
 import { fakeAdapter } from '../test-support/fake-adapter.js';
 import { tempDirectory, writeTree } from '../test-support/temp.js';
 import { binaryCheck, versionCheck } from './checks.js';
@@ -57,6 +57,15 @@ async function doctor(
 }
 
 /** True while the process runs; a zombie (killed, waiting to be reaped) counts as gone. */
+/** Kills a helper that made itself a session (and group) leader with `setsid`. */
+function killSession(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -151,6 +160,30 @@ describe('runChecks with real executables', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(processAlive(grandchild)).toBe(false);
   });
+
+  it('reports the version at once when the tool leaves a helper in a new session holding stdout', async () => {
+    const pidDirectory = tempDirectory();
+    const pidFile = join(pidDirectory, 'helper.pid');
+    // The helper escapes the process group (setsid) and inherits stdout for its whole life.
+    const started = performance.now();
+    const { report } = await doctor(`setsid sleep 25 & echo $! > ${pidFile}; echo "tool 1.2.7"`, {
+      timeoutMs: 20_000,
+    });
+    const elapsed = performance.now() - started;
+    const helper = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      expect(report.checks[1]).toMatchObject({
+        id: 'version',
+        status: 'pass',
+        summary: 'version 1.2.7 (tested: >=1.2.0 <1.3.0)',
+      });
+      // The helper still runs: doctor did not wait for it (it lives 25 s).
+      expect(processAlive(helper)).toBe(true);
+      expect(elapsed).toBeLessThan(10_000);
+    } finally {
+      killSession(helper);
+    }
+  }, 40_000);
 
   it('runs independent checks concurrently and bounds each by its time limit', async () => {
     const slow = (id: string): DoctorCheck => ({

@@ -129,6 +129,39 @@ describe('runProcess', () => {
     for (const pid of pids) expect(alive(pid)).toBe(false);
   });
 
+  it('does not wait for a helper in a new session that holds stdout after the runtime exits', async () => {
+    const started = performance.now();
+    // A real shell runtime: its helper escapes the group (setsid) and inherits stdout.
+    const lines: string[] = [];
+    const result = await runProcess({
+      file: '/bin/sh',
+      args: ['-c', 'setsid sleep 25 & echo "pid:$!"; echo done'],
+      env: { PATH: '/usr/bin:/bin' },
+      cwd: process.cwd(),
+      stdin: null,
+      timeoutMs: 20_000,
+      idleTimeoutMs: 20_000,
+      killGraceMs: 300,
+      maxLineBytes: 1024,
+      onLine(line) {
+        lines.push(line);
+      },
+    });
+    const elapsed = performance.now() - started;
+    const helper = Number(/^pid:(\d+)$/.exec(lines[0] ?? '')?.[1]);
+    try {
+      expect(lines).toEqual([`pid:${helper}`, 'done']);
+      expect(result).toMatchObject({ exitCode: 0, stoppedBy: null, spawnError: null });
+      // The helper lives 25 s and still runs: the stage did not wait for it.
+      expect(alive(helper)).toBe(true);
+      expect(elapsed).toBeLessThan(10_000);
+    } finally {
+      try {
+        process.kill(-helper, 'SIGKILL');
+      } catch {}
+    }
+  }, 40_000);
+
   it('reports an executable that cannot start', async () => {
     const result = await runProcess({
       file: '/nonexistent/runtime',

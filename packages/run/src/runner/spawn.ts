@@ -2,7 +2,10 @@
  * Runs one runtime process: argv array, prompt on stdin, stdout streamed line by line (never
  * buffered whole), a wall-clock and an idle timeout, and the whole process group stopped
  * when the process ends, times out or the run is interrupted — nothing it started survives.
+ * A helper that left the group (`setsid`) cannot hold the stage open either: once the
+ * process has exited and its group is stopped, its pipes get a short grace, then are closed.
  */
+import { closePipesAfter } from '@baton/core/doctor';
 import { execa } from 'execa';
 import { LineSplitter, TailBuffer } from './lines.js';
 import { startWatchdog, stopGroup } from './process-group.js';
@@ -23,6 +26,8 @@ export interface ProcessOptions {
   readonly killGraceMs: number;
   readonly maxLineBytes: number;
   readonly stderrTailBytes?: number;
+  /** How long the pipes may stay open after the process exits; default `PIPE_GRACE_MS`. */
+  readonly pipeGraceMs?: number;
   readonly signal?: AbortSignal;
   /** Stops the group if this process dies without doing it (default on). */
   readonly watchdog?: boolean;
@@ -159,8 +164,10 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
     exited = true;
     clearTimeout(wallTimer);
     clearTimeout(idleTimer);
-    // Whatever the runtime left behind in its group goes with it.
+    // Whatever the runtime left behind in its group goes with it; whatever escaped the
+    // group may not hold its output pipes open.
     stop(null);
+    void stopping?.then(() => closePipesAfter(child, options.pipeGraceMs));
   });
 
   try {
