@@ -46,6 +46,7 @@ export { currentProcess, isProcessAlive, type ProcessIdentity } from './journal/
 export { composePrompt } from './prompt.js';
 export { createRedactor, REDACTED, type Redactor, SECRET_NAME, secretValues } from './redact.js';
 export { type ReplayReport, replayRun } from './replay.js';
+export { RUN_ERROR_EVENT, recordRunError } from './run-error.js';
 export {
   type AskHuman,
   DEFAULT_RUNNER_OPTIONS,

@@ -50,6 +50,11 @@ export interface RunContext {
   /** Answers human steps inline (a terminal); without it a human step pauses the run. */
   readonly ask?: AskHuman;
   readonly options?: RunnerOptions;
+  /**
+   * Told the run's id once this process owns the run (started it, or claimed it to resume),
+   * so that a caller can record on it an error that stops the process.
+   */
+  readonly onRunOwned?: (runId: string) => void;
 }
 
 export interface StartRequest {
@@ -103,6 +108,7 @@ export async function startRun(context: RunContext, request: StartRequest): Prom
     ask: context.ask,
     state: null,
   });
+  context.onRunOwned?.(runId);
   const snapshot: MissionSnapshot = {
     name: mission.name,
     steps: mission.steps,
@@ -172,6 +178,7 @@ export async function resumeRun(context: RunContext, request: ResumeRequest): Pr
   );
   const owner = currentProcess();
   const claimed = context.journal.claim(runId, owner, (run) => checkResumable(run, owner));
+  context.onRunOwned?.(runId);
   const previousOwner = found.owner;
   const redactor = createRedactor({ env: context.env, config: context.config });
   const driver = new RunDriver({

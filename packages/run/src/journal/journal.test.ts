@@ -130,6 +130,16 @@ describe('Journal', () => {
     ]);
   });
 
+  it('never takes an empty id as a prefix of every run', () => {
+    const writer = journal();
+    writer.createRun(newRun('20260101-000000-aaaaaa'), [{ type: 'run.started', payload: {} }]);
+    for (const empty of ['', '  ']) {
+      expect(() => writer.findRun(empty)).toThrow(
+        expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('empty') }),
+      );
+    }
+  });
+
   it('reports a running run whose owner is gone as interrupted', () => {
     const writer = journal();
     writer.createRun({ ...newRun('a'), owner: { pid: 2 ** 22 + 17, start: null } }, [

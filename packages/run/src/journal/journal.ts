@@ -241,6 +241,12 @@ export class Journal {
 
   /** A run by id or by an unambiguous prefix of its id. */
   findRun(idOrPrefix: string): RunRecord {
+    // An empty prefix would match every run: never a way to name one.
+    if (idOrPrefix.trim() === '') {
+      throw new BatonError('USAGE', 'The run id is empty: give one from `baton runs`.', {
+        details: { runId: idOrPrefix },
+      });
+    }
     const exact = this.getRun(idOrPrefix);
     if (exact) return exact;
     const escaped = idOrPrefix.replace(/[\\%_]/g, (character) => `\\${character}`);

@@ -64,6 +64,7 @@ export interface StageReport {
   readonly verdict: Verdict | null;
 }
 
+/** Told what happens as a run progresses; every text it gets is redacted like the journal. */
 export interface RunObserver {
   stageStarted?(stage: StageProgress, pid: number): void;
   runtimeEvent?(stage: StageProgress, event: RuntimeEvent): void;
@@ -258,7 +259,10 @@ export class RunDriver {
           queue.push(...(await this.dispatch(directive)));
           break;
         case 'ask_human': {
-          this.init.observer?.question?.(directive.step, directive.question);
+          this.init.observer?.question?.(
+            directive.step,
+            this.init.redactor.text(directive.question),
+          );
           const answer = this.init.ask
             ? await this.init.ask(directive.question, directive.step)
             : null;
@@ -456,7 +460,7 @@ export class RunDriver {
           init.observer?.stageStarted?.(progress, start.pid);
         },
         onEvent: (event) => {
-          init.observer?.runtimeEvent?.(progress, event);
+          init.observer?.runtimeEvent?.(progress, stageRedactor.value(event));
           if (journaled >= init.options.maxJournaledEvents) {
             dropped += 1;
             return;
@@ -507,7 +511,7 @@ export class RunDriver {
       status,
       durationMs: process?.durationMs ?? 0,
       tokens: totalTokens(outcome.usage),
-      error: outcome.error?.message ?? null,
+      error: outcome.error ? stageRedactor.text(outcome.error.message) : null,
       verdict,
     });
     if (result.interrupted) return this.interrupt([exited], stageRedactor);
