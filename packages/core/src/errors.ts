@@ -14,6 +14,12 @@ export const ERROR_CODES = [
   'USAGE',
   'RUN_NOT_FOUND',
   'RUN_STATE',
+  /** Another process has held the journal's write lock for longer than Baton waits. */
+  'JOURNAL_LOCKED',
+  /** The journal or its folder cannot be created, opened or written (a file in the way, a dangling link, a full disk, no permission). */
+  'JOURNAL_UNAVAILABLE',
+  /** The journal holds something Baton did not write (a row that is not JSON, a damaged file). */
+  'JOURNAL_CORRUPT',
   'RECURSION_LIMIT',
   'RUNTIME_FAILED',
   'NATIVE_CONFIG',
