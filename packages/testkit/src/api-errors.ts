@@ -63,10 +63,14 @@ export function errorBody(
   status: number,
   message: string,
   type?: string,
+  fields: Readonly<Record<string, unknown>> = {},
 ): unknown {
-  return family === 'anthropic'
-    ? anthropicError(status, message, type)
-    : openAiError(status, message, type);
+  const body = (
+    family === 'anthropic'
+      ? anthropicError(status, message, type)
+      : openAiError(status, message, type)
+  ) as { error: Record<string, unknown> };
+  return { ...body, error: { ...body.error, ...fields } };
 }
 
 /** A default message naming the status, so a client's error output says what happened. */

@@ -39,4 +39,6 @@ export interface WireApi {
   stream(reply: ScriptedReply, conversation: Conversation, context: ReplyContext): SseFrame[];
   /** The reply as the JSON body of a non-streamed response. */
   json(reply: ScriptedReply, conversation: Conversation, context: ReplyContext): unknown;
+  /** A started stream that fails with this error object; absent: the API has no such frames here. */
+  streamFailure?(error: Record<string, unknown>, context: ReplyContext): SseFrame[];
 }

@@ -4,6 +4,7 @@ import type { ReplyContext, ScriptedReply, WireApi } from './reply.js';
 import { CREATED_AT, counterId, textDeltas } from './reply.js';
 import type { SseFrame } from './sse.js';
 import { jsonFrame } from './sse.js';
+import { failedResponseFrames } from './stream-failure.js';
 import type { TokenUsage } from './usage.js';
 
 // Input items the model produced; a run of them in the history is one earlier model turn.
@@ -27,6 +28,7 @@ export const responsesApi: WireApi = {
   parse: parseResponsesRequest,
   stream: streamFrames,
   json: (reply, _conversation, context) => completedResponse(reply, context),
+  streamFailure: failedResponseFrames,
 };
 
 function parseResponsesRequest(body: Record<string, unknown>): ParseResult {
@@ -150,9 +152,9 @@ function responseObject(
         ? null
         : {
             input_tokens: usage.inputTokens,
-            input_tokens_details: { cached_tokens: 0 },
+            input_tokens_details: { cached_tokens: usage.cachedInputTokens },
             output_tokens: usage.outputTokens,
-            output_tokens_details: { reasoning_tokens: 0 },
+            output_tokens_details: { reasoning_tokens: usage.reasoningTokens },
             total_tokens: usage.inputTokens + usage.outputTokens,
           },
   };

@@ -5,6 +5,16 @@ import { API_KINDS } from './conversation.js';
 export interface TurnUsage {
   inputTokens?: number;
   outputTokens?: number;
+  /**
+   * Of `inputTokens`, how many came from the prompt cache; default 0. Reported by the
+   * Responses API (`input_tokens_details.cached_tokens`) only.
+   */
+  cachedInputTokens?: number;
+  /**
+   * Of `outputTokens`, how many were reasoning; default 0. Reported by the Responses API
+   * (`output_tokens_details.reasoning_tokens`) only.
+   */
+  reasoningTokens?: number;
 }
 
 /** The model answers with this text, and the client's turn ends. */
@@ -57,6 +67,18 @@ export interface ErrorTurn {
     type?: string;
     /** Extra response headers, e.g. `retry-after`. */
     headers?: Record<string, string>;
+    /**
+     * More members of the body's error object, over the defaults: e.g. Codex's usage limit
+     * `{ plan_type: 'plus', resets_at: 1767229200 }`, or `{ code: 'insufficient_quota' }`.
+     */
+    fields?: Record<string, unknown>;
+    /**
+     * Fail inside the response stream instead of with an HTTP status (Responses API, streamed
+     * requests only; see `stream-failure.ts`): the reply is 200, `response.created`, then
+     * `response.failed` carrying the error object. `status` still picks its default type and
+     * code (429: `rate_limit_exceeded`).
+     */
+    inStream?: boolean;
   };
   times?: number;
 }
@@ -328,6 +350,17 @@ function assertTurn(turn: unknown, where: string): void {
       if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599) {
         fail('error.status must be an HTTP error status (400 to 599)');
       }
+      const fields = (error as Record<string, unknown>)['fields'];
+      if (
+        fields !== undefined &&
+        (typeof fields !== 'object' || fields === null || Array.isArray(fields))
+      ) {
+        fail('error.fields must be an object');
+      }
+      const inStream = (error as Record<string, unknown>)['inStream'];
+      if (inStream !== undefined && typeof inStream !== 'boolean') {
+        fail('error.inStream must be true or false');
+      }
       const times = value['times'];
       if (times !== undefined && (!Number.isInteger(times) || (times as number) < 1)) {
         fail('times must be a positive integer');
@@ -349,9 +382,10 @@ function assertUsage(usage: unknown, where: string): void {
   if (typeof usage !== 'object' || usage === null) {
     throw new TypeError(`${where}: usage must be an object`);
   }
+  const keys = ['inputTokens', 'outputTokens', 'cachedInputTokens', 'reasoningTokens'];
   for (const [key, count] of Object.entries(usage)) {
-    if (key !== 'inputTokens' && key !== 'outputTokens') {
-      throw new TypeError(`${where}: unknown usage key "${key}"; use inputTokens, outputTokens`);
+    if (!keys.includes(key)) {
+      throw new TypeError(`${where}: unknown usage key "${key}"; use ${keys.join(', ')}`);
     }
     if (count !== undefined && (!Number.isInteger(count) || (count as number) < 0)) {
       throw new TypeError(`${where}: usage.${key} must be a whole number, 0 or more`);

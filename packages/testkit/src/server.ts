@@ -244,17 +244,27 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     chosen: ChosenTurn,
   ): void {
     const step = chosen.step;
-    if ('error' in step) {
-      const { status, message, type, headers = {} } = step.error;
-      const text = message ?? defaultErrorMessage(status);
-      exchange.json(status, errorBody(api.errorFamily, status, text, type), headers);
-      return;
-    }
-    const reply = scriptedReply(step, api, conversation);
     const context = {
       seq: exchange.entry.seq,
       model: conversation.model ?? models[0] ?? 'stub-model',
     };
+    if ('error' in step) {
+      const { status, message, type, headers = {}, fields, inStream = false } = step.error;
+      const text = message ?? defaultErrorMessage(status);
+      const body = errorBody(api.errorFamily, status, text, type, fields) as {
+        error: Record<string, unknown>;
+      };
+      if (inStream && conversation.stream) {
+        if (api.streamFailure === undefined) {
+          throw new Error(`an inStream error is not supported on the ${api.kind} API`);
+        }
+        exchange.events(api.streamFailure(body.error, context));
+        return;
+      }
+      exchange.json(status, body, headers);
+      return;
+    }
+    const reply = scriptedReply(step, api, conversation);
     if (conversation.stream) exchange.events(api.stream(reply, conversation, context));
     else exchange.json(200, api.json(reply, conversation, context));
   }

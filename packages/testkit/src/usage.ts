@@ -4,6 +4,10 @@ import type { TurnUsage } from './script.js';
 export interface TokenUsage {
   inputTokens: number;
   outputTokens: number;
+  /** Of `inputTokens`, served from the prompt cache (the Responses API reports it). */
+  cachedInputTokens: number;
+  /** Of `outputTokens`, spent on reasoning (the Responses API reports it). */
+  reasoningTokens: number;
 }
 
 /** A deterministic stand-in for a tokenizer: about four characters a token, at least one. */
@@ -19,5 +23,7 @@ export function resolveUsage(
   return {
     inputTokens: scripted?.inputTokens ?? estimateTokens(requestText),
     outputTokens: scripted?.outputTokens ?? estimateTokens(replyText),
+    cachedInputTokens: scripted?.cachedInputTokens ?? 0,
+    reasoningTokens: scripted?.reasoningTokens ?? 0,
   };
 }
