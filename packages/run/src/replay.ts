@@ -14,7 +14,7 @@ import {
   encodeDirective,
   isEngineEventType,
 } from './engine/wire.js';
-import { type Journal, runNotFound } from './journal/journal.js';
+import { corruptRow, type Journal, parsePayload, runNotFound } from './journal/journal.js';
 
 export interface ReplayReport {
   readonly runId: string;
@@ -33,15 +33,6 @@ export interface ReplayReport {
 
 const MAX_MISMATCHES = 20;
 
-function parsePayload(text: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 export function replayRun(journal: Journal, runId: string): ReplayReport {
   const run = journal.getRun(runId);
   if (run === undefined) throw runNotFound(runId);
@@ -57,6 +48,9 @@ export function replayRun(journal: Journal, runId: string): ReplayReport {
     if (mismatches.length < MAX_MISMATCHES) mismatches.push(text);
   };
 
+  // Rows whose payload is not a JSON object, found by SQLite without parsing every row here.
+  for (const row of journal.corruptRows(runId))
+    mismatch(corruptRow(runId, row.seq, `its ${row.type} payload is not a JSON object`));
   // Every row is read (to check the sequence), but only engine events and directives are parsed.
   for (const event of journal.rawEvents(runId)) {
     events += 1;
@@ -71,8 +65,14 @@ export function replayRun(journal: Journal, runId: string): ReplayReport {
         );
         pending.length = 0;
       }
+      const payload = parsePayload(event.payload);
+      if (typeof payload === 'string') {
+        // Reported with the other corrupt rows; the state cannot be derived past it.
+        broken = true;
+        continue;
+      }
       try {
-        const transition = applyEvent(state, decodeEvent(event.type, JSON.parse(event.payload)));
+        const transition = applyEvent(state, decodeEvent(event.type, payload));
         state = transition.state;
         const hash = stateHash(state);
         for (const directive of transition.directives)
@@ -84,7 +84,12 @@ export function replayRun(journal: Journal, runId: string): ReplayReport {
       }
     } else if (event.type === DIRECTIVE_EVENT_TYPE) {
       recorded += 1;
-      const payload = parsePayload(event.payload);
+      const parsed = parsePayload(event.payload);
+      if (typeof parsed === 'string') {
+        pending.shift();
+        continue;
+      }
+      const payload = parsed;
       const expected = pending.shift();
       if (expected === undefined) {
         mismatch(

@@ -9,10 +9,14 @@
  * corrupt). `FULL` would add an fsync to every event — several milliseconds each on real
  * disks, for a stream of small appends — to protect against power loss only.
  */
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { pathToFileURL } from 'node:url';
 import { BatonError } from '@baton/core';
 import type { RunStatus } from '../engine/types.js';
 import { RUN_STATUSES } from '../engine/types.js';
+import { journalFailure, sqliteCode } from './failure.js';
 import { isProcessAlive, type ProcessIdentity } from './owner.js';
 import { SCHEMA, SCHEMA_VERSION, SQL } from './schema.js';
 
@@ -23,6 +27,11 @@ export interface JournalEvent {
   /** ISO-8601 time the event was recorded. */
   readonly at: string;
   readonly payload: Record<string, unknown>;
+  /**
+   * Set when the stored payload cannot be read (it is not a JSON object): says so, with the
+   * run and sequence number; `payload` is then empty. Absent for every sound event.
+   */
+  readonly corrupt?: string;
 }
 
 export interface RawJournalEvent {
@@ -74,9 +83,15 @@ export interface NewRun {
 export interface JournalOptions {
   /** Open for reading only; many readers may read while one process writes. */
   readonly readOnly?: boolean;
-  /** How long to wait for another writer's lock, in milliseconds. */
+  /**
+   * How long to wait for another writer's lock, in milliseconds (default 10 s); past it, a
+   * `JOURNAL_LOCKED` error names the journal.
+   */
   readonly busyTimeoutMs?: number;
 }
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+const SQLITE_CANTOPEN = 14;
 
 interface RunRow {
   run_id: string;
@@ -105,16 +120,18 @@ export class Journal {
   readonly path: string;
   readonly readOnly: boolean;
   private readonly db: DatabaseSync;
+  private readonly busyTimeoutMs: number;
   private readonly statements: {
     lastSeq: StatementSync;
     insertEvent: StatementSync;
     touchRun: StatementSync;
   };
 
-  private constructor(path: string, db: DatabaseSync, readOnly: boolean) {
+  private constructor(path: string, db: DatabaseSync, readOnly: boolean, busyTimeoutMs: number) {
     this.path = path;
     this.db = db;
     this.readOnly = readOnly;
+    this.busyTimeoutMs = busyTimeoutMs;
     this.statements = {
       lastSeq: db.prepare(SQL.lastSeq),
       insertEvent: db.prepare(SQL.insertEvent),
@@ -124,19 +141,44 @@ export class Journal {
 
   static open(path: string, options: JournalOptions = {}): Journal {
     const readOnly = options.readOnly === true;
-    let db: DatabaseSync;
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    const failure = (error: unknown) =>
+      journalFailure(error, { path, action: 'open', busyTimeoutMs });
     try {
-      db = new DatabaseSync(path, { readOnly, timeout: options.busyTimeoutMs ?? 10_000 });
-    } catch (cause) {
-      throw new BatonError(
-        'RUN_STATE',
-        `Cannot open the journal ${path}: ${(cause as Error).message}`,
-        {
-          cause,
-          details: { path },
-        },
-      );
+      return Journal.connect(path, { readOnly, busyTimeoutMs, immutable: false });
+    } catch (error) {
+      if (!readOnly || sqliteCode(error) !== SQLITE_CANTOPEN || !existsSync(path))
+        throw failure(error);
+      // A reader without write access to the folder cannot create the `-shm` file that WAL
+      // mode needs. With no WAL file beside it, the database file alone holds every
+      // committed event, and nothing can write it meanwhile: it is read as immutable.
+      if (pendingWal(path)) {
+        throw new BatonError(
+          'JOURNAL_UNAVAILABLE',
+          `Cannot read the journal ${path}: its latest events are still in ${path}-wal, and reading ` +
+            `them needs write access to ${dirname(path)}. Make that folder writable, then try again.`,
+          { cause: error, details: { path } },
+        );
+      }
+      try {
+        return Journal.connect(path, { readOnly, busyTimeoutMs, immutable: true });
+      } catch (second) {
+        throw failure(second);
+      }
     }
+  }
+
+  private static connect(
+    path: string,
+    options: { readOnly: boolean; busyTimeoutMs: number; immutable: boolean },
+  ): Journal {
+    const { readOnly } = options;
+    let location: string | URL = path;
+    if (options.immutable) {
+      location = pathToFileURL(path);
+      location.searchParams.set('immutable', '1');
+    }
+    const db = new DatabaseSync(location, { readOnly, timeout: options.busyTimeoutMs });
     try {
       if (!readOnly) {
         db.exec('PRAGMA journal_mode = WAL');
@@ -151,33 +193,29 @@ export class Journal {
             }
             db.exec('COMMIT');
           } catch (error) {
-            if (db.isTransaction) db.exec('ROLLBACK');
+            rollback(db);
             throw error;
           }
         }
       }
       const version = userVersion(db);
       if (version !== SCHEMA_VERSION) {
-        throw new BatonError(
-          'RUN_STATE',
-          version > SCHEMA_VERSION
-            ? `The journal ${path} was written by a newer Baton (schema ${version}); upgrade Baton to read it.`
-            : `The journal ${path} is not a Baton journal (schema ${version}).`,
-          { details: { path, schemaVersion: version } },
-        );
+        throw version > SCHEMA_VERSION
+          ? new BatonError(
+              'RUN_STATE',
+              `The journal ${path} was written by a newer Baton (schema ${version}); upgrade Baton to read it.`,
+              { details: { path, schemaVersion: version } },
+            )
+          : new BatonError(
+              'JOURNAL_CORRUPT',
+              `The journal ${path} is not a Baton journal (schema ${version}). Move it aside to start a new journal.`,
+              { details: { path, schemaVersion: version } },
+            );
       }
-      return new Journal(path, db, readOnly);
+      return new Journal(path, db, readOnly, options.busyTimeoutMs);
     } catch (error) {
       db.close();
-      if (BatonError.isInstance(error)) throw error;
-      throw new BatonError(
-        'RUN_STATE',
-        `Cannot use the journal ${path}: ${(error as Error).message}`,
-        {
-          cause: error,
-          details: { path },
-        },
-      );
+      throw error;
     }
   }
 
@@ -187,7 +225,7 @@ export class Journal {
 
   /** Creates a run and appends its first events, atomically. */
   createRun(run: NewRun, events: readonly NewEvent[], update: RunUpdate = {}): JournalEvent[] {
-    return this.transaction(() => {
+    return this.transaction(run.runId, () => {
       const at = new Date().toISOString();
       this.db
         .prepare(
@@ -213,7 +251,7 @@ export class Journal {
    * sequence number, and applies `update` to the run's index row in the same transaction.
    */
   append(runId: string, events: readonly NewEvent[], update: RunUpdate = {}): JournalEvent[] {
-    return this.transaction(() => this.appendInTransaction(runId, events, update));
+    return this.transaction(runId, () => this.appendInTransaction(runId, events, update));
   }
 
   /**
@@ -221,7 +259,7 @@ export class Journal {
    * and the write happen in one transaction, so two processes cannot both take a run.
    */
   claim(runId: string, owner: ProcessIdentity, canTake: (run: RunRecord) => void): RunRecord {
-    return this.transaction(() => {
+    return this.transaction(runId, () => {
       const run = this.getRun(runId);
       if (run === undefined) throw runNotFound(runId);
       canTake(run);
@@ -232,10 +270,21 @@ export class Journal {
     });
   }
 
+  /** Gives up `owner`'s claim on a run (when it still holds it), so another process may take it. */
+  release(runId: string, owner: ProcessIdentity): void {
+    this.transaction(runId, () => {
+      this.db
+        .prepare(
+          'UPDATE runs SET owner_pid = NULL, owner_start = NULL WHERE run_id = ? AND owner_pid = ? AND owner_start IS ?',
+        )
+        .run(runId, owner.pid, owner.start);
+    });
+  }
+
   getRun(runId: string): RunRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as
-      | RunRow
-      | undefined;
+    const row = this.reading(() =>
+      this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId),
+    ) as RunRow | undefined;
     return row === undefined ? undefined : toRecord(row);
   }
 
@@ -250,9 +299,11 @@ export class Journal {
     const exact = this.getRun(idOrPrefix);
     if (exact) return exact;
     const escaped = idOrPrefix.replace(/[\\%_]/g, (character) => `\\${character}`);
-    const rows = this.db
-      .prepare("SELECT * FROM runs WHERE run_id LIKE ? ESCAPE '\\' ORDER BY created_at LIMIT 3")
-      .all(`${escaped}%`) as unknown as RunRow[];
+    const rows = this.reading(() =>
+      this.db
+        .prepare("SELECT * FROM runs WHERE run_id LIKE ? ESCAPE '\\' ORDER BY created_at LIMIT 3")
+        .all(`${escaped}%`),
+    ) as unknown as RunRow[];
     if (rows.length === 1) return toRecord(rows[0]!);
     if (rows.length > 1) {
       throw new BatonError(
@@ -266,19 +317,17 @@ export class Journal {
 
   /** Runs, newest first. */
   listRuns(limit = 50): RunRecord[] {
-    const rows = this.db
-      .prepare('SELECT * FROM runs ORDER BY created_at DESC, run_id DESC LIMIT ?')
-      .all(limit) as unknown as RunRow[];
+    const rows = this.reading(() =>
+      this.db
+        .prepare('SELECT * FROM runs ORDER BY created_at DESC, run_id DESC LIMIT ?')
+        .all(limit),
+    ) as unknown as RunRow[];
     return rows.map(toRecord);
   }
 
   /** A run's events in sequence order, streamed from the file (never loaded whole). */
   *events(runId: string, afterSeq = 0): Generator<JournalEvent> {
-    // A statement per call: two iterations in progress must not share (and reset) one.
-    const statement = this.db.prepare(SQL.selectEvents);
-    for (const row of statement.iterate(runId, afterSeq) as Iterable<EventRow>) {
-      yield toEvent(row);
-    }
+    for (const row of this.rows(runId, afterSeq, false) as Iterable<EventRow>) yield toEvent(row);
   }
 
   /**
@@ -286,18 +335,45 @@ export class Journal {
    * events they need (replay reads every row but parses a few types).
    */
   *rawEvents(runId: string, afterSeq = 0): Generator<RawJournalEvent> {
-    const statement = this.db.prepare(SQL.selectEvents);
-    statement.setReturnArrays(true);
-    for (const row of statement.iterate(runId, afterSeq) as Iterable<
+    for (const row of this.rows(runId, afterSeq, true) as Iterable<
       [string, number, string, string, string]
     >) {
       yield { seq: row[1], type: row[2], at: row[3], payload: row[4] };
     }
   }
 
+  /** A run's event rows, streamed; a SQLite failure while reading becomes a BatonError. */
+  private *rows(runId: string, afterSeq: number, arrays: boolean): Generator<unknown> {
+    // A statement per call: two iterations in progress must not share (and reset) one.
+    const iterator = this.reading(() => {
+      const statement = this.db.prepare(SQL.selectEvents);
+      statement.setReturnArrays(arrays);
+      return statement.iterate(runId, afterSeq);
+    });
+    while (true) {
+      const next = this.reading(() => iterator.next());
+      if (next.done === true) return;
+      yield next.value;
+    }
+  }
+
+  /** A run's rows whose payload is not a JSON object (found without parsing them in JS). */
+  corruptRows(runId: string): { seq: number; type: string }[] {
+    const rows = this.reading(() =>
+      this.db
+        .prepare(
+          "SELECT seq, type FROM events WHERE run_id = ? AND (json_valid(payload) = 0 OR json_type(payload) != 'object') ORDER BY seq",
+        )
+        .all(runId),
+    ) as { seq: number; type: string }[];
+    return rows.map((row) => ({ seq: Number(row.seq), type: row.type }));
+  }
+
   /** `PRAGMA integrity_check`; `ok` when the file is sound. */
   integrityCheck(): string {
-    const rows = this.db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[];
+    const rows = this.reading(() => this.db.prepare('PRAGMA integrity_check').all()) as {
+      integrity_check: string;
+    }[];
     return rows.map((row) => row.integrity_check).join('; ');
   }
 
@@ -337,17 +413,44 @@ export class Journal {
     return appended;
   }
 
-  private transaction<T>(body: () => T): T {
+  /**
+   * Runs `body` in one write transaction. Waiting for another writer's lock is bounded by
+   * the busy timeout; every SQLite failure becomes a BatonError naming the journal (and the
+   * run, so the message can say how to continue it).
+   */
+  private transaction<T>(runId: string | undefined, body: () => T): T {
     if (this.readOnly)
       throw new BatonError('INTERNAL', `The journal ${this.path} was opened read-only.`);
-    this.db.exec('BEGIN IMMEDIATE');
     try {
-      const result = body();
-      this.db.exec('COMMIT');
-      return result;
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = body();
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        rollback(this.db);
+        throw error;
+      }
     } catch (error) {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK');
-      throw error;
+      throw journalFailure(error, {
+        path: this.path,
+        action: 'write to',
+        busyTimeoutMs: this.busyTimeoutMs,
+        runId,
+      });
+    }
+  }
+
+  /** Runs a read; a SQLite failure becomes a BatonError naming the journal. */
+  private reading<T>(body: () => T): T {
+    try {
+      return body();
+    } catch (error) {
+      throw journalFailure(error, {
+        path: this.path,
+        action: 'read',
+        busyTimeoutMs: this.busyTimeoutMs,
+      });
     }
   }
 }
@@ -398,11 +501,44 @@ function toRecord(row: RunRow): RunRecord {
 }
 
 function toEvent(row: EventRow): JournalEvent {
-  return {
-    runId: row.run_id,
-    seq: Number(row.seq),
-    type: row.type,
-    at: row.at,
-    payload: JSON.parse(row.payload) as Record<string, unknown>,
-  };
+  const event = { runId: row.run_id, seq: Number(row.seq), type: row.type, at: row.at };
+  const payload = parsePayload(row.payload);
+  if (typeof payload === 'string')
+    return { ...event, payload: {}, corrupt: corruptRow(row.run_id, Number(row.seq), payload) };
+  return { ...event, payload };
+}
+
+/** A stored payload as the object Baton wrote, or why it is not one. */
+export function parsePayload(text: string): Record<string, unknown> | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return `its payload is not JSON (${(error as Error).message})`;
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : 'its payload is not a JSON object';
+}
+
+/** How a corrupt row is reported: by its run and sequence number, with what is wrong. */
+export function corruptRow(runId: string, seq: number, problem: string): string {
+  return `journal row ${seq} of run ${runId} is corrupt: ${problem}`;
+}
+
+function rollback(db: DatabaseSync): void {
+  try {
+    if (db.isTransaction) db.exec('ROLLBACK');
+  } catch {
+    // SQLite already rolled back (it does after a full disk or an I/O error).
+  }
+}
+
+/** True when committed events wait in the WAL file, not yet merged into the database file. */
+function pendingWal(path: string): boolean {
+  try {
+    return statSync(`${path}-wal`).size > 0;
+  } catch {
+    return false;
+  }
 }
