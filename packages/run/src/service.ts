@@ -114,20 +114,25 @@ export async function startRun(context: RunContext, request: StartRequest): Prom
     steps: mission.steps,
     maxLoops: mission.maxLoops,
   };
-  await driver.start(
-    { type: 'run.started', runId, goal, mission: snapshot, routing, retry: options.retry },
-    { goal: redactor.text(goal), mission: mission.name, configHash: hash },
-    {
-      extra: {
-        config_hash: hash,
-        config_files: context.config.files,
-        cwd: context.config.projectRoot,
-        pid: owner.pid,
-        baton_depth: depth,
+  try {
+    await driver.start(
+      { type: 'run.started', runId, goal, mission: snapshot, routing, retry: options.retry },
+      { goal: redactor.text(goal), mission: mission.name, configHash: hash },
+      {
+        extra: {
+          config_hash: hash,
+          config_files: context.config.files,
+          cwd: context.config.projectRoot,
+          pid: owner.pid,
+          baton_depth: depth,
+        },
+        after: resolvedEvents(prepared, null),
       },
-      after: resolvedEvents(prepared, null),
-    },
-  );
+    );
+  } catch (error) {
+    releaseAfterFailure(context.journal, runId, owner);
+    throw error;
+  }
   return summarizeRun(context.journal, runId);
 }
 
@@ -178,8 +183,42 @@ export async function resumeRun(context: RunContext, request: ResumeRequest): Pr
   );
   const owner = currentProcess();
   const claimed = context.journal.claim(runId, owner, (run) => checkResumable(run, owner));
-  context.onRunOwned?.(runId);
-  const previousOwner = found.owner;
+  try {
+    context.onRunOwned?.(runId);
+    await continueClaimed(context, {
+      runId,
+      owner,
+      claimed,
+      previous: found,
+      prepared,
+      state,
+      answer,
+      depth,
+      options,
+    });
+  } catch (error) {
+    releaseAfterFailure(context.journal, runId, owner);
+    throw error;
+  }
+  return summarizeRun(context.journal, runId);
+}
+
+interface ClaimedRun {
+  readonly runId: string;
+  readonly owner: ProcessIdentity;
+  readonly claimed: RunRecord;
+  readonly previous: RunRecord;
+  readonly prepared: PreparedRuntimes;
+  readonly state: RunState;
+  readonly answer: string | null;
+  readonly depth: number;
+  readonly options: ResolvedRunnerOptions;
+}
+
+/** Drives a run this process has just claimed: records how it continues, then runs it on. */
+async function continueClaimed(context: RunContext, run: ClaimedRun): Promise<void> {
+  const { runId, owner, claimed, prepared, state, answer, depth, options } = run;
+  const previousOwner = run.previous.owner;
   const redactor = createRedactor({ env: context.env, config: context.config });
   const driver = new RunDriver({
     runId,
@@ -222,7 +261,6 @@ export async function resumeRun(context: RunContext, request: ResumeRequest): Pr
   } else {
     await driver.continueWith({ type: 'run.resumed' }, { extra, after });
   }
-  return summarizeRun(context.journal, runId);
 }
 
 function checkResumable(run: RecordLike, self: ProcessIdentity): void {
@@ -235,19 +273,27 @@ function checkResumable(run: RecordLike, self: ProcessIdentity): void {
       },
     );
   }
-  if (
-    run.status === 'running' &&
-    run.owner !== null &&
-    run.owner.pid !== self.pid &&
-    isProcessAlive(run.owner)
-  ) {
+  // A live owner holds the run whatever its status says: a resumer claims the run before it
+  // writes anything, and a run asking its question on a terminal keeps its owner.
+  if (run.owner !== null && run.owner.pid !== self.pid && isProcessAlive(run.owner)) {
+    const pid = run.owner.pid;
     throw new BatonError(
       'RUN_STATE',
-      `Run ${run.runId} is in progress in process ${run.owner.pid}; it cannot be resumed twice.`,
-      {
-        details: { runId: run.runId, pid: run.owner.pid },
-      },
+      run.status === 'waiting'
+        ? `Run ${run.runId} is waiting for an answer on the terminal of pid ${pid}; answer it there, or stop that process, then: baton resume ${run.runId}`
+        : `Run ${run.runId} is being ${run.status === 'running' ? 'run or resumed' : 'resumed'} by pid ${pid}; ` +
+            `one process drives a run at a time. Wait for it to finish (or stop it), then: baton resume ${run.runId}`,
+      { details: { runId: run.runId, status: run.status, pid } },
     );
+  }
+}
+
+/** Gives up this process's claim after a failure, so the run can be resumed (best effort). */
+function releaseAfterFailure(journal: Journal, runId: string, owner: ProcessIdentity): void {
+  try {
+    journal.release(runId, owner);
+  } catch {
+    // The journal itself failed (a full disk): the claim ends with this process.
   }
 }
 

@@ -238,11 +238,15 @@ export class RunDriver {
         }),
       });
     }
+    // The run stays this process's while it runs, and while it asks its question here:
+    // no other process may answer or resume it meanwhile.
+    const keepsOwner =
+      next.status === 'running' || (next.status === 'waiting' && this.init.ask !== undefined);
     const update = {
       status: next.status,
       cause: next.cause,
       stateHash: hash,
-      ...(next.status === 'running' ? {} : { owner: null }),
+      ...(keepsOwner ? {} : { owner: null }),
     };
     if (newRun) this.init.journal.createRun(newRun, entries, update);
     else this.init.journal.append(this.init.runId, entries, update);
@@ -266,7 +270,11 @@ export class RunDriver {
           const answer = this.init.ask
             ? await this.init.ask(directive.question, directive.step)
             : null;
-          if (answer === null) return this.result();
+          if (answer === null) {
+            // Paused: the question waits for `baton resume --input`, from any process.
+            if (this.init.ask) this.init.journal.release(this.init.runId, this.init.owner);
+            return this.result();
+          }
           queue.push(
             ...this.apply(
               { type: 'human.answered', step: directive.step, answer },
