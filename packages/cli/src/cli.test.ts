@@ -131,7 +131,9 @@ describe('baton (built CLI, as a subprocess)', () => {
   it('exits 2 on an unknown option', () => {
     const result = runCli(project(), ['stages', '--bogus']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain("Unknown option '--bogus'");
+    expect(result.stderr).toBe(
+      'baton: stages: unknown option "--bogus" (see baton stages --help).\n',
+    );
   });
 });
 

@@ -1,10 +1,7 @@
 import type { ConfigFlags, Environment } from '@baton/core';
+import type { Secrets, Writer } from './writer.js';
 
-/** Where a command writes; tests pass their own. */
-export interface OutputStream {
-  write(text: string): unknown;
-  readonly isTTY?: boolean;
-}
+export type { OutputStream } from './writer.js';
 
 /** Everything a command needs, parsed from the global options. */
 export interface CommandContext {
@@ -12,8 +9,11 @@ export interface CommandContext {
   readonly args: readonly string[];
   readonly cwd: string;
   readonly env: Environment;
-  readonly stdout: OutputStream;
-  readonly stderr: OutputStream;
+  /** Where a command writes: only through these, which redact and make text safe to print. */
+  readonly stdout: Writer;
+  readonly stderr: Writer;
+  /** What the writers redact; loading the config adds the secrets it names. */
+  readonly secrets: Secrets;
   /** `--json`: machine output on stdout, nothing else there. */
   readonly json: boolean;
   /** Colour on a TTY unless `NO_COLOR` or `--no-color`. */

@@ -41,5 +41,7 @@ export function loadForCommand(context: CommandContext): Loaded {
     registry,
   });
   if (!result.ok) throw configError(result.issues, result.files);
+  // From here on, output also hides the values of the variables the config names as keys.
+  context.secrets.learn(result.config);
   return { config: result.config, registry };
 }

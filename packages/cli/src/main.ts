@@ -2,8 +2,10 @@ import { parseArgs } from 'node:util';
 import type { ConfigFlags } from '@baton/core';
 import { COMMANDS } from './commands/index.js';
 import { type CommandContext, EXIT_OK, EXIT_USAGE, type OutputStream } from './context.js';
+import { handleProcessFailures } from './failures.js';
 import { reportError, usageError } from './output.js';
 import { VERSION } from './version.js';
+import { Secrets, Writer } from './writer.js';
 
 export interface MainOptions {
   readonly cwd?: string;
@@ -44,41 +46,72 @@ function helpText(): string {
     '  -h, --help                Help for baton or a command',
     '  -V, --version             Print the version',
     '',
-    'Exit codes: 0 success, 1 a check or run failed, 2 usage or config error.',
+    'Exit codes: 0 success, 1 a check or run failed, 2 usage or config error. Output to a',
+    'reader that went away (`baton runs | head`) is dropped; the exit code stays the same.',
+    'BATON_DEBUG=1 prints the stack with every error.',
   ].join('\n');
 }
 
-/** Runs the CLI; returns the exit code. Never throws for user errors. */
+/**
+ * Runs the CLI; returns the exit code. Never throws: every failure — a user's mistake, a
+ * failed check, a bug, a module that would not load — goes through `reportError`; with the
+ * process's own streams, so do uncaught exceptions and unhandled rejections.
+ */
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
-  const stdout = options.stdout ?? process.stdout;
-  const stderr = options.stderr ?? process.stderr;
+  const stdoutStream = options.stdout ?? process.stdout;
+  const stderrStream = options.stderr ?? process.stderr;
   const env = options.env ?? process.env;
-  const wantsJson = argv.includes('--json');
-  let parsed: ReturnType<
-    typeof parseArgs<{
-      options: typeof GLOBAL_OPTIONS;
-      strict: false;
-      allowPositionals: true;
-      tokens: true;
-    }>
-  >;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: GLOBAL_OPTIONS,
-      strict: false,
-      allowPositionals: true,
-      tokens: true,
-    });
-  } catch (error) {
-    return reportError({ json: wantsJson, stdout, stderr }, usageError((error as Error).message));
-  }
+  const parsed = parseArgs({
+    args: [...argv],
+    options: GLOBAL_OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const values = parsed.values;
   const json = values.json === true;
-  const reporter = { json, stdout, stderr };
+  const colourAllowed = values['no-color'] !== true && (env.NO_COLOR ?? '') === '';
+  const secrets = new Secrets(env);
+  const stdout = new Writer(stdoutStream, secrets, { color: colourAllowed });
+  const stderr = new Writer(stderrStream, secrets, { color: colourAllowed });
+  const reporter = { json, stdout, stderr, env };
+  if (stdoutStream === process.stdout && stderrStream === process.stderr) {
+    handleProcessFailures(reporter);
+  }
+  try {
+    return await dispatch(argv, parsed, {
+      cwd: options.cwd ?? process.cwd(),
+      env,
+      stdout,
+      stderr,
+      secrets,
+      json,
+      color: stdout.isTTY && colourAllowed,
+    });
+  } catch (error) {
+    return reportError(reporter, error);
+  }
+}
 
+type GlobalParse = ReturnType<
+  typeof parseArgs<{
+    options: typeof GLOBAL_OPTIONS;
+    strict: false;
+    allowPositionals: true;
+    tokens: true;
+  }>
+>;
+
+async function dispatch(
+  argv: readonly string[],
+  parsed: GlobalParse,
+  base: Omit<CommandContext, 'args' | 'configFile' | 'flags'>,
+): Promise<number> {
+  const { stdout, stderr, json } = base;
+  const values = parsed.values;
   if (values.version === true && parsed.positionals.length === 0) {
-    stdout.write(json ? `${JSON.stringify({ version: VERSION })}\n` : `baton ${VERSION}\n`);
+    if (json) stdout.jsonText(`${JSON.stringify({ version: VERSION })}\n`);
+    else stdout.write(`baton ${VERSION}\n`);
     return EXIT_OK;
   }
   const commandName = parsed.positionals[0];
@@ -94,13 +127,10 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   if (!entry) {
     const { closestMatch } = await import('@baton/core');
     const suggestion = closestMatch(commandName, Object.keys(COMMANDS));
-    return reportError(
-      reporter,
-      usageError(
-        `Unknown command "${commandName}".` +
-          (suggestion ? ` Did you mean "${suggestion}"?` : '') +
-          ` Commands: ${Object.keys(COMMANDS).join(', ')}.`,
-      ),
+    throw usageError(
+      `Unknown command "${commandName}".` +
+        (suggestion ? ` Did you mean "${suggestion}"?` : '') +
+        ` Commands: ${Object.keys(COMMANDS).join(', ')}.`,
     );
   }
   const command = await entry.load();
@@ -110,17 +140,14 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   }
 
   for (const key of ['config', 'runtime-backend', 'backend-profile'] as const) {
-    if (values[key] === true) return reportError(reporter, usageError(`--${key} needs a value.`));
+    if (values[key] === true) throw usageError(`--${key} needs a value.`);
   }
   const stages: Record<string, string> = {};
   for (const assignment of (values.stage ?? []) as (string | boolean)[]) {
     const text = String(assignment);
     const separator = text.indexOf('=');
     if (assignment === true || separator <= 0 || separator === text.length - 1) {
-      return reportError(
-        reporter,
-        usageError(`--stage takes STAGE=RUNTIME, e.g. --stage evaluate=codex (got "${text}").`),
-      );
+      throw usageError(`--stage takes STAGE=RUNTIME, e.g. --stage evaluate=codex (got "${text}").`);
     }
     stages[text.slice(0, separator)] = text.slice(separator + 1);
   }
@@ -133,23 +160,12 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       : {}),
     ...(Object.keys(stages).length > 0 ? { stages } : {}),
   };
-
-  const context: CommandContext = {
+  return command.run({
+    ...base,
     args: commandArguments(parsed.tokens ?? [], argv),
-    cwd: options.cwd ?? process.cwd(),
-    env,
-    stdout,
-    stderr,
-    json,
-    color: stdout.isTTY === true && values['no-color'] !== true && (env.NO_COLOR ?? '') === '',
     configFile: typeof values.config === 'string' ? values.config : undefined,
     flags,
-  };
-  try {
-    return await command.run(context);
-  } catch (error) {
-    return reportError(reporter, error);
-  }
+  });
 }
 
 /** The command's own arguments: everything except the command name and the global options. */

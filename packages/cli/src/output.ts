@@ -1,5 +1,11 @@
-import { BatonError, type ConfigIssue, formatIssues } from '@baton/core';
+import { inspect } from 'node:util';
+import { BatonError, type ConfigIssue, type Environment, formatIssues } from '@baton/core';
 import { type CommandContext, EXIT_FAILED, EXIT_USAGE } from './context.js';
+import { recordedRunOf } from './failures.js';
+import { styleMark } from './terminal-text.js';
+import type { Writer } from './writer.js';
+
+export { visibleLength } from './terminal-text.js';
 
 const USAGE_CODES = new Set([
   'USAGE',
@@ -17,23 +23,74 @@ export function exitCodeFor(error: unknown): number {
   return BatonError.isInstance(error) && USAGE_CODES.has(error.code) ? EXIT_USAGE : EXIT_FAILED;
 }
 
-/** Reports an error: `{"error": {...}}` on stdout with `--json`, a message on stderr without. */
-export function reportError(
-  context: Pick<CommandContext, 'json' | 'stdout' | 'stderr'>,
-  error: unknown,
-): number {
-  const batonError = BatonError.isInstance(error)
-    ? error
-    : new BatonError(
-        'INTERNAL',
-        error instanceof Error ? (error.stack ?? error.message) : String(error),
+/** Where errors go, and whether the user asked for stacks (`BATON_DEBUG=1`). */
+export interface ErrorReporter {
+  readonly json: boolean;
+  readonly stdout: Writer;
+  readonly stderr: Writer;
+  readonly env: Environment;
+}
+
+export const BUG_HINT = 'this is a bug — rerun with BATON_DEBUG=1 for the stack';
+
+/**
+ * The one way the CLI reports a failure. A `BatonError` is expected: its message (which says
+ * what to do) and nothing else. Anything else is a bug: one line naming it and how to get
+ * the stack. `BATON_DEBUG=1` adds the stack either way. With `--json` the error goes to
+ * stdout as `{"error": {"code", "message", ...}}`; both, like all output, redacted.
+ */
+export function reportError(reporter: ErrorReporter, error: unknown): number {
+  const debug = debugging(reporter.env);
+  const stack = debug ? inspect(error, { depth: 4 }) : undefined;
+  const recordedIn = recordedRunOf(error);
+  const recorded =
+    recordedIn === undefined ? '' : ` (recorded in the journal of run ${recordedIn})`;
+  if (BatonError.isInstance(error)) {
+    if (reporter.json) {
+      reporter.stdout.jsonText(
+        `${JSON.stringify({ error: { ...error.toJSON(), ...(stack ? { stack } : {}) } })}\n`,
       );
-  if (context.json) {
-    context.stdout.write(`${JSON.stringify({ error: batonError.toJSON() })}\n`);
-  } else {
-    context.stderr.write(`baton: ${batonError.message}\n`);
+    } else {
+      reporter.stderr.write(`baton: ${error.message}${recorded}\n`);
+      if (stack) reporter.stderr.write(`${stack}\n`);
+    }
+    return exitCodeFor(error);
   }
-  return exitCodeFor(batonError);
+  const line = describeUnexpected(error);
+  if (reporter.json) {
+    reporter.stdout.jsonText(
+      `${JSON.stringify({
+        error: {
+          code: 'INTERNAL',
+          message: `${line}${recorded}`,
+          hint: BUG_HINT,
+          ...(recordedIn === undefined ? {} : { runId: recordedIn }),
+          ...(stack ? { stack } : {}),
+        },
+      })}\n`,
+    );
+  } else {
+    reporter.stderr.write(`baton: unexpected error: ${line}${recorded}\n`);
+    reporter.stderr.write(stack ? `${stack}\n` : `baton: ${BUG_HINT}\n`);
+  }
+  return EXIT_FAILED;
+}
+
+function debugging(env: Environment): boolean {
+  const value = (env.BATON_DEBUG ?? '').trim();
+  return value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+/** One line naming an unexpected error: its kind and the first line of its message. */
+function describeUnexpected(error: unknown): string {
+  if (error instanceof Error) {
+    const message = error.message.split('\n')[0]!.trim();
+    const kind = error.name && error.name !== 'Error' ? error.name : '';
+    const code = (error as NodeJS.ErrnoException).code;
+    const named = typeof code === 'string' && !message.startsWith(code) ? code : '';
+    return [kind, named, message].filter(Boolean).join(': ');
+  }
+  return inspect(error, { breakLength: Number.POSITIVE_INFINITY }).split('\n')[0]!;
 }
 
 export function configError(issues: readonly ConfigIssue[], files: readonly string[]): BatonError {
@@ -47,14 +104,19 @@ export function usageError(message: string): BatonError {
   return new BatonError('USAGE', message);
 }
 
+/** A JSON document on stdout (redacted, otherwise exact). */
 export function writeJson(context: Pick<CommandContext, 'stdout'>, value: unknown): void {
-  context.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  context.stdout.json(value);
 }
 
-/** ANSI styling that collapses to plain text when colour is off. */
+/**
+ * Baton's own styling, which collapses to plain text when colour is off. The styles are
+ * marks only `styleMark` can make, so a writer renders them while it escapes any escape
+ * sequence that arrives inside the text they wrap.
+ */
 export function styles(color: boolean) {
   const wrap = (open: number, close: number) => (text: string) =>
-    color ? `\u001b[${open}m${text}\u001b[${close}m` : text;
+    color ? `${styleMark(open)}${text}${styleMark(close)}` : text;
   return {
     bold: wrap(1, 22),
     dim: wrap(2, 22),
@@ -86,9 +148,4 @@ export function table(
         .trimEnd(),
     )
     .join('\n');
-}
-
-/** Length as seen on a terminal: ANSI escapes take no room. */
-export function visibleLength(text: string): number {
-  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
 }

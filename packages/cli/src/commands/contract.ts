@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { lookupError, parseStage, renderRoleContract, resolveStage } from '@baton/core';
+import { parseCommandArguments } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_OK } from '../context.js';
 import { loadForCommand } from '../load.js';
@@ -12,28 +12,22 @@ export const command: Command = {
     'Usage: baton contract <stage> [--runtime ID] [--json]',
     '',
     "Prints the stage's rendered role contract (with [contracts.<stage>] overrides applied),",
-    'byte for byte as the runtime receives it. --runtime names another runtime than the one',
-    'the config routes the stage to. With --json: the text, its sha256 (as journaled), the',
-    "runtime and the runtime's delivery channel.",
+    'as the runtime receives it (control characters, which a terminal would act on, shown',
+    'escaped). --runtime names another runtime than the one the config routes the stage to.',
+    "With --json: the exact text, its sha256 (as journaled), the runtime and the runtime's",
+    'delivery channel.',
   ].join('\n'),
   async run(context: CommandContext) {
-    let stageName: string | undefined;
-    let runtimeName: string | undefined;
-    try {
-      const { values, positionals } = parseArgs({
-        args: [...context.args],
-        options: { runtime: { type: 'string' } },
-        strict: true,
-        allowPositionals: true,
-      });
-      if (positionals.length !== 1)
-        throw new Error('give exactly one stage, e.g. baton contract evaluate');
-      stageName = positionals[0];
-      runtimeName = values.runtime;
-    } catch (error) {
-      throw usageError(`contract: ${(error as Error).message}`);
-    }
-    const stage = parseStage(stageName!);
+    const { values, positionals } = parseCommandArguments(
+      'contract',
+      context.args,
+      { runtime: { type: 'string', value: 'ID' } },
+      { allowPositionals: true },
+    );
+    if (positionals.length !== 1)
+      throw usageError('contract: give exactly one stage, e.g. baton contract evaluate.');
+    const runtimeName = values.runtime;
+    const stage = parseStage(positionals[0]!);
     const { config, registry } = loadForCommand(context);
     let runtime = resolveStage(config, stage).runtime;
     if (runtimeName !== undefined) {

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import {
   type AdapterRegistry,
   type BatonConfig,
@@ -7,10 +6,11 @@ import {
   type Stage,
 } from '@baton/core';
 import type { RuntimeReport } from '@baton/core/doctor';
+import { parseCommandArguments } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../context.js';
 import { loadForCommand } from '../load.js';
-import { styles, table, usageError, visibleLength, writeJson } from '../output.js';
+import { styles, table, visibleLength, writeJson } from '../output.js';
 import { routingJson } from '../routing.js';
 
 /** Per-check limit; a probe makes a real model call and gets longer. */
@@ -36,18 +36,13 @@ export const command: Command = {
     'Exit 1 when a used runtime fails a check; warnings do not fail.',
   ].join('\n'),
   async run(context: CommandContext) {
-    let probe: boolean;
-    try {
-      const { values } = parseArgs({
-        args: [...context.args],
-        options: { probe: { type: 'boolean' } },
-        strict: true,
-        allowPositionals: false,
-      });
-      probe = values.probe === true;
-    } catch (error) {
-      throw usageError(`doctor: ${(error as Error).message}`);
-    }
+    const { values } = parseCommandArguments(
+      'doctor',
+      context.args,
+      { probe: { type: 'boolean' } },
+      { allowPositionals: false },
+    );
+    const probe = values.probe === true;
     const { config, registry } = loadForCommand(context);
     const reports = await checkRuntimes(config, registry, context, probe);
     const ok = reports.every((report) => report.status !== 'fail');

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
-import { type JournalEvent, runNotFound } from '@baton/run';
+import { type JournalEvent, RUN_ERROR_EVENT, runNotFound } from '@baton/run';
+import { parseCommandArguments, runIdArgument } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_OK } from '../context.js';
-import { styles, usageError } from '../output.js';
+import { styles } from '../output.js';
 import { oneLine, openJournalForReading } from './runs.js';
 
 export const command: Command = {
@@ -18,44 +18,32 @@ export const command: Command = {
     'JSON: [{"seq", "type", "at", "payload"}]',
   ].join('\n'),
   async run(context: CommandContext) {
-    let runId: string;
-    try {
-      const { positionals } = parseArgs({
-        args: [...context.args],
-        options: {},
-        strict: true,
+    const { positionals } = parseCommandArguments(
+      'events',
+      context.args,
+      {},
+      {
         allowPositionals: true,
-      });
-      if (positionals.length !== 1) throw new Error('give exactly one run id (see baton runs)');
-      runId = positionals[0]!;
-    } catch (error) {
-      throw usageError(`events: ${(error as Error).message}`);
-    }
+      },
+    );
+    const runId = runIdArgument('events', positionals);
     const journal = openJournalForReading(context);
     if (journal === null) throw runNotFound(runId);
     // A reader that goes away (`baton events … | head`) ends the listing, not the process.
-    let failed = false;
-    const stream = context.stdout as {
-      on?: (event: string, listener: () => void) => unknown;
-      destroyed?: boolean;
-    };
-    stream.on?.('error', () => {
-      failed = true;
-    });
-    const closed = () => failed || stream.destroyed === true;
+    const closed = () => context.stdout.closed;
     try {
       const run = journal.findRun(runId);
       if (context.json) {
         // Streamed: a long run's events are never held in memory at once.
-        context.stdout.write('[');
+        context.stdout.jsonText('[');
         let first = true;
         for (const event of journal.events(run.runId)) {
           if (closed()) break;
           const entry = { seq: event.seq, type: event.type, at: event.at, payload: event.payload };
-          context.stdout.write(`${first ? '\n' : ',\n'}  ${JSON.stringify(entry)}`);
+          context.stdout.jsonText(`${first ? '\n' : ',\n'}  ${JSON.stringify(entry)}`);
           first = false;
         }
-        context.stdout.write(first ? ']\n' : '\n]\n');
+        context.stdout.jsonText(first ? ']\n' : '\n]\n');
         return EXIT_OK;
       }
       const style = styles(context.color);
@@ -117,6 +105,8 @@ function describe(event: JournalEvent): string {
       return `${payload.status}${payload.cause ? `: ${payload.cause}` : ''}`;
     case 'run.interrupted':
       return String(payload.cause);
+    case RUN_ERROR_EVENT:
+      return `${payload.code}: ${oneLine(String(payload.message), 100)}`;
     case 'runtime.resolved':
       return `${payload.runtime_id} ${payload.version ?? 'version unknown'} at ${payload.path ?? '(no executable)'}`;
     default:

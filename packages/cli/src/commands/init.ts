@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { BatonError, PROJECT_FILE_NAME, STAGES, type Stage } from '@baton/core';
+import { parseCommandArguments } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_OK } from '../context.js';
 import { createRegistry } from '../load.js';
-import { usageError, writeJson } from '../output.js';
+import { writeJson } from '../output.js';
 
 /** Who we suggest for each stage when installed (PRODUCT.md's example routing). */
 const PREFERRED: Readonly<Record<Stage, readonly string[]>> = {
@@ -33,11 +33,7 @@ export const command: Command = {
     'installed (adapter package present and executable on PATH). Never overwrites a file.',
   ].join('\n'),
   async run(context: CommandContext) {
-    try {
-      parseArgs({ args: [...context.args], options: {}, strict: true, allowPositionals: false });
-    } catch (error) {
-      throw usageError(`init: ${(error as Error).message}`);
-    }
+    parseCommandArguments('init', context.args, {}, { allowPositionals: false });
     const target = join(context.cwd, PROJECT_FILE_NAME);
     const runtimes = await findInstalled(context);
     const { text, stages, runtimeBackend } = starterConfig(runtimes);

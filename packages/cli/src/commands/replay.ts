@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { displayStatus, replayRun, runNotFound } from '@baton/run';
+import { parseCommandArguments, runIdArgument } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../context.js';
-import { styles, usageError, writeJson } from '../output.js';
+import { styles, writeJson } from '../output.js';
 import { openJournalForReading } from './runs.js';
 
 export const command: Command = {
@@ -18,19 +18,15 @@ export const command: Command = {
     '       "directives": {"derived", "recorded"}, "mismatches": [...]}',
   ].join('\n'),
   async run(context: CommandContext) {
-    let runId: string;
-    try {
-      const { positionals } = parseArgs({
-        args: [...context.args],
-        options: {},
-        strict: true,
+    const { positionals } = parseCommandArguments(
+      'replay',
+      context.args,
+      {},
+      {
         allowPositionals: true,
-      });
-      if (positionals.length !== 1) throw new Error('give exactly one run id (see baton runs)');
-      runId = positionals[0]!;
-    } catch (error) {
-      throw usageError(`replay: ${(error as Error).message}`);
-    }
+      },
+    );
+    const runId = runIdArgument('replay', positionals);
     const journal = openJournalForReading(context);
     if (journal === null) throw runNotFound(runId);
     try {

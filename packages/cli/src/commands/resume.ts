@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { resumeRun } from '@baton/run';
+import { parseCommandArguments, runIdArgument } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { loadForCommand } from '../load.js';
-import { usageError } from '../output.js';
 import { withTerminal } from './run.js';
 
 export const command: Command = {
@@ -19,15 +18,13 @@ export const command: Command = {
     'Exit codes and JSON as for `baton run`.',
   ].join('\n'),
   async run(context: CommandContext) {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(context.args);
-    } catch (error) {
-      throw usageError(`resume: ${(error as Error).message}`);
-    }
-    if (parsed.positionals.length !== 1)
-      throw usageError('resume: give exactly one run id (see baton runs).');
-    const runId = parsed.positionals[0]!;
+    const parsed = parseCommandArguments(
+      'resume',
+      context.args,
+      { input: { type: 'string', value: 'TEXT' } },
+      { allowPositionals: true },
+    );
+    const runId = runIdArgument('resume', parsed.positionals);
     const input = parsed.values.input;
     const loaded = loadForCommand(context);
     return withTerminal(context, loaded, (runContext) =>
@@ -35,12 +32,3 @@ export const command: Command = {
     );
   },
 };
-
-function parse(args: readonly string[]) {
-  return parseArgs({
-    args: [...args],
-    options: { input: { type: 'string' } },
-    strict: true,
-    allowPositionals: true,
-  });
-}

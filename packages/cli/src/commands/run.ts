@@ -1,5 +1,4 @@
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import type { RuntimeEvent } from '@baton/core';
 import {
   type AskHuman,
@@ -9,12 +8,17 @@ import {
   type RunContext,
   type RunObserver,
   type RunSummary,
+  recordRunError,
   startRun,
 } from '@baton/run';
+import { parseCommandArguments } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../context.js';
+import { ownRun, recordOnOwnedRun } from '../failures.js';
 import { type Loaded, loadForCommand } from '../load.js';
 import { styles, usageError, writeJson } from '../output.js';
+import { escapeControlCharacters } from '../terminal-text.js';
+import type { Writer } from '../writer.js';
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 export const EXIT_INTERRUPTED = 130;
@@ -40,12 +44,12 @@ export const command: Command = {
     'JSON: {"runId", "status", "cause", "question", "stages": [{"stage", "runtime", "status", "durationMs"}]}',
   ].join('\n'),
   async run(context: CommandContext) {
-    let parsed: ReturnType<typeof parseRunArguments>;
-    try {
-      parsed = parseRunArguments(context.args);
-    } catch (error) {
-      throw usageError(`run: ${(error as Error).message}`);
-    }
+    const parsed = parseCommandArguments(
+      'run',
+      context.args,
+      { mission: { type: 'string', value: 'NAME' } },
+      { allowPositionals: true },
+    );
     const goal = parsed.positionals.join(' ').trim();
     if (goal === '') throw usageError('run: give the goal, e.g. baton run "Add a --verbose flag".');
     const mission = parsed.values.mission;
@@ -56,15 +60,6 @@ export const command: Command = {
     );
   },
 };
-
-function parseRunArguments(args: readonly string[]) {
-  return parseArgs({
-    args: [...args],
-    options: { mission: { type: 'string' } },
-    strict: true,
-    allowPositionals: true,
-  });
-}
 
 /**
  * Runs `body` with what a terminal session needs: the journal, progress output, inline
@@ -88,6 +83,8 @@ export async function withTerminal(
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, onSignal);
+  const redactor = context.secrets.redactor;
+  let disown = () => {};
   const started = performance.now();
   try {
     const summary = await body({
@@ -97,11 +94,22 @@ export async function withTerminal(
       env: context.env,
       signal: controller.signal,
       ...(context.json ? {} : { observer: progressObserver(context) }),
-      ...(interactive(context) ? { ask: askOnTerminal(controller) } : {}),
+      ...(interactive(context) ? { ask: askOnTerminal(controller, context) } : {}),
+      onRunOwned: (runId) => {
+        disown = ownRun({
+          runId,
+          record: (error) => recordRunError(journal, runId, error, redactor),
+        });
+      },
     });
     report(context, summary, performance.now() - started);
     return exitCodeOf(summary);
+  } catch (error) {
+    // Whatever stops a run this process owns is recorded on it before it is reported.
+    recordOnOwnedRun(error);
+    throw error;
   } finally {
+    disown();
     for (const signal of signals) process.off(signal, onSignal);
     journal.close();
   }
@@ -169,7 +177,10 @@ function report(context: CommandContext, summary: RunSummary, elapsedMs: number)
 }
 
 /** Stage progress on stderr: a line per stage start and end; on a TTY, the runtime's messages too. */
-export function progressObserver(context: Pick<CommandContext, 'color' | 'stderr'>): RunObserver {
+export function progressObserver(context: {
+  readonly color: boolean;
+  readonly stderr: Pick<Writer, 'write' | 'isTTY'>;
+}): RunObserver {
   const style = styles(context.color);
   const write = (text: string) => context.stderr.write(text);
   const live = context.stderr.isTTY === true;
@@ -277,14 +288,19 @@ function interactive(context: CommandContext): boolean {
 }
 
 /** Asks on the terminal; an empty answer or Ctrl-C leaves the run waiting. */
-function askOnTerminal(controller: AbortController): AskHuman {
+function askOnTerminal(
+  controller: AbortController,
+  context: Pick<CommandContext, 'secrets'>,
+): AskHuman {
   return async (question) => {
     const terminal = createInterface({ input: process.stdin, output: process.stderr });
     // On a terminal, readline takes Ctrl-C itself; treat it as the run's interrupt.
     terminal.on('SIGINT', () => controller.abort('interrupted by SIGINT'));
     try {
+      // readline writes to the terminal itself, so the question is made safe to print here.
+      const printable = escapeControlCharacters(context.secrets.redactor.text(question));
       const answer = await terminal.question(
-        `${question}\n(answer, or press Enter to pause and answer later) > `,
+        `${printable}\n(answer, or press Enter to pause and answer later) > `,
         {
           signal: controller.signal,
         },

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
   causeOf,
   displayStatus,
@@ -8,6 +7,7 @@ import {
   locateProjectRoot,
   type RunStatus,
 } from '@baton/run';
+import { parseCommandArguments } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_OK } from '../context.js';
 import { styles, table, usageError, visibleLength, writeJson } from '../output.js';
@@ -24,21 +24,19 @@ export const command: Command = {
     'JSON: [{"runId", "status", "mission", "goal", "cause", "createdAt", "updatedAt", "events"}]',
   ].join('\n'),
   async run(context: CommandContext) {
+    const { values } = parseCommandArguments(
+      'runs',
+      context.args,
+      { limit: { type: 'string', value: 'N' } },
+      { allowPositionals: false },
+    );
     let limit = 50;
-    try {
-      const { values } = parseArgs({
-        args: [...context.args],
-        options: { limit: { type: 'string' } },
-        strict: true,
-        allowPositionals: false,
-      });
-      if (values.limit !== undefined) {
-        limit = Number(values.limit);
-        if (!Number.isSafeInteger(limit) || limit < 1)
-          throw new Error(`--limit takes a positive number, got "${values.limit}"`);
-      }
-    } catch (error) {
-      throw usageError(`runs: ${(error as Error).message}`);
+    if (values.limit !== undefined) {
+      limit = /^\s*\d+\s*$/.test(values.limit) ? Number(values.limit) : Number.NaN;
+      if (!Number.isSafeInteger(limit) || limit < 1)
+        throw usageError(
+          `runs: --limit takes a whole number of runs, 1 or more (got "${values.limit}").`,
+        );
     }
     const journal = openJournalForReading(context);
     const runs = journal === null ? [] : journal.listRuns(limit);

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import { resolveStages, STAGES } from '@baton/core';
+import { parseCommandArguments } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_OK } from '../context.js';
 import { loadForCommand } from '../load.js';
-import { styles, table, usageError, visibleLength, writeJson } from '../output.js';
+import { styles, table, visibleLength, writeJson } from '../output.js';
 import { routingJson } from '../routing.js';
 
 export const command: Command = {
@@ -18,11 +18,7 @@ export const command: Command = {
     '  fallback  orchestrator.runtime_backend (default "claude-code")',
   ].join('\n'),
   async run(context: CommandContext) {
-    try {
-      parseArgs({ args: [...context.args], options: {}, strict: true, allowPositionals: false });
-    } catch (error) {
-      throw usageError(`stages: ${(error as Error).message}`);
-    }
+    parseCommandArguments('stages', context.args, {}, { allowPositionals: false });
     const { config } = loadForCommand(context);
     if (context.json) {
       writeJson(context, routingJson(config));
