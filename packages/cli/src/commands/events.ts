@@ -15,7 +15,8 @@ export const command: Command = {
     'entry is a control.directive.emitted event whose payload names the stage and',
     'extra.runtime_id; agent.process.started/exited record the process that ran it.',
     '',
-    'JSON: [{"seq", "type", "at", "payload"}]',
+    'JSON: [{"seq", "type", "at", "payload"}]; a row that cannot be read has "corrupt" (why) and',
+    'an empty payload.',
   ].join('\n'),
   async run(context: CommandContext) {
     const { positionals } = parseCommandArguments(
@@ -39,7 +40,13 @@ export const command: Command = {
         let first = true;
         for (const event of journal.events(run.runId)) {
           if (closed()) break;
-          const entry = { seq: event.seq, type: event.type, at: event.at, payload: event.payload };
+          const entry = {
+            seq: event.seq,
+            type: event.type,
+            at: event.at,
+            payload: event.payload,
+            ...(event.corrupt ? { corrupt: event.corrupt } : {}),
+          };
           context.stdout.jsonText(`${first ? '\n' : ',\n'}  ${JSON.stringify(entry)}`);
           first = false;
         }
@@ -51,7 +58,7 @@ export const command: Command = {
       for (const event of journal.events(run.runId)) {
         if (closed()) break;
         context.stdout.write(
-          `${String(event.seq).padStart(5)}  ${style.dim(event.at.slice(11, 23))}  ${event.type.padEnd(25)}  ${describe(event)}\n`,
+          `${String(event.seq).padStart(5)}  ${style.dim(event.at.slice(11, 23))}  ${event.type.padEnd(25)}  ${event.corrupt ? style.red(`✖ ${event.corrupt}`) : describe(event)}\n`,
         );
       }
       return EXIT_OK;
