@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { renderRoleContract } from '@baton/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalEvent } from './journal/journal.js';
@@ -280,6 +281,34 @@ describe('startRun', () => {
       stopped_by: 'timeout',
       signal: 'SIGKILL',
     });
+  });
+
+  it('does not wait for a helper a runtime left in a new session holding its stdout', async () => {
+    project.writeConfig(`${MIXED_ROUTING}\n[runtimes.codex]\ntimeout = "20s"\n`);
+    project.plan({ interview: { sessionHelperSeconds: 25 } });
+    const started = performance.now();
+    const summary = await startRun(context(), { goal: 'g' });
+    const elapsed = performance.now() - started;
+    const helpers = project.pids().filter((entry) => entry.role === 'session-helper');
+    try {
+      expect(summary.cause).toBeNull();
+      expect(summary.status).toBe('succeeded');
+      expect(summary.stages[0]).toMatchObject({ stage: 'interview', status: 'succeeded' });
+      expect(helpers).toHaveLength(1);
+      // The helper lives 25 s, out of the runtime's process group, and still runs: the whole
+      // mission finished without waiting for it.
+      expect(project.survivors()).toEqual([helpers[0]!.pid]);
+      expect(elapsed).toBeLessThan(12_000);
+    } finally {
+      for (const helper of helpers) {
+        try {
+          process.kill(-helper.pid, 'SIGKILL');
+        } catch {}
+      }
+      // SIGKILL is delivered asynchronously: wait until the helper is gone.
+      const deadline = Date.now() + 5_000;
+      while (project.survivors().length > 0 && Date.now() < deadline) await sleep(20);
+    }
   });
 
   it('keeps secrets from the environment and config out of the journal', async () => {

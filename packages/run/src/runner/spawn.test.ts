@@ -162,6 +162,35 @@ describe('runProcess', () => {
     }
   }, 40_000);
 
+  it('outlives no timeout when a runtime that hangs has a helper in a new session holding stdout', async () => {
+    const lines: string[] = [];
+    const result = await runProcess({
+      file: '/bin/sh',
+      args: ['-c', 'setsid sleep 25 & echo "pid:$!"; sleep 25'],
+      env: { PATH: '/usr/bin:/bin' },
+      cwd: process.cwd(),
+      stdin: null,
+      timeoutMs: 500,
+      idleTimeoutMs: 20_000,
+      killGraceMs: 300,
+      maxLineBytes: 1024,
+      onLine(line) {
+        lines.push(line);
+      },
+    });
+    const helper = Number(/^pid:(\d+)$/.exec(lines[0] ?? '')?.[1]);
+    try {
+      expect(result.stoppedBy).toBe('timeout');
+      expect(alive(helper)).toBe(true);
+      // The timeout, the kill grace and the pipe grace, not the helper's 25 s.
+      expect(result.durationMs).toBeLessThan(5_000);
+    } finally {
+      try {
+        process.kill(-helper, 'SIGKILL');
+      } catch {}
+    }
+  }, 40_000);
+
   it('reports an executable that cannot start', async () => {
     const result = await runProcess({
       file: '/nonexistent/runtime',

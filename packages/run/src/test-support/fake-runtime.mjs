@@ -59,6 +59,7 @@ if (behaviour.ignoreTerm) process.on('SIGTERM', () => {});
 if (behaviour.stderr) process.stderr.write(`${behaviour.stderr}\n`);
 if (behaviour.crash) process.kill(process.pid, 'SIGKILL');
 if (behaviour.spawnChild) spawnHangingChild(behaviour.childIgnoresTerm === true);
+if (behaviour.sessionHelperSeconds) spawnSessionHelper(behaviour.sessionHelperSeconds);
 if (behaviour.startedFile) writeFileSync(behaviour.startedFile, String(process.pid));
 if (behaviour.appendFile) appendFileSync(behaviour.appendFile, '# changed\n');
 
@@ -120,6 +121,16 @@ function spawnHangingChild(ignoreTerm) {
   const code = `${ignoreTerm ? "process.on('SIGTERM', () => {});" : ''} setInterval(() => {}, 60000);`;
   const child = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
   recordPid({ role: 'child', pid: child.pid });
+}
+
+/** A helper in a new session (out of the runtime's process group) that inherits stdout and stderr. */
+function spawnSessionHelper(seconds) {
+  const helper = spawn('setsid', ['sleep', String(seconds)], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  recordPid({ role: 'session-helper', pid: helper.pid });
+  // The runtime exits without waiting for it, as a daemonising CLI does.
+  helper.unref();
 }
 
 function fixtureLines(name) {

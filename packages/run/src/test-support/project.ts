@@ -18,6 +18,8 @@ export interface Behaviour {
   status?: number | 'network';
   hang?: boolean;
   spawnChild?: boolean;
+  /** Leaves a helper in a new session (`setsid`), holding stdout, alive this many seconds. */
+  sessionHelperSeconds?: number;
   childIgnoresTerm?: boolean;
   ignoreTerm?: boolean;
   crash?: boolean;
