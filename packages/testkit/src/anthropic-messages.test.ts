@@ -158,6 +158,19 @@ describe('POST /v1/messages', () => {
     });
   });
 
+  it('reports cached input apart from the rest, as Anthropic does', async () => {
+    server.script({ api: 'messages' }, [
+      { text: 'Cached.', usage: { inputTokens: 1000, cachedInputTokens: 800, outputTokens: 3 } },
+    ]);
+    const response = await post(server, '/messages', claudeRequest(FIRST, false));
+    expect(((await response.json()) as { usage: unknown }).usage).toEqual({
+      input_tokens: 200,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 800,
+      output_tokens: 3,
+    });
+  });
+
   it('sends a scripted error in the Anthropic error shape', async () => {
     server.script({ api: 'messages' }, [
       { error: { status: 529, message: 'Overloaded', headers: { 'retry-after': '7' } } },

@@ -68,11 +68,15 @@ export function countTokens(conversation: Conversation): unknown {
   return { input_tokens: estimateTokens(conversation.text) };
 }
 
+/**
+ * Anthropic's usage: `input_tokens` leaves out what the prompt cache served, which it
+ * reports apart as `cache_read_input_tokens` (a scripted `inputTokens` counts all input).
+ */
 function usageBody(usage: TokenUsage, outputTokens: number): Record<string, number> {
   return {
-    input_tokens: usage.inputTokens,
+    input_tokens: Math.max(0, usage.inputTokens - usage.cachedInputTokens),
     cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
+    cache_read_input_tokens: usage.cachedInputTokens,
     output_tokens: outputTokens,
   };
 }

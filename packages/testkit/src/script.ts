@@ -7,7 +7,8 @@ export interface TurnUsage {
   outputTokens?: number;
   /**
    * Of `inputTokens`, how many came from the prompt cache; default 0. Reported by the
-   * Responses API (`input_tokens_details.cached_tokens`) only.
+   * Responses API (`input_tokens_details.cached_tokens`) and the Messages API
+   * (`cache_read_input_tokens`, with `input_tokens` the rest).
    */
   cachedInputTokens?: number;
   /**
