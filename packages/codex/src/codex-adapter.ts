@@ -5,7 +5,7 @@ import {
   type RuntimeSettings,
   SPECIFICATION_VERSION,
 } from '@baton/core';
-import { buildCodexCommand } from './command.js';
+import { buildCodexCommand, CODEX_EFFORTS } from './command.js';
 import { createCodexDecoder } from './decode.js';
 import { createCodexDoctorChecks } from './doctor.js';
 import { codexProfileMapping } from './profile.js';
@@ -24,10 +24,15 @@ export const CODEX_IDENTITY: AdapterIdentity = {
   contractChannel: 'developer instructions (codex exec -c developer_instructions=…)',
 };
 
-/** What Baton may ask of this runtime beyond running a stage (see the adapter spec). */
+/**
+ * What Baton may ask of this runtime beyond running a stage (see the adapter spec and
+ * docs/adapters/codex.md): `codex exec resume <id>` continues a session; efforts map onto
+ * `model_reasoning_effort`. `codex exec` 0.169 has no spend or turn cap (its token budgets
+ * are unfinished features), and it reports tokens, never a price.
+ */
 export const CODEX_CAPABILITIES: AdapterCapabilities = {
-  resumeSession: false,
-  efforts: [],
+  resumeSession: true,
+  efforts: CODEX_EFFORTS,
   costCap: false,
   turnCap: false,
   reportsCost: false,

@@ -2,6 +2,7 @@ import { BatonError, type StageRequest } from '@baton/core';
 import { describe, expect, it } from 'vitest';
 import {
   buildCodexCommand,
+  CODEX_EFFORTS,
   contractOverride,
   MAX_ARGUMENT_BYTES,
   providerTable,
@@ -141,6 +142,36 @@ describe('buildCodexCommand', () => {
     expect(args.slice(-3)).toEqual(['resume', '01a1ffe5-7184-7220-8660-b0531b834ce8', '-']);
     expect(args.indexOf('-p')).toBeLessThan(args.indexOf('resume'));
     expect(args.indexOf('-s')).toBeLessThan(args.indexOf('resume'));
+  });
+
+  it('sets the reasoning effort with one -c model_reasoning_effort, before `resume`', () => {
+    expect(buildCodexCommand(request()).args.join(' ')).not.toContain('model_reasoning_effort');
+    for (const effort of CODEX_EFFORTS) {
+      const { args } = buildCodexCommand(request({ effort }));
+      expect(args.filter((arg) => arg.startsWith('model_reasoning_effort='))).toEqual([
+        `model_reasoning_effort="${effort}"`,
+      ]);
+      expect(args[args.indexOf(`model_reasoning_effort="${effort}"`) - 1]).toBe('-c');
+    }
+    const resumed = buildCodexCommand(request({ effort: 'high', resumeSessionId: 's-1' })).args;
+    expect(resumed.indexOf('model_reasoning_effort="high"')).toBeLessThan(
+      resumed.indexOf('resume'),
+    );
+  });
+
+  it('refuses an effort Codex does not send as it is, naming the ones it does', () => {
+    for (const effort of ['ultra', 'High', 'extreme', '']) {
+      expect(() => buildCodexCommand(request({ effort }))).toThrowError(BatonError);
+    }
+    expect(() => buildCodexCommand(request({ effort: 'ultra' }))).toThrowError(
+      'Codex has no reasoning effort "ultra"; use one of none, minimal, low, medium, high, xhigh, max.',
+    );
+  });
+
+  it('has no budget flags: a budget changes nothing in the command', () => {
+    expect(buildCodexCommand(request({ budget: { maxCostUsd: 1.5, maxTurns: 3 } }))).toEqual(
+      buildCodexCommand(request()),
+    );
   });
 
   it('adds --ephemeral only when asked (the doctor probe)', () => {

@@ -26,6 +26,21 @@ export const SANDBOX_MODES: Readonly<Record<AccessLevel, string>> = {
  */
 export const MAX_ARGUMENT_BYTES = 128 * 1024 - 1;
 
+/**
+ * Values of `model_reasoning_effort` that Codex 0.169 sends to the model as they are
+ * (`reasoning.effort` on the wire). Its own `ultra` is left out: Codex turns it into `xhigh`
+ * plus agent delegation, which is more than an effort.
+ */
+export const CODEX_EFFORTS: readonly string[] = Object.freeze([
+  'none',
+  'minimal',
+  'low',
+  'medium',
+  'high',
+  'xhigh',
+  'max',
+]);
+
 export interface BuildOptions {
   /** Do not persist the session (the doctor probe); stages keep sessions so they can resume. */
   readonly ephemeral?: boolean;
@@ -66,6 +81,7 @@ export function buildCodexCommand(
       `model_providers.${PROVIDER_ID}=${providerTable(settings)}`,
     );
   }
+  if (request.effort !== undefined) args.push('-c', effortOverride(request.effort));
   args.push('-c', contractOverride(request.contract));
   if (request.resumeSessionId !== undefined) args.push('resume', request.resumeSessionId);
   args.push('-');
@@ -98,6 +114,18 @@ export function providerTable(settings: RuntimeSettings): string {
     'stream_max_retries=0',
   );
   return `{${fields.join(',')}}`;
+}
+
+/** `model_reasoning_effort=<effort>` for one of `CODEX_EFFORTS`. */
+export function effortOverride(effort: string): string {
+  if (!CODEX_EFFORTS.includes(effort)) {
+    throw new BatonError(
+      'CONFIG_INVALID',
+      `Codex has no reasoning effort "${effort}"; use one of ${CODEX_EFFORTS.join(', ')}.`,
+      { details: { runtime: 'codex', effort, efforts: [...CODEX_EFFORTS] } },
+    );
+  }
+  return `model_reasoning_effort=${tomlString(effort)}`;
 }
 
 /**

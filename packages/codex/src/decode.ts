@@ -1,81 +1,15 @@
 import {
-  type ErrorKind,
-  failureClassOf,
   type OutputDecoder,
   type ProcessExit,
   type RuntimeEvent,
+  type StageFailure,
   type StageOutcome,
   type StageRequest,
   UNKNOWN_USAGE,
   type Usage,
 } from '@baton/core';
-
-/** What Codex reported wrong, normalised. */
-export interface ClassifiedError {
-  readonly kind: ErrorKind;
-  readonly status: number | null;
-  readonly retryable: boolean;
-}
-
-/**
- * Names a failure from the message Codex prints for it (`turn.failed.error.message`, an
- * `error` event, or stderr). Codex 0.169 words them as `unexpected status 401 Unauthorized:
- * …`, `exceeded retry limit, last status: 429 …`, `Connection failed: …`; a 500 becomes
- * "We're currently experiencing high demand…" and a 400 is the bare response body.
- */
-export function classifyCodexError(message: string): ClassifiedError {
-  const status = statusIn(message);
-  if (status !== null) return classifyStatus(status);
-  const text = message.toLowerCase();
-  if (
-    /missing environment variable|not logged in|unauthorized|invalid api key|incorrect api key|authentication|token (?:expired|revoked)|refresh token|log ?in again/.test(
-      text,
-    )
-  ) {
-    return { kind: 'auth', status: null, retryable: false };
-  }
-  if (/currently experiencing high demand/.test(text))
-    return { kind: 'server', status: 500, retryable: true };
-  if (/quota exceeded|usage limit|upgrade to plus|to use codex with your chatgpt plan/.test(text)) {
-    // A plan or billing limit: retrying within minutes does not help.
-    return { kind: 'rate-limit', status: null, retryable: false };
-  }
-  if (/rate limit|too many requests/.test(text))
-    return { kind: 'rate-limit', status: 429, retryable: true };
-  if (
-    /connection failed|error sending request|stream disconnected|reconnecting|waiting for network|error while reading the server response|dns error|connection refused|connection reset|timed out|timeout|network/.test(
-      text,
-    )
-  ) {
-    return { kind: 'network', status: null, retryable: true };
-  }
-  if (
-    /context window|model .*(?:not found|does not exist|not supported)|invalid_request_error|invalid request|"error"\s*:/.test(
-      text,
-    )
-  ) {
-    return { kind: 'model', status: null, retryable: false };
-  }
-  if (/sandbox|permission denied|not permitted|operation not permitted|approval/.test(text)) {
-    return { kind: 'permission', status: null, retryable: false };
-  }
-  return { kind: 'unknown', status: null, retryable: false };
-}
-
-function statusIn(message: string): number | null {
-  const match = /(?:unexpected status|last status:?|status(?: code)?:?)\s*(\d{3})\b/i.exec(message);
-  if (!match) return null;
-  const status = Number(match[1]);
-  return status >= 400 && status <= 599 ? status : null;
-}
-
-export function classifyStatus(status: number): ClassifiedError {
-  if (status === 401 || status === 403) return { kind: 'auth', status, retryable: false };
-  if (status === 429) return { kind: 'rate-limit', status, retryable: true };
-  if (status === 408) return { kind: 'timeout', status, retryable: true };
-  if (status >= 500) return { kind: 'server', status, retryable: true };
-  return { kind: 'model', status, retryable: false };
-}
+import { type CodexFailure, classifyCodexError } from './classify.js';
+import type { ResetClock } from './reset-time.js';
 
 /** The message inside an OpenAI error body (`{"error":{"message":…}}`), which Codex prints raw for a 400. */
 function readableMessage(message: string): string {
@@ -111,12 +45,6 @@ function text(value: unknown): string | null {
 
 function count(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
-}
-
-function sum(left: number | null, right: number | null): number | null {
-  if (left === null) return right;
-  if (right === null) return left;
-  return left + right;
 }
 
 /** Codex's item types that are tool calls, with the name Baton reports for each. */
@@ -193,18 +121,31 @@ function toolStatus(
 
 const MAX_STDERR_IN_MESSAGE = 600;
 
+/** How a decoder tells the time, for usage-limit reset times; tests pass a fixed clock. */
+export interface CodexDecoderOptions {
+  readonly now?: () => number;
+}
+
 /**
  * Decodes `codex exec --json` (JSONL, one `ThreadEvent` per line) into Baton's events, and
  * the end of the run into a stage outcome. Lines that are not JSON (Codex prints its
  * warnings to stderr, but a wrapper may not) become warnings; unknown event and item types
  * are skipped.
  */
-export function createCodexDecoder(request?: Pick<StageRequest, 'resumeSessionId'>): OutputDecoder {
+export function createCodexDecoder(
+  request?: Pick<StageRequest, 'resumeSessionId'> & { readonly env?: StageRequest['env'] },
+  options: CodexDecoderOptions = {},
+): OutputDecoder {
   const resumed = request?.resumeSessionId !== undefined;
+  const now = options.now ?? Date.now;
+  // Codex prints a usage limit's reset time in the zone of its own process: `TZ` of the
+  // stage's environment, else this machine's.
+  const timeZone = request?.env?.TZ;
+  const clock = (): ResetClock => ({ now: now(), ...(timeZone === undefined ? {} : { timeZone }) });
   let sessionId: string | null = null;
   let lastMessage: string | null = null;
   let turnCompleted = false;
-  let failure: { message: string; classified: ClassifiedError } | null = null;
+  let failure: { message: string; classified: CodexFailure } | null = null;
   let lastError: string | null = null;
   let usage: Usage = UNKNOWN_USAGE;
   let sawOutput = false;
@@ -249,8 +190,8 @@ export function createCodexDecoder(request?: Pick<StageRequest, 'resumeSessionId
     const reasoning = count(raw.reasoning_output_tokens);
     if (input === null && output === null) return [];
     if (resumed) {
-      // On `exec resume` Codex 0.169 reports the whole session's tokens, earlier runs
-      // included; they are not this run's usage.
+      // The counts are the thread's running total, and a resumed thread's total includes
+      // the earlier runs, which this decoder cannot subtract.
       return [
         {
           type: 'warning',
@@ -258,19 +199,17 @@ export function createCodexDecoder(request?: Pick<StageRequest, 'resumeSessionId
         },
       ];
     }
-    // Codex passes the Responses API counts through: input_tokens includes the cached ones,
-    // output_tokens includes the reasoning ones. A run of several turns adds up.
-    const previous = usage;
+    // Codex reports the thread's running total (every model request of every turn so far),
+    // passing the Responses API's counts through: input includes the cached tokens, output
+    // the reasoning ones. The latest total is the run's usage; adding totals would count
+    // earlier requests twice.
     usage = {
       known: true,
-      inputTokens: sum(previous.inputTokens, input),
-      cachedInputTokens: sum(previous.cachedInputTokens, cached),
-      outputTokens: sum(previous.outputTokens, output),
-      reasoningTokens: sum(previous.reasoningTokens, reasoning),
-      totalTokens: sum(
-        previous.totalTokens,
-        input !== null && output !== null ? input + output : null,
-      ),
+      inputTokens: input,
+      cachedInputTokens: cached,
+      outputTokens: output,
+      reasoningTokens: reasoning,
+      totalTokens: input !== null && output !== null ? input + output : null,
       costUsd: null,
     };
     return [{ type: 'usage', usage }];
@@ -303,7 +242,7 @@ export function createCodexDecoder(request?: Pick<StageRequest, 'resumeSessionId
         const error = isRecord(event.error) ? text(event.error.message) : null;
         const raw = error ?? lastError ?? 'codex reported a failed turn without a message';
         const message = readableMessage(raw);
-        const classified = classifyCodexError(raw);
+        const classified = classifyCodexError(raw, clock());
         failure = { message, classified };
         return [
           { type: 'error', message, kind: classified.kind, status: classified.status, fatal: true },
@@ -313,7 +252,7 @@ export function createCodexDecoder(request?: Pick<StageRequest, 'resumeSessionId
         // A reconnect notice or the cause of the next `turn.failed`: fatal only if the turn fails.
         const raw = text(event.message) ?? 'codex reported an error';
         lastError = raw;
-        const classified = classifyCodexError(raw);
+        const classified = classifyCodexError(raw, clock());
         return [
           {
             type: 'error',
@@ -359,69 +298,76 @@ export function createCodexDecoder(request?: Pick<StageRequest, 'resumeSessionId
 
     finish(exit: ProcessExit): StageOutcome {
       const base = { finalText: lastMessage, sessionId, usage };
-      if (failure !== null) {
-        return {
-          ...base,
-          status: 'failed',
-          error: {
-            message: failure.message,
-            ...failure.classified,
-            failureClass: failureClassOf(failure.classified.kind, failure.classified.retryable),
-            retryAfterMs: null,
-          },
-        };
-      }
-      const stderr = exit.stderrTail.trim();
+      const failed = (error: StageFailure): StageOutcome => ({ ...base, status: 'failed', error });
+      if (failure !== null) return failed({ message: failure.message, ...failure.classified });
       if (exit.signal !== null || exit.exitCode !== 0) {
-        const how =
-          exit.signal !== null
-            ? `was stopped by ${exit.signal}`
-            : `exited with code ${exit.exitCode ?? 'unknown'}`;
-        const detail = stderrMessage(stderr);
-        const message = `codex ${how}${detail === '' ? '' : `: ${detail}`}`;
-        const classified = detail === '' ? null : classifyCodexError(detail);
-        // A crash (a signal, or a panic's exit code 101) before any output is worth another
-        // try; exit 1 or 2 is Codex refusing the request or its config, which a retry repeats.
-        const crashed = exit.signal !== null || (exit.exitCode !== null && exit.exitCode >= 100);
-        const known = classified !== null && classified.kind !== 'unknown' ? classified : null;
-        return {
-          ...base,
-          status: 'failed',
-          error: {
-            message,
-            kind: known?.kind ?? 'unknown',
-            status: known?.status ?? null,
-            retryable: known?.retryable ?? (crashed && !sawOutput),
-            failureClass: failureClassOf(
-              known?.kind ?? 'unknown',
-              known?.retryable ?? (crashed && !sawOutput),
-            ),
-            retryAfterMs: null,
-          },
-        };
+        return failed(exitFailure(exit, sawOutput, clock()));
       }
       if (!turnCompleted) {
-        const message = sawOutput
-          ? 'codex exited without completing its turn'
-          : unparsed > 0
-            ? 'codex printed no JSON events (is it an old version without `exec --json`?)'
-            : 'codex exited without printing any event';
-        return {
-          ...base,
-          status: 'failed',
-          error: {
-            message,
-            kind: 'unknown',
-            status: null,
-            retryable: false,
-            failureClass: 'task',
-            retryAfterMs: null,
-          },
-        };
+        if (sawOutput) {
+          return failed({
+            message: 'codex exited without completing its turn',
+            ...TASK_FAILURE,
+          });
+        }
+        // Codex never ran the task: a wrapper or a version that prints no `exec --json` events.
+        return failed({
+          message:
+            unparsed > 0
+              ? 'codex printed no JSON events (is it an old version without `exec --json`?)'
+              : 'codex exited without printing any event',
+          ...UNAVAILABLE,
+        });
       }
       return { ...base, status: 'succeeded', error: null };
     },
   };
+}
+
+const TASK_FAILURE = {
+  kind: 'unknown',
+  status: null,
+  retryable: false,
+  failureClass: 'task',
+  retryAfterMs: null,
+} as const;
+
+const UNAVAILABLE = {
+  kind: 'unknown',
+  status: null,
+  retryable: false,
+  failureClass: 'unavailable',
+  retryAfterMs: null,
+} as const;
+
+/**
+ * A non-zero exit or a signal without a `turn.failed`. Codex's own words on stderr decide
+ * when they name a known failure; otherwise how it ended: a crash (a signal, or a panic's
+ * exit code 101) is transient, an exit before any event means Codex could not start (its
+ * config, its arguments: unavailable), and an exit after its turn began is the task's.
+ */
+function exitFailure(exit: ProcessExit, started: boolean, clock: ResetClock): StageFailure {
+  const how =
+    exit.signal !== null
+      ? `was stopped by ${exit.signal}`
+      : `exited with code ${exit.exitCode ?? 'unknown'}`;
+  const detail = stderrMessage(exit.stderrTail.trim());
+  const message = `codex ${how}${detail === '' ? '' : `: ${detail}`}`;
+  const classified = detail === '' ? null : classifyCodexError(detail, clock);
+  if (classified !== null && classified.kind !== 'unknown') return { message, ...classified };
+  const crashed = exit.signal !== null || (exit.exitCode !== null && exit.exitCode >= 100);
+  if (crashed) {
+    return {
+      message,
+      kind: 'unknown',
+      status: null,
+      retryable: true,
+      failureClass: 'transient',
+      retryAfterMs: null,
+    };
+  }
+  if (!started) return { message, ...UNAVAILABLE };
+  return { message, ...TASK_FAILURE };
 }
 
 /** The useful part of Codex's stderr: its `Error: …` line and cause, without banners or backtraces. */

@@ -78,17 +78,21 @@ function allRequests(): Array<{ name: string; request: StageRequest }> {
       for (const model of [undefined, 'gpt-5.5']) {
         for (const baseUrl of [null, 'http://127.0.0.1:4000/v1']) {
           for (const resumeSessionId of [undefined, '01a1ffe5-7184-7220-8660-b0531b834ce8']) {
-            const request = stageRequest(sandbox, baseUrl, {
-              access,
-              profile,
-              ...(model === undefined ? {} : { model }),
-              ...(resumeSessionId === undefined ? {} : { resumeSessionId }),
-              contract: 'You are the "Builder".\nKeep evidence.',
-            });
-            requests.push({
-              name: `${access} profile=${profile ?? '-'} model=${model ?? '-'} base_url=${baseUrl ? 'yes' : 'no'} resume=${resumeSessionId ? 'yes' : 'no'}`,
-              request,
-            });
+            for (const effort of [undefined, 'xhigh']) {
+              const request = stageRequest(sandbox, baseUrl, {
+                access,
+                profile,
+                ...(model === undefined ? {} : { model }),
+                ...(resumeSessionId === undefined ? {} : { resumeSessionId }),
+                ...(effort === undefined ? {} : { effort }),
+                budget: { maxCostUsd: 0.5, maxTurns: 3 },
+                contract: 'You are the "Builder".\nKeep evidence.',
+              });
+              requests.push({
+                name: `${access} profile=${profile ?? '-'} model=${model ?? '-'} base_url=${baseUrl ? 'yes' : 'no'} resume=${resumeSessionId ? 'yes' : 'no'} effort=${effort ?? '-'}`,
+                request,
+              });
+            }
           }
         }
       }
@@ -121,6 +125,15 @@ describe('codex 0.169.0 accepts every flag the adapter emits', () => {
     expect(resumeHelp).toContain('Usage: codex exec resume [OPTIONS] [SESSION_ID] [PROMPT]');
     expect(execHelp).toContain('If not provided as an argument (or if `-` is used),');
     expect(features).toMatch(/^unbounded_connection_retries\s/m);
+  });
+
+  it('offers no spend or turn cap, as the adapter declares', () => {
+    const adapter = createCodexAdapter();
+    expect(adapter.capabilities).toMatchObject({ costCap: false, turnCap: false });
+    for (const help of [execHelp, resumeHelp]) expect(help).not.toMatch(/budget|max-turns|cost/i);
+    // Its token budgets exist only as unfinished features, off by default.
+    expect(features).toMatch(/^rollout_budget\s+under development\s+false$/m);
+    expect(features).toMatch(/^token_budget\s+under development\s+false$/m);
   });
 
   it.each(allRequests())('$name', ({ request }) => {
@@ -165,5 +178,8 @@ describe('codex 0.169.0 accepts every flag the adapter emits', () => {
     }
     expect(command.stdin).toBe(request.prompt);
     expect(args.filter((arg) => arg === '-p').length).toBe(request.profile === null ? 0 : 1);
+    expect(args.filter((arg) => arg.startsWith('model_reasoning_effort='))).toEqual(
+      request.effort === undefined ? [] : [`model_reasoning_effort="${request.effort}"`],
+    );
   });
 });

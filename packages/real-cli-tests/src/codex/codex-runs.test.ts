@@ -129,9 +129,12 @@ describe('codex 0.169.0 runs the adapter command', () => {
     server.script({ model: 'tool-model' }, [
       {
         toolCall: { command: `${SETTLE}printf tool-ran > created-by-tool.txt` },
-        usage: { inputTokens: 100, outputTokens: 10 },
+        usage: { inputTokens: 100, cachedInputTokens: 40, outputTokens: 10, reasoningTokens: 4 },
       },
-      { text: 'Wrote the file.', usage: { inputTokens: 150, outputTokens: 5 } },
+      {
+        text: 'Wrote the file.',
+        usage: { inputTokens: 150, cachedInputTokens: 120, outputTokens: 5, reasoningTokens: 2 },
+      },
     ]);
     const run = await runStage(
       adapter,
@@ -149,13 +152,18 @@ describe('codex 0.169.0 runs the adapter command', () => {
     expect(tools[1]).toMatchObject({
       input: { command: expect.stringContaining('printf tool-ran > created-by-tool.txt') },
     });
-    // Two model requests in one run: Codex adds them up.
-    expect(run.outcome.usage).toMatchObject({
+    // Two model requests in one run: Codex's running total adds them up, cached and
+    // reasoning tokens included; the decoder reports it once, not once per request.
+    expect(run.outcome.usage).toEqual({
       known: true,
       inputTokens: 250,
+      cachedInputTokens: 160,
       outputTokens: 15,
+      reasoningTokens: 6,
       totalTokens: 265,
+      costUsd: null,
     });
+    expect(run.events.filter((event) => event.type === 'usage')).toHaveLength(1);
     const requests = responsesRequests('tool-model');
     expect(requests).toHaveLength(2);
     expect(requests[1]!.text).toContain('tool-ran');
@@ -218,7 +226,13 @@ describe('codex 0.169.0 runs the adapter command', () => {
       finalText: null,
       sessionId: expect.stringMatching(UUID),
       usage: { known: false },
-      error: { kind: 'auth', status: 401, retryable: false },
+      error: {
+        kind: 'auth',
+        status: 401,
+        retryable: false,
+        failureClass: 'auth',
+        retryAfterMs: null,
+      },
     });
     expect(run.outcome.error!.message).toMatch(
       /^unexpected status 401 Unauthorized: Incorrect API key provided/,
@@ -226,7 +240,7 @@ describe('codex 0.169.0 runs the adapter command', () => {
     expect(responsesRequests('auth-model')).toHaveLength(1);
   });
 
-  it('fails HTTP 500 as a retryable server error, after one request', async () => {
+  it('fails HTTP 500 as transient, after one request', async () => {
     server.script({ model: 'broken-model' }, [{ error: { status: 500 } }]);
     const run = await runStage(adapter, stageRequest(sandbox, baseUrl, { model: 'broken-model' }));
     expect(run.exit.exitCode).toBe(1);
@@ -237,12 +251,14 @@ describe('codex 0.169.0 runs the adapter command', () => {
         kind: 'server',
         status: 500,
         retryable: true,
+        failureClass: 'transient',
+        retryAfterMs: null,
       },
     });
     expect(responsesRequests('broken-model')).toHaveLength(1);
   });
 
-  it('fails fast as a network error when nothing listens at base_url', async () => {
+  it('fails fast as unavailable when nothing listens at base_url', async () => {
     const closed = await startModelServer();
     const deadUrl = `${closed.url}/v1`;
     await closed.close();
@@ -256,7 +272,7 @@ describe('codex 0.169.0 runs the adapter command', () => {
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(run.outcome).toMatchObject({
       status: 'failed',
-      error: { kind: 'network', retryable: true },
+      error: { kind: 'network', retryable: false, failureClass: 'unavailable' },
     });
     expect(run.outcome.error!.message).toMatch(/^Connection failed/);
   });
@@ -271,21 +287,28 @@ describe('codex 0.169.0 runs the adapter command', () => {
         message: 'Missing environment variable: `BATON_TEST_GATEWAY_KEY`.',
         kind: 'auth',
         retryable: false,
+        failureClass: 'auth',
       },
     });
   });
 
   it('resumes a session: same session id, earlier turns on the wire, usage reported as unknown', async () => {
-    server.script({ model: 'resume-model', text: 'first question' }, [{ text: 'First answer' }]);
+    server.script({ model: 'resume-model', text: 'first question' }, [
+      { text: 'First answer', usage: { inputTokens: 100, outputTokens: 10 } },
+    ]);
     const first = await runStage(
       adapter,
       stageRequest(sandbox, baseUrl, { model: 'resume-model', prompt: 'first question' }),
     );
     expect(first.outcome.status).toBe('succeeded');
+    // The session id is announced first, so an interrupted stage can be resumed.
+    expect(first.events[0]).toEqual({ type: 'session', sessionId: first.outcome.sessionId });
     const sessionId = first.outcome.sessionId!;
 
     // The resumed request carries both questions; the latest matching route answers it.
-    server.script({ model: 'resume-model', text: 'second question' }, [{ text: 'Second answer' }]);
+    server.script({ model: 'resume-model', text: 'second question' }, [
+      { text: 'Second answer', usage: { inputTokens: 200, outputTokens: 20 } },
+    ]);
     const second = await runStage(
       adapter,
       stageRequest(sandbox, baseUrl, {
@@ -295,16 +318,53 @@ describe('codex 0.169.0 runs the adapter command', () => {
       }),
     );
     expect(second.command.args.slice(-3)).toEqual(['resume', sessionId, '-']);
+    expect(second.events[0]).toEqual({ type: 'session', sessionId });
     expect(second.outcome).toMatchObject({
       status: 'succeeded',
       finalText: 'Second answer',
       sessionId,
       usage: { known: false },
     });
+    // Why unknown: Codex reports the session's running total, the first run included.
+    expect(second.stdout).toContain('"input_tokens":300,');
+    expect(second.stdout).toContain('"output_tokens":30,');
     const last = responsesRequests('resume-model').at(-1)!;
     expect(last.text).toContain('first question');
     expect(last.text).toContain('First answer');
     expect(last.text).toContain('second question');
+  });
+
+  it('takes the stage’s model over the runtime’s, and its effort, to the wire', async () => {
+    server.script({ model: 'stage-model' }, [{ text: 'Thought hard.' }]);
+    const request = stageRequest(sandbox, baseUrl, { model: 'stage-model', effort: 'xhigh' });
+    const run = await runStage(adapter, {
+      ...request,
+      settings: { ...request.settings, model: 'runtime-model' },
+    });
+    expect(run.outcome).toMatchObject({ status: 'succeeded', finalText: 'Thought hard.' });
+    const [wire, ...others] = responsesRequests('stage-model');
+    expect(others).toEqual([]);
+    expect((wire!.body as { reasoning?: { effort?: string } }).reasoning?.effort).toBe('xhigh');
+    expect(server.requests.some((entry) => entry.model === 'runtime-model')).toBe(false);
+
+    // Without an effort, Codex sends its own default, not the last stage's.
+    server.script({ model: 'default-effort-model' }, [{ text: 'Default.' }]);
+    await runStage(adapter, stageRequest(sandbox, baseUrl, { model: 'default-effort-model' }));
+    const [plain] = responsesRequests('default-effort-model');
+    expect((plain!.body as { reasoning?: { effort?: string } }).reasoning?.effort).not.toBe(
+      'xhigh',
+    );
+  });
+
+  it('sends each declared effort as it is', async () => {
+    for (const effort of adapter.capabilities.efforts) {
+      const model = `effort-${effort}`;
+      server.script({ model }, [{ text: effort }]);
+      const run = await runStage(adapter, stageRequest(sandbox, baseUrl, { model, effort }));
+      expect(run.outcome.status, run.stderr).toBe('succeeded');
+      const [wire] = responsesRequests(model);
+      expect((wire!.body as { reasoning?: { effort?: string } }).reasoning?.effort).toBe(effort);
+    }
   });
 });
 
@@ -336,7 +396,13 @@ describe('codex 0.169.0 with a backend profile', () => {
     expect(run.exit.exitCode).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.outcome.status).toBe('failed');
-    expect(run.outcome.error).toMatchObject({ kind: 'unknown', status: null, retryable: false });
+    // Codex could not start with this config: unavailable here, not a failure of the task.
+    expect(run.outcome.error).toMatchObject({
+      kind: 'unknown',
+      status: null,
+      retryable: false,
+      failureClass: 'unavailable',
+    });
     expect(run.outcome.error!.message).toContain(
       'codex exited with code 1: Error loading config.toml: --profile `baton-worker` cannot be used while',
     );
