@@ -16,14 +16,64 @@ export interface ConfigIssue {
   readonly kind: 'syntax' | 'schema' | 'runtime' | 'adapter-not-installed' | 'unreadable';
 }
 
+/** How many problems are kept and shown; the rest are only counted. */
+export const MAX_REPORTED_ISSUES = 50;
+
+/**
+ * The problems found while loading. Every one is counted, so the user learns how many there
+ * are, but only the first MAX_REPORTED_ISSUES are kept: a file with 40,000 unknown keys must
+ * not cost 40,000 did-you-mean searches, nor print them.
+ */
+export class IssueCollector {
+  private readonly kept: ConfigIssue[] = [];
+  private total = 0;
+  private readonly limit: number;
+
+  constructor(limit = MAX_REPORTED_ISSUES) {
+    this.limit = limit;
+  }
+
+  add(issue: ConfigIssue): void {
+    this.addLazily(1, () => issue);
+  }
+
+  /** Counts `count` problems, building only the ones that will be kept. */
+  addLazily(count: number, build: (index: number) => ConfigIssue): void {
+    const room = Math.min(count, this.limit - this.kept.length);
+    for (let index = 0; index < room; index++) this.kept.push(build(index));
+    this.total += count;
+  }
+
+  /** Whether a kept problem from `source` is about exactly `path`. */
+  hasKept(source: string, path: string): boolean {
+    return this.kept.some((issue) => issue.source === source && issue.path === path);
+  }
+
+  get count(): number {
+    return this.total;
+  }
+
+  get issues(): readonly ConfigIssue[] {
+    return this.kept;
+  }
+
+  /** Problems found beyond the ones kept. */
+  get omitted(): number {
+    return this.total - this.kept.length;
+  }
+}
+
 const MAX_ACCEPTED_SHOWN = 12;
+// A value or key path is shown only as far as it helps to find it: an unknown table's value
+// is the whole table, and a key may be as long as the file.
+const MAX_SHOWN_LENGTH = 120;
 
 /** Renders one issue as a single line: `where: key: value — problem. Accepted: … Did you mean …?` */
 export function formatIssue(issue: ConfigIssue): string {
   const position = issue.line === undefined ? '' : `:${issue.line}:${issue.column ?? 1}`;
   const where = `${issue.source}${position}`;
-  const value = issue.value === undefined ? '' : ` = ${JSON.stringify(issue.value)}`;
-  const key = issue.path === '' ? value.trimStart() : `${issue.path}${value}`;
+  const value = issue.value === undefined ? '' : ` = ${shorten(JSON.stringify(issue.value))}`;
+  const key = issue.path === '' ? value.trimStart() : `${shorten(issue.path)}${value}`;
   let text = `${[where, key].filter((part) => part !== '').join(': ')}: ${issue.message}`;
   if (issue.accepted && issue.accepted.length > 0) {
     const shown = issue.accepted.slice(0, MAX_ACCEPTED_SHOWN).join(', ');
@@ -34,10 +84,24 @@ export function formatIssue(issue: ConfigIssue): string {
   return text;
 }
 
-export function formatIssues(issues: readonly ConfigIssue[]): string {
+function shorten(text: string): string {
+  return text.length <= MAX_SHOWN_LENGTH ? text : `${text.slice(0, MAX_SHOWN_LENGTH - 1)}…`;
+}
+
+/** Every issue on its own line; `omitted` problems beyond those are counted at the end. */
+export function formatIssues(issues: readonly ConfigIssue[], omitted = 0): string {
+  const total = issues.length + omitted;
   const heading =
-    issues.length === 1
+    total === 1
       ? 'Invalid configuration:'
-      : `Invalid configuration (${issues.length} problems):`;
-  return [heading, ...issues.map((issue) => `  - ${formatIssue(issue)}`)].join('\n');
+      : omitted > 0
+        ? `Invalid configuration (${total.toLocaleString('en')} problems; the first ${issues.length} follow):`
+        : `Invalid configuration (${total} problems):`;
+  const lines = [heading, ...issues.map((issue) => `  - ${formatIssue(issue)}`)];
+  if (omitted > 0) {
+    lines.push(
+      `  … and ${omitted.toLocaleString('en')} more; fix these and run again to see the rest`,
+    );
+  }
+  return lines.join('\n');
 }

@@ -1,11 +1,15 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { AdapterRegistry } from '../registry.js';
 import { resolveStages } from '../resolve.js';
 import { FIRST_PARTY_IDENTITIES, fakeAdapter } from '../test-support/fake-adapter.js';
+import { fifo } from '../test-support/fifo.js';
 import { tempDirectory, writeTree } from '../test-support/temp.js';
 import { formatIssue, formatIssues } from './issues.js';
 import { type LoadConfigOptions, loadConfig } from './load.js';
+import { reservedKeyIssue } from './zod-issues.js';
 
 function fullRegistry(except: readonly string[] = []): AdapterRegistry {
   const registry = new AdapterRegistry();
@@ -522,5 +526,354 @@ describe('finding the files', () => {
     );
     expect(found[0]).toMatchObject({ source: 'command line (--config)', kind: 'unreadable' });
     expect(found[0]!.message).toContain(join(root, 'nope.toml'));
+  });
+});
+
+describe('files named by configuration: only regular files, at most 256 KiB', () => {
+  it('refuses a contract file that is /dev/zero, a FIFO or a directory, and reports the rest', () => {
+    const root = tempDirectory();
+    writeTree(root, {
+      'project/baton.toml': [
+        '[contracts.interview]\nfile = "/dev/zero"',
+        '[contracts.execute]\nfile = "pipe"',
+        '[contracts.evaluate]\nfile = "roles"',
+        '[orchestrater]\nruntime_backend = "codex"',
+      ].join('\n'),
+      'project/roles/.keep': '',
+    });
+    fifo(join(root, 'project'), 'pipe');
+    const found = issues(
+      loadConfig({
+        cwd: join(root, 'project'),
+        env: { XDG_CONFIG_HOME: join(root, 'xdg') },
+        registry: fullRegistry(),
+      }),
+    );
+    expect(found.map(({ path, value, message, kind }) => ({ path, value, message, kind }))).toEqual(
+      [
+        {
+          path: 'orchestrater',
+          value: { runtime_backend: 'codex' },
+          message: 'unknown key',
+          kind: 'schema',
+        },
+        {
+          path: 'contracts.interview.file',
+          value: '/dev/zero',
+          message: '/dev/zero is a character device, not a regular file',
+          kind: 'unreadable',
+        },
+        {
+          path: 'contracts.execute.file',
+          value: 'pipe',
+          message: `${join(root, 'project/pipe')} is a named pipe (FIFO), not a regular file`,
+          kind: 'unreadable',
+        },
+        {
+          path: 'contracts.evaluate.file',
+          value: 'roles',
+          message: `${join(root, 'project/roles')} is a directory, not a regular file`,
+          kind: 'unreadable',
+        },
+      ],
+    );
+    expect(formatIssue(found[1]!)).toBe(
+      `${join(root, 'project/baton.toml')}: contracts.interview.file = "/dev/zero": /dev/zero is a character device, not a regular file`,
+    );
+  });
+
+  it('refuses a contract file over 256 KiB', () => {
+    const root = tempDirectory();
+    writeTree(root, {
+      'baton.toml': '[contracts.reflect]\nfile = "huge.md"\n',
+      'huge.md': 'lesson\n'.repeat(40_000),
+    });
+    const found = issues(
+      loadConfig({
+        cwd: root,
+        env: { XDG_CONFIG_HOME: join(root, 'x') },
+        registry: fullRegistry(),
+      }),
+    );
+    expect(found).toEqual([
+      expect.objectContaining({
+        path: 'contracts.reflect.file',
+        message: `${join(root, 'huge.md')} is larger than 256 KiB, the limit for a file named by configuration`,
+      }),
+    ]);
+  });
+
+  it('refuses a baton.toml that is a FIFO or a directory instead of skipping to a parent', () => {
+    const root = tempDirectory();
+    writeTree(root, {
+      'baton.toml': '[orchestrator]\nruntime_backend = "codex"\n',
+      'fifo-project/.keep': '',
+      'folder-project/baton.toml/.keep': '',
+    });
+    const pipe = fifo(join(root, 'fifo-project'), 'baton.toml');
+    const load = (project: string) =>
+      loadConfig({
+        cwd: join(root, project),
+        env: { XDG_CONFIG_HOME: join(root, 'x') },
+        registry: fullRegistry(),
+      });
+    expect(issues(load('fifo-project'))).toEqual([
+      {
+        source: pipe,
+        path: '',
+        message: 'is a named pipe (FIFO), not a regular file',
+        kind: 'unreadable',
+      },
+    ]);
+    expect(issues(load('folder-project'))).toEqual([
+      {
+        source: join(root, 'folder-project/baton.toml'),
+        path: '',
+        message: 'is a directory, not a regular file',
+        kind: 'unreadable',
+      },
+    ]);
+  });
+
+  it('refuses /dev/zero given as --config or BATON_CONFIG, saying where it was named', () => {
+    const root = tempDirectory();
+    const base = { cwd: root, registry: fullRegistry() };
+    const env = { XDG_CONFIG_HOME: join(root, 'x') };
+    expect(issues(loadConfig({ ...base, env, configFile: '/dev/zero' }))).toEqual([
+      {
+        source: 'command line (--config)',
+        value: '/dev/zero',
+        path: '',
+        message: '/dev/zero is a character device, not a regular file',
+        kind: 'unreadable',
+      },
+    ]);
+    const found = issues(loadConfig({ ...base, env: { ...env, BATON_CONFIG: '/dev/zero' } }));
+    expect(formatIssue(found[0]!)).toBe(
+      'environment (BATON_CONFIG): = "/dev/zero": /dev/zero is a character device, not a regular file',
+    );
+  });
+
+  it('refuses a baton.toml over 256 KiB, and a user config that is a FIFO', () => {
+    const root = tempDirectory();
+    writeTree(root, {
+      'baton.toml': `# padding\n${'#'.repeat(300 * 1024)}\n`,
+      'xdg/baton/.keep': '',
+    });
+    const userFile = fifo(join(root, 'xdg/baton'), 'config.toml');
+    const found = issues(
+      loadConfig({
+        cwd: root,
+        env: { XDG_CONFIG_HOME: join(root, 'xdg') },
+        registry: fullRegistry(),
+      }),
+    );
+    expect(found.map((issue) => [issue.source, issue.message])).toEqual([
+      [userFile, 'is a named pipe (FIFO), not a regular file'],
+      [
+        join(root, 'baton.toml'),
+        'is larger than 256 KiB, the limit for a file named by configuration',
+      ],
+    ]);
+  });
+});
+
+describe('bounded work for hostile shapes', () => {
+  it('reports a 2,000-level table header instead of overflowing the stack, with the rest', () => {
+    const deep = Array.from({ length: 2000 }, () => 'a').join('.');
+    const found = issues(load(`[orchestrator]\nruntime_backend = "codx"\n[${deep}]\nx = 1\n`));
+    const sixteen = Array.from({ length: 16 }, () => 'a').join('.');
+    expect(found.map((issue) => [issue.path, issue.message])).toEqual([
+      [sixteen, 'nests deeper than 16 levels; no setting is that deep, so this part was not read'],
+      ['a', 'unknown key'],
+      ['orchestrator.runtime_backend', 'unknown runtime'],
+    ]);
+    // The unknown table's value is shown, shortened, on one line.
+    expect(formatIssue(found[1]!).length).toBeLessThan(300);
+  });
+
+  it('bounds nesting inside a known table and inside inline arrays', () => {
+    const header = Array.from({ length: 30 }, (_, index) => `t${index}`).join('.');
+    const arrays = `${'['.repeat(900)}1${']'.repeat(900)}`;
+    const found = issues(
+      load(`[orchestrator]\nruntime_backend = ${arrays}\n[runtimes.codex.${header}]\nx = 1\n`),
+    );
+    expect(found.map((issue) => issue.path)).toEqual([
+      `runtimes.codex.${header.split('.').slice(0, 14).join('.')}`,
+      `orchestrator.runtime_backend${'[0]'.repeat(14)}`,
+      'orchestrator.runtime_backend',
+      'runtimes.codex.t0',
+    ]);
+    // Deeper than the TOML parser's own limit: a syntax error, not a crash.
+    const tooDeep = issues(load(`x = ${'['.repeat(5000)}${']'.repeat(5000)}\n`));
+    expect(tooDeep).toEqual([expect.objectContaining({ kind: 'syntax', line: 1 })]);
+  });
+
+  it('keeps the first 50 of 40,000 unknown keys and counts the rest', () => {
+    // Short keys, so 40,000 of them fit in the 256 KiB a config file may have.
+    const keys = Array.from({ length: 40_000 }, (_, index) => `${index.toString(36)}=1`);
+    const result = load(`${keys.join('\n')}\n[orchestrator]\nruntime_backend = "codx"\n`);
+    if (result.ok) throw new Error('expected the config to be rejected');
+    expect(result.issues).toHaveLength(50);
+    expect(result.omitted).toBe(40_001 - 50);
+    expect(result.issues[0]).toMatchObject({ path: '0', message: 'unknown key' });
+    const text = formatIssues(result.issues, result.omitted);
+    expect(text.split('\n')[0]).toBe(
+      'Invalid configuration (40,001 problems; the first 50 follow):',
+    );
+    expect(text.split('\n').at(-1)).toBe(
+      '  … and 39,951 more; fix these and run again to see the rest',
+    );
+    expect(text.split('\n')).toHaveLength(52);
+  });
+
+  it('reports every problem, and omits nothing, when there are at most 50', () => {
+    const keys = Array.from({ length: 50 }, (_, index) => `k${index} = 1`).join('\n');
+    const result = load(keys);
+    if (result.ok) throw new Error('expected the config to be rejected');
+    expect(result.issues).toHaveLength(50);
+    expect(result.omitted).toBe(0);
+    expect(formatIssues(result.issues, result.omitted)).not.toContain('more');
+  });
+});
+
+describe('invalid UTF-8, reserved names and gateway URLs', () => {
+  it('rejects a baton.toml that is not UTF-8, naming the byte offset', () => {
+    const root = tempDirectory();
+    const head = '[runtimes.codex]\nmodel = "gpt';
+    writeFileSync(
+      join(root, 'baton.toml'),
+      Buffer.concat([Buffer.from(head), Buffer.from([0xff, 0xfe]), Buffer.from('"\n')]),
+    );
+    const found = issues(
+      loadConfig({
+        cwd: root,
+        env: { XDG_CONFIG_HOME: join(root, 'x') },
+        registry: fullRegistry(),
+      }),
+    );
+    expect(found).toEqual([
+      {
+        source: join(root, 'baton.toml'),
+        path: '',
+        message: `is not valid UTF-8: byte 0xFF at offset ${head.length} (line 2, column 13); save the file as UTF-8`,
+        line: 2,
+        column: 13,
+        kind: 'syntax',
+      },
+    ]);
+    expect(formatIssue(found[0]!)).toMatch(
+      /baton\.toml:2:13: is not valid UTF-8: byte 0xFF at offset 29/,
+    );
+  });
+
+  it('rejects a contract file that is not UTF-8', () => {
+    const root = tempDirectory();
+    writeTree(root, { 'baton.toml': '[contracts.execute]\nfile = "role.md"\n' });
+    writeFileSync(join(root, 'role.md'), Buffer.from([0x61, 0x0a, 0xc3, 0x28]));
+    const found = issues(
+      loadConfig({
+        cwd: root,
+        env: { XDG_CONFIG_HOME: join(root, 'x') },
+        registry: fullRegistry(),
+      }),
+    );
+    expect(found[0]).toMatchObject({
+      path: 'contracts.execute.file',
+      message: `${join(root, 'role.md')} is not valid UTF-8: byte 0xC3 at offset 2 (line 2, column 1); save the file as UTF-8`,
+    });
+  });
+
+  it('reports [runtimes.__proto__] and [runtimes.constructor] as unknown runtimes', () => {
+    const found = issues(
+      load(
+        '[runtimes.__proto__]\nmodel = "m"\n[runtimes.constructor]\nmodel = "m"\n[runtimes.codx]\nmodel = "m"\n',
+      ),
+    );
+    expect(found.map(({ path, message, kind }) => ({ path, message, kind }))).toEqual([
+      { path: 'runtimes.__proto__', message: 'unknown runtime "__proto__"', kind: 'runtime' },
+      { path: 'runtimes.constructor', message: 'unknown runtime "constructor"', kind: 'runtime' },
+      { path: 'runtimes.codx', message: 'unknown runtime "codx"', kind: 'runtime' },
+    ]);
+    expect(found[0]!.accepted).toContain('codex');
+    expect(found[2]!.suggestion).toBe('codex');
+  });
+
+  it('refuses [missions.__proto__] and names that are not plain, but a mission may be called constructor', () => {
+    const found = issues(
+      load(
+        '[missions.__proto__]\nsteps = ["execute"]\n[missions."fix it"]\nsteps = ["execute"]\n[missions.ok]\nsteps = ["execute"]\n',
+      ),
+    );
+    const rule =
+      'is not an accepted name: a mission name starts with a letter or digit and has only letters, digits, "-" and "_" (at most 64 characters)';
+    expect(found.map((issue) => [issue.path, issue.message]).sort()).toEqual([
+      ['missions."fix it"', rule],
+      ['missions.__proto__', rule],
+    ]);
+    const loaded = config(load('[missions.constructor]\nsteps = ["execute"]\n'));
+    const name: string = 'constructor';
+    expect(Object.hasOwn(loaded.missions, name)).toBe(true);
+    expect(loaded.missions[name]?.steps).toEqual([{ kind: 'stage', stage: 'execute' }]);
+  });
+
+  it('reports __proto__ as an unknown key in any table', () => {
+    const found = issues(
+      load(
+        '[orchestrator]\n__proto__ = "x"\n[contracts.__proto__]\ntext = "t"\n[__proto__]\nx = 1\n[junk.__proto__]\nx = 1\n',
+      ),
+    );
+    // Inside an unknown table, only that table is reported.
+    expect(found.map((issue) => [issue.path, issue.message]).sort()).toEqual([
+      ['__proto__', 'unknown key'],
+      ['contracts.__proto__', 'unknown key'],
+      ['junk', 'unknown key'],
+      ['orchestrator.__proto__', 'unknown key'],
+    ]);
+    expect(found.find((issue) => issue.path === 'orchestrator.__proto__')!.accepted).toEqual([
+      'runtime_backend',
+      'runtime_profile',
+    ]);
+  });
+
+  it('reports a __proto__ key in any table of names, even one with no rule for names', () => {
+    const schema = z.strictObject({ pricing: z.record(z.string(), z.number()).optional() });
+    expect(reservedKeyIssue(schema, ['pricing', '__proto__'], 'baton.toml')).toEqual({
+      source: 'baton.toml',
+      path: 'pricing.__proto__',
+      message: 'unknown key ("__proto__" is reserved and names nothing)',
+      kind: 'schema',
+    });
+  });
+
+  it('requires base_url to start with http:// or https:// and name a host', () => {
+    const message =
+      'must be an http:// or https:// URL naming a host, e.g. "http://127.0.0.1:4000/v1"';
+    for (const url of [
+      'localhost:8080',
+      'not a url',
+      'http:host',
+      'ftp://host',
+      'http://',
+      'https:// x',
+      'HTTPS://gateway.example/v1',
+    ]) {
+      const found = issues(load(`[runtimes.codex]\nbase_url = "${url}"\n`));
+      expect(found, url).toEqual([
+        expect.objectContaining({ path: 'runtimes.codex.base_url', value: url, message }),
+      ]);
+    }
+    for (const url of [
+      'http://localhost:8080',
+      'https://[::1]:4000/v1',
+      'https://user@gateway/v1',
+    ]) {
+      expect(config(load(`[runtimes.codex]\nbase_url = "${url}"\n`)).runtimes.codex).toEqual({
+        baseUrl: url,
+      });
+    }
+    expect(issues(load('[runtimes.codex]\nbase_url = ""\n'))).toEqual([
+      expect.objectContaining({ path: 'runtimes.codex.base_url', message: 'must not be empty' }),
+    ]);
   });
 });

@@ -4,7 +4,6 @@
  * (defaults < user file < project file < environment < command-line flags).
  * Every problem in every layer is collected; nothing is thrown for bad input.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { Environment, RuntimeSettings } from '../adapter/v1/spec.js';
@@ -12,9 +11,11 @@ import { BUILT_IN_MISSIONS, type Mission, type MissionStep } from '../mission.js
 import type { AdapterRegistry } from '../registry.js';
 import { STAGES, type Stage } from '../stage.js';
 import { closestMatch } from '../suggest.js';
-import { findProjectFile, isFile, userConfigPath } from './discover.js';
+import { entryExists, findProjectFile, userConfigPath } from './discover.js';
 import { parseDuration } from './duration.js';
-import type { ConfigIssue } from './issues.js';
+import { guardParsedTree } from './guard.js';
+import { type ConfigIssue, IssueCollector } from './issues.js';
+import { readTextFile } from './read-file.js';
 import {
   type BatonFile,
   batonFileSchema,
@@ -22,7 +23,7 @@ import {
   type RuntimeSettingsFile,
 } from './schema.js';
 import type { BatonConfig, ContractOverride } from './types.js';
-import { convertZodIssues } from './zod-issues.js';
+import { convertZodIssues, formatPath, reservedKeyIssue } from './zod-issues.js';
 
 export const DEFAULT_RUNTIME_BACKEND = 'claude-code';
 
@@ -48,7 +49,10 @@ export type ConfigResult =
   | { readonly ok: true; readonly config: BatonConfig }
   | {
       readonly ok: false;
+      /** The first MAX_REPORTED_ISSUES problems. */
       readonly issues: readonly ConfigIssue[];
+      /** How many more problems were found and not kept (0 when `issues` holds them all). */
+      readonly omitted: number;
       readonly files: readonly string[];
     };
 
@@ -74,26 +78,31 @@ function emptyLayer(): Layer {
 }
 
 export function loadConfig(options: LoadConfigOptions): ConfigResult {
-  const issues: ConfigIssue[] = [];
+  const issues = new IssueCollector();
   const files: string[] = [];
   const layers: Layer[] = [];
 
+  // Anything bearing the user file's name is read (and refused if it is not a regular file).
   const userFile = userConfigPath(options.env);
-  if (isFile(userFile)) {
+  if (entryExists(userFile)) {
     files.push(userFile);
     layers.push(fileLayer(userFile, issues, options.registry));
   }
 
   const explicit = options.configFile ?? nonEmpty(options.env.BATON_CONFIG);
   let projectFile: string | undefined;
+  let namedBy: NamedBy | undefined;
   if (explicit !== undefined) {
     projectFile = resolve(options.cwd, explicit);
-    if (!isFile(projectFile)) {
-      const via = options.configFile !== undefined ? '--config' : 'BATON_CONFIG';
-      issues.push({
-        source: via === '--config' ? 'command line (--config)' : 'environment (BATON_CONFIG)',
+    namedBy = {
+      source:
+        options.configFile !== undefined ? 'command line (--config)' : 'environment (BATON_CONFIG)',
+      value: explicit,
+    };
+    if (!entryExists(projectFile)) {
+      issues.add({
+        ...namedBy,
         path: '',
-        value: explicit,
         message: `config file not found: ${projectFile}`,
         kind: 'unreadable',
       });
@@ -104,7 +113,7 @@ export function loadConfig(options: LoadConfigOptions): ConfigResult {
   }
   if (projectFile !== undefined) {
     files.push(projectFile);
-    layers.push(fileLayer(projectFile, issues, options.registry));
+    layers.push(fileLayer(projectFile, issues, options.registry, namedBy));
   }
 
   layers.push(environmentLayer(options.env, issues, options.registry));
@@ -112,7 +121,9 @@ export function loadConfig(options: LoadConfigOptions): ConfigResult {
 
   const merged = mergeLayers(layers);
   checkInstalled(merged, options.registry, issues);
-  if (issues.length > 0) return { ok: false, issues, files };
+  if (issues.count > 0) {
+    return { ok: false, issues: issues.issues, omitted: issues.omitted, files };
+  }
 
   const stages: Partial<Record<Stage, string>> = {};
   for (const stage of STAGES) {
@@ -142,25 +153,42 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-function fileLayer(path: string, issues: ConfigIssue[], registry: AdapterRegistry): Layer {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    issues.push({
-      source: path,
-      path: '',
-      message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-      kind: 'unreadable',
-    });
+/** Where an explicitly named config file was named, so a refusal can say so. */
+interface NamedBy {
+  readonly source: string;
+  readonly value: string;
+}
+
+function fileLayer(
+  path: string,
+  issues: IssueCollector,
+  registry: AdapterRegistry,
+  namedBy?: NamedBy,
+): Layer {
+  const read = readTextFile(path);
+  if (!read.ok) {
+    if (read.kind === 'encoding') {
+      issues.add({
+        source: path,
+        path: '',
+        message: read.reason,
+        line: read.line,
+        column: read.column,
+        kind: 'syntax',
+      });
+    } else if (namedBy) {
+      issues.add({ ...namedBy, path: '', message: `${path} ${read.reason}`, kind: 'unreadable' });
+    } else {
+      issues.add({ source: path, path: '', message: read.reason, kind: 'unreadable' });
+    }
     return emptyLayer();
   }
   let raw: unknown;
   try {
-    raw = parseToml(text);
+    raw = parseToml(read.text);
   } catch (error) {
     if (error instanceof TomlError) {
-      issues.push({
+      issues.add({
         source: path,
         path: '',
         message: `TOML syntax error: ${error.message.split('\n')[0]}`,
@@ -172,13 +200,25 @@ function fileLayer(path: string, issues: ConfigIssue[], registry: AdapterRegistr
     }
     throw error;
   }
+  const reservedKeys = guardParsedTree(raw, path, issues);
   const parsed = batonFileSchema.safeParse(raw);
-  if (parsed.success) return normaliseFile(parsed.data, path, issues, registry);
-  issues.push(...convertZodIssues(parsed.error.issues, batonFileSchema, raw, path));
-  // Keep checking the rest of the file: drop what is broken and validate what remains, so
-  // one pass reports every problem (a typo in a runtime name beside an unknown key).
-  const rest = validRemainder(raw, parsed.error.issues);
-  return rest ? normaliseFile(rest, path, issues, registry) : emptyLayer();
+  let file: BatonFile | undefined;
+  if (parsed.success) {
+    file = parsed.data;
+  } else {
+    convertZodIssues(parsed.error.issues, batonFileSchema, raw, path, issues);
+    // Keep checking the rest of the file: drop what is broken and validate what remains, so
+    // one pass reports every problem (a typo in a runtime name beside an unknown key).
+    file = validRemainder(raw, parsed.error.issues);
+  }
+  const layer = file ? normaliseFile(file, raw, path, issues, registry) : emptyLayer();
+  // zod drops `__proto__` from tables of names without a word; whatever no check above
+  // reported is reported here, so no key the user wrote vanishes.
+  for (const reserved of reservedKeys) {
+    const issue = reservedKeyIssue(batonFileSchema, reserved, path);
+    if (issue && !issues.hasKept(issue.source, issue.path)) issues.add(issue);
+  }
+  return layer;
 }
 
 const MAX_PRUNING_ROUNDS = 8;
@@ -220,8 +260,9 @@ function removeAt(root: unknown, path: readonly PropertyKey[]): void {
 
 function normaliseFile(
   file: BatonFile,
+  raw: unknown,
   source: string,
-  issues: ConfigIssue[],
+  issues: IssueCollector,
   registry: AdapterRegistry,
 ): Layer {
   const layer = emptyLayer();
@@ -249,21 +290,19 @@ function normaliseFile(
     }
   }
 
-  for (const [name, settings] of Object.entries(file.runtimes ?? {})) {
-    const id = checkRuntimeName(name, source, `runtimes.${name}`, issues, registry, {
-      asKey: true,
-    });
-    if (id)
-      layer.runtimes[id.value] = {
-        value: normaliseSettings(settings),
-        source,
-        path: `runtimes.${name}`,
-      };
+  // The names as written, not as validated: validation drops some (`__proto__`) silently.
+  const runtimes = file.runtimes ?? {};
+  for (const name of tableKeys(raw, 'runtimes')) {
+    const path = formatPath(['runtimes', name]);
+    const id = checkRuntimeName(name, source, path, issues, registry, { asKey: true });
+    const settings = Object.hasOwn(runtimes, name) ? runtimes[name] : undefined;
+    if (id && settings)
+      layer.runtimes[id.value] = { value: normaliseSettings(settings), source, path };
   }
 
   for (const [name, mission] of Object.entries(file.missions ?? {})) {
-    if (name in BUILT_IN_MISSIONS) {
-      issues.push({
+    if (Object.hasOwn(BUILT_IN_MISSIONS, name)) {
+      issues.add({
         source,
         path: `missions.${name}`,
         message: `"${name}" is a built-in mission and cannot be redefined; choose another name`,
@@ -281,6 +320,14 @@ function normaliseFile(
     if (override) layer.contracts[stage] = override;
   }
   return layer;
+}
+
+/** The keys of the table at `key` in the parsed file, or none when it is not a table. */
+function tableKeys(raw: unknown, key: string): string[] {
+  const table = (raw as Record<string, unknown>)[key];
+  return typeof table === 'object' && table !== null && !Array.isArray(table)
+    ? Object.keys(table)
+    : [];
 }
 
 function normaliseSettings(settings: RuntimeSettingsFile): RuntimeSettings {
@@ -309,34 +356,33 @@ function readContract(
   contract: { mode?: 'extend' | 'replace'; text?: string; file?: string },
   source: string,
   path: string,
-  issues: ConfigIssue[],
+  issues: IssueCollector,
 ): ContractOverride | undefined {
   const mode = contract.mode ?? 'extend';
   if (contract.text !== undefined) return { mode, text: contract.text, source };
   const file = resolve(dirname(source), contract.file ?? '');
-  try {
-    const text = readFileSync(file, 'utf8');
-    if (text.trim() === '') {
-      issues.push({
-        source,
-        path: `${path}.file`,
-        value: contract.file,
-        message: `${file} is empty`,
-        kind: 'schema',
-      });
-      return undefined;
-    }
-    return { mode, text, source: file };
-  } catch (error) {
-    issues.push({
+  const read = readTextFile(file);
+  if (!read.ok) {
+    issues.add({
       source,
       path: `${path}.file`,
       value: contract.file,
-      message: `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      message: `${file} ${read.reason}`,
       kind: 'unreadable',
     });
     return undefined;
   }
+  if (read.text.trim() === '') {
+    issues.add({
+      source,
+      path: `${path}.file`,
+      value: contract.file,
+      message: `${file} is empty`,
+      kind: 'schema',
+    });
+    return undefined;
+  }
+  return { mode, text: read.text, source: file };
 }
 
 /** Unknown names are errors in every layer; whether the adapter is installed is checked once merged. */
@@ -344,7 +390,7 @@ function checkRuntimeName(
   name: string,
   source: string,
   path: string,
-  issues: ConfigIssue[],
+  issues: IssueCollector,
   registry: AdapterRegistry,
   options: { asKey?: boolean } = {},
 ): Sourced<string> | undefined {
@@ -355,7 +401,7 @@ function checkRuntimeName(
     case 'rejected':
       return { value: lookup.id, source, path };
     case 'unknown':
-      issues.push({
+      issues.add({
         source,
         path,
         value: options.asKey ? undefined : name,
@@ -372,7 +418,7 @@ const STAGE_VARIABLE = /^BATON_STAGE_(.+)$/;
 
 function environmentLayer(
   env: Environment,
-  issues: ConfigIssue[],
+  issues: IssueCollector,
   registry: AdapterRegistry,
 ): Layer {
   const layer = emptyLayer();
@@ -380,7 +426,7 @@ function environmentLayer(
     const value = env[name];
     if (value === undefined) return undefined;
     if (value.trim() === '') {
-      issues.push({
+      issues.add({
         source: `environment (${name})`,
         path: '',
         value,
@@ -416,7 +462,7 @@ function environmentLayer(
     const source = `environment (${name})`;
     if (!(STAGES as readonly string[]).includes(stageName)) {
       const suggestion = closestMatch(stageName, STAGES);
-      issues.push({
+      issues.add({
         source,
         path: '',
         message: `"${stageName}" is not a stage`,
@@ -434,7 +480,7 @@ function environmentLayer(
   return layer;
 }
 
-function flagsLayer(flags: ConfigFlags, issues: ConfigIssue[], registry: AdapterRegistry): Layer {
+function flagsLayer(flags: ConfigFlags, issues: IssueCollector, registry: AdapterRegistry): Layer {
   const layer = emptyLayer();
   if (flags.runtimeBackend !== undefined) {
     layer.runtimeBackend = checkRuntimeName(
@@ -456,7 +502,7 @@ function flagsLayer(flags: ConfigFlags, issues: ConfigIssue[], registry: Adapter
     const source = `command line (--stage ${stageName}=${runtime})`;
     const stage = stageName.trim().toLowerCase();
     if (!(STAGES as readonly string[]).includes(stage)) {
-      issues.push({
+      issues.add({
         source,
         path: '',
         value: stageName,
@@ -496,7 +542,7 @@ function mergeLayers(layers: readonly Layer[]): Layer {
  * Runtimes the routing actually uses must have their adapter installed. Settings for an
  * uninstalled runtime that no stage uses are kept for later, not an error.
  */
-function checkInstalled(merged: Layer, registry: AdapterRegistry, issues: ConfigIssue[]): void {
+function checkInstalled(merged: Layer, registry: AdapterRegistry, issues: IssueCollector): void {
   const used: Sourced<string>[] = [];
   for (const stage of STAGES) {
     const chosen = merged.stages[stage] ?? merged.defaultRuntime ?? merged.runtimeBackend;
@@ -508,7 +554,7 @@ function checkInstalled(merged: Layer, registry: AdapterRegistry, issues: Config
     const lookup = registry.lookup(chosen.value);
     if (lookup.status === 'not-installed') {
       reported.add(chosen.value);
-      issues.push({
+      issues.add({
         source: chosen.source,
         path: chosen.path,
         value: chosen.value,
@@ -517,7 +563,7 @@ function checkInstalled(merged: Layer, registry: AdapterRegistry, issues: Config
       });
     } else if (lookup.status === 'rejected') {
       reported.add(chosen.value);
-      issues.push({
+      issues.add({
         source: chosen.source,
         path: chosen.path,
         value: chosen.value,
@@ -532,10 +578,10 @@ function checkInstalled(merged: Layer, registry: AdapterRegistry, issues: Config
   );
   // With other problems present the fallback may only be in use because a broken value was
   // dropped; reporting it then would send the user after a phantom.
-  if (fallbackUsed && issues.length === 0 && !reported.has(DEFAULT_RUNTIME_BACKEND)) {
+  if (fallbackUsed && issues.count === 0 && !reported.has(DEFAULT_RUNTIME_BACKEND)) {
     const lookup = registry.lookup(DEFAULT_RUNTIME_BACKEND);
     if (lookup.status === 'not-installed') {
-      issues.push({
+      issues.add({
         source: 'built-in default',
         path: 'orchestrator.runtime_backend',
         value: DEFAULT_RUNTIME_BACKEND,

@@ -1,7 +1,7 @@
 /**
  * The shape of `baton.toml` (PRODUCT.md §3), as written by users: snake_case keys, runtime
  * names as plain strings. Runtime names are checked against the registry's vocabulary after
- * this structural pass (see `validate.ts`), so this schema stays independent of which
+ * this structural pass (see `load.ts`), so this schema stays independent of which
  * adapters are installed and can be exported as a JSON Schema for editors.
  */
 import { z } from 'zod';
@@ -13,7 +13,8 @@ import { parseDuration } from './duration.js';
 // Node load its Web Locks machinery. Both show on `baton stages` start-up (docs/benchmarks.md).
 z.config({ jitless: true });
 
-const nonEmpty = z.string().trim().min(1, { message: 'must not be empty' });
+// `abort`: an empty value is reported once, not again by every format check after it.
+const nonEmpty = z.string().trim().min(1, { message: 'must not be empty', abort: true });
 
 const duration = nonEmpty.refine((value) => parseDuration(value) !== undefined, {
   message: 'is not a duration; write a number with a unit, e.g. "30m", "90s", "1h30m" or "500ms"',
@@ -46,10 +47,20 @@ const environmentVariableName = nonEmpty.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
     'must be the name of an environment variable (letters, digits, underscores), not its value',
 });
 
+const HTTP_URL_MESSAGE =
+  'must be an http:// or https:// URL naming a host, e.g. "http://127.0.0.1:4000/v1"';
+
+// `localhost:8080` parses as a URL whose scheme is `localhost:`, and `http:host` is rewritten
+// to `http://host/` by URL parsers but not by every runtime; so the text itself must start
+// with the scheme and `//`, and then parse with a host.
+const httpUrl = nonEmpty
+  .regex(/^https?:\/\/[^\s/?#]/, { message: HTTP_URL_MESSAGE, abort: true })
+  .url({ protocol: /^https?$/, hostname: /./, message: HTTP_URL_MESSAGE });
+
 export const runtimeSettingsSchema = z.strictObject({
   binary: nonEmpty.optional(),
   model: nonEmpty.optional(),
-  base_url: nonEmpty.url({ message: 'must be an absolute http(s) URL' }).optional(),
+  base_url: httpUrl.optional(),
   api_key_env: environmentVariableName.optional(),
   timeout: duration.optional(),
   idle_timeout: duration.optional(),
@@ -59,6 +70,15 @@ export const runtimeSettingsSchema = z.strictObject({
 export const MAX_MISSION_STEPS = 5;
 export const MAX_HUMAN_STEPS = 2;
 export const MAX_MISSION_LOOPS = 3;
+
+export const MAX_MISSION_NAME_LENGTH = 64;
+
+/** A mission is named on the command line and in the journal, so its name is plain. */
+const missionName = z
+  .string()
+  .regex(new RegExp(`^[A-Za-z0-9][A-Za-z0-9_-]{0,${MAX_MISSION_NAME_LENGTH - 1}}$`), {
+    message: `a mission name starts with a letter or digit and has only letters, digits, "-" and "_" (at most ${MAX_MISSION_NAME_LENGTH} characters)`,
+  });
 
 const humanStep = z.strictObject({ human: nonEmpty });
 const missionStep = z.union([z.enum(STAGES), humanStep]);
@@ -99,7 +119,7 @@ export const contractSchema = z
 export const batonFileSchema = z.strictObject({
   orchestrator: orchestratorSchema.optional(),
   runtimes: z.record(z.string(), runtimeSettingsSchema).optional(),
-  missions: z.record(z.string(), missionSchema).optional(),
+  missions: z.record(missionName, missionSchema).optional(),
   contracts: z
     .strictObject(
       Object.fromEntries(STAGES.map((stage) => [stage, contractSchema.optional()])) as Record<

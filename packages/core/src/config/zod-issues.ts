@@ -1,10 +1,11 @@
 /**
  * Turns zod's issues into Baton's config issues: our own phrasing, the accepted values
- * at that key, and a did-you-mean.
+ * at that key, and a did-you-mean. Issues go straight into a collector, which builds only
+ * the ones it keeps: one zod issue may name every key of a huge table.
  */
 import type { z } from 'zod';
 import { closestMatch } from '../suggest.js';
-import type { ConfigIssue } from './issues.js';
+import type { ConfigIssue, IssueCollector } from './issues.js';
 
 type Schema = z.ZodType;
 type Path = readonly PropertyKey[];
@@ -14,9 +15,10 @@ export function convertZodIssues(
   root: Schema,
   input: unknown,
   source: string,
+  collector: IssueCollector,
   basePath: Path = [],
-): ConfigIssue[] {
-  return issues.flatMap((issue) => convertOne(issue, root, input, source, basePath));
+): void {
+  for (const issue of issues) convertOne(issue, root, input, source, collector, basePath);
 }
 
 function convertOne(
@@ -24,22 +26,37 @@ function convertOne(
   root: Schema,
   input: unknown,
   source: string,
+  collector: IssueCollector,
   basePath: Path,
-): ConfigIssue[] {
+): void {
   const path = [...basePath, ...issue.path];
   const value = valueAt(input, path);
   switch (issue.code) {
     case 'unrecognized_keys': {
       const accepted = knownKeysAt(root, path);
-      return issue.keys.map((key) => ({
+      collector.addLazily(issue.keys.length, (index) => {
+        const key = issue.keys[index]!;
+        return {
+          source,
+          path: formatPath([...path, key]),
+          value: valueAt(input, [...path, key]),
+          message: 'unknown key',
+          accepted,
+          suggestion: closestMatch(key, accepted),
+          kind: 'schema',
+        };
+      });
+      return;
+    }
+    case 'invalid_key': {
+      // zod puts the key itself at the end of the path; the key is the value in question.
+      collector.add({
         source,
-        path: formatPath([...path, key]),
-        value: valueAt(input, [...path, key]),
-        message: 'unknown key',
-        accepted,
-        suggestion: closestMatch(key, accepted),
-        kind: 'schema' as const,
-      }));
+        path: formatPath(path),
+        message: invalidNameMessage(issue.issues),
+        kind: 'schema',
+      });
+      return;
     }
     case 'invalid_union': {
       // Report the branch matching what the user wrote: the one whose type fitted.
@@ -47,42 +64,86 @@ function convertOne(
         branch.some((inner) => inner.code === 'invalid_type' && inner.path.length === 0);
       const chosen = issue.errors.find((branch) => !typeMismatch(branch));
       if (chosen && chosen.length > 0) {
-        return chosen.flatMap((inner) => convertOne(inner, root, input, source, path));
+        convertZodIssues(chosen, root, input, source, collector, path);
+        return;
       }
-      return [
-        {
-          source,
-          path: formatPath(path),
-          value,
-          message: describeUnion(root, path),
-          kind: 'schema',
-        },
-      ];
+      collector.add({
+        source,
+        path: formatPath(path),
+        value,
+        message: describeUnion(root, path),
+        kind: 'schema',
+      });
+      return;
     }
     case 'invalid_value': {
       const accepted = issue.values.map(String);
-      return [
-        {
-          source,
-          path: formatPath(path),
-          value,
-          message: 'is not an accepted value',
-          accepted,
-          suggestion: typeof value === 'string' ? closestMatch(value, accepted) : undefined,
-          kind: 'schema',
-        },
-      ];
+      collector.add({
+        source,
+        path: formatPath(path),
+        value,
+        message: 'is not an accepted value',
+        accepted,
+        suggestion: typeof value === 'string' ? closestMatch(value, accepted) : undefined,
+        kind: 'schema',
+      });
+      return;
     }
     case 'invalid_type': {
       const message =
         value === undefined
           ? 'is required'
           : `must be ${article(issue.expected)}, not ${describe(value)}`;
-      return [{ source, path: formatPath(path), value, message, kind: 'schema' }];
+      collector.add({ source, path: formatPath(path), value, message, kind: 'schema' });
+      return;
     }
     default:
-      return [{ source, path: formatPath(path), value, message: issue.message, kind: 'schema' }];
+      collector.add({
+        source,
+        path: formatPath(path),
+        value,
+        message: issue.message,
+        kind: 'schema',
+      });
   }
+}
+
+function invalidNameMessage(reasons: readonly { message: string }[]): string {
+  return `is not an accepted name: ${reasons.map((reason) => reason.message).join('; ')}`;
+}
+
+/**
+ * The problem with a `__proto__` key, which zod drops from tables of names without a word:
+ * a name the table's own rule refuses, or else an unknown key. `undefined` when the table
+ * holding it is itself unknown: that table is the problem reported.
+ */
+export function reservedKeyIssue(
+  root: Schema,
+  path: Path,
+  source: string,
+): ConfigIssue | undefined {
+  const parentPath = path.slice(0, -1);
+  const key = String(path[path.length - 1]);
+  const parent = schemaAt(root, parentPath);
+  if (!parent) return undefined;
+  const keyType = (unwrap(parent).def as { keyType?: Schema }).keyType;
+  const checked = keyType?.safeParse(key);
+  if (checked && !checked.success) {
+    return {
+      source,
+      path: formatPath(path),
+      message: invalidNameMessage(checked.error.issues),
+      kind: 'schema',
+    };
+  }
+  const accepted = knownKeysAt(root, parentPath);
+  return {
+    source,
+    path: formatPath(path),
+    message: `unknown key ("${key}" is reserved and names nothing)`,
+    accepted: accepted.length > 0 ? accepted : undefined,
+    kind: 'schema',
+  };
 }
 
 function article(expected: string): string {
@@ -135,14 +196,19 @@ export function valueAt(input: unknown, path: Path): unknown {
 
 /** The keys a strict table accepts at `path`, found by walking the schema. */
 export function knownKeysAt(root: Schema, path: Path): string[] {
-  let schema: Schema | undefined = root;
-  for (const part of path) {
-    schema = schema ? child(unwrap(schema), part) : undefined;
-  }
+  const schema = schemaAt(root, path);
   if (!schema) return [];
   const target = unwrap(schema);
   const shape = objectShape(target);
   return shape ? Object.keys(shape) : [];
+}
+
+function schemaAt(root: Schema, path: Path): Schema | undefined {
+  let schema: Schema | undefined = root;
+  for (const part of path) {
+    schema = schema ? child(unwrap(schema), part) : undefined;
+  }
+  return schema;
 }
 
 function unwrap(schema: Schema): Schema {
