@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -276,5 +277,98 @@ describe('baton contract', () => {
     const result = runCli(project(), ['contract', 'evalute']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('Did you mean "evaluate"?');
+  });
+});
+
+describe('a hostile baton.toml gets a clear config error, never a hang or a stack trace', () => {
+  /** No line of a stack trace (`    at f (file:1:2)`) anywhere in the output. */
+  const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
+
+  it('refuses /dev/zero as a contract file and as --config at once', () => {
+    const root = project(`${ROUTED}\n[contracts.evaluate]\nfile = "/dev/zero"\n`);
+    const result = runCli(root, ['stages']);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `baton: Invalid configuration:\n  - ${join(root, 'baton.toml')}: contracts.evaluate.file = "/dev/zero": /dev/zero is a character device, not a regular file\n`,
+    );
+    const named = runCli(project(), ['stages', '--config', '/dev/zero', '--json']);
+    expect(named.status).toBe(2);
+    expect(JSON.parse(named.stdout).error).toMatchObject({
+      code: 'CONFIG_INVALID',
+      issues: [
+        {
+          source: 'command line (--config)',
+          value: '/dev/zero',
+          message: '/dev/zero is a character device, not a regular file',
+        },
+      ],
+    });
+  });
+
+  it('refuses a baton.toml that is a FIFO without waiting for a writer', () => {
+    const root = project();
+    const pipe = join(root, 'sub', 'baton.toml');
+    mkdirSync(join(root, 'sub'));
+    expect(spawnSync('mkfifo', [pipe]).status).toBe(0);
+    const result = runCli(join(root, 'sub'), ['stages']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(
+      `baton: Invalid configuration:\n  - ${pipe}: is a named pipe (FIFO), not a regular file\n`,
+    );
+  });
+
+  it('reports a 2,000-level table header as too deep', () => {
+    const deep = Array.from({ length: 2000 }, () => 'a').join('.');
+    const result = runCli(project(`${ROUTED}\n[${deep}]\nx = 1\n`), ['stages']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      'a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a: nests deeper than 16 levels; no setting is that deep, so this part was not read',
+    );
+    expect(result.stderr).not.toMatch(STACK_LINE);
+    expect(result.stderr).not.toContain('RangeError');
+  });
+
+  it('lists the first 50 of 40,000 unknown keys and counts the rest, in text and JSON', () => {
+    const keys = Array.from({ length: 40_000 }, (_, index) => `${index.toString(36)}=1`);
+    const root = project(`${keys.join('\n')}\n${ROUTED}`);
+    const result = runCli(root, ['stages']);
+    expect(result.status).toBe(2);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe('baton: Invalid configuration (40,000 problems; the first 50 follow):');
+    expect(lines).toHaveLength(52);
+    expect(lines[51]).toBe('  … and 39,950 more; fix these and run again to see the rest');
+    const json = JSON.parse(runCli(root, ['stages', '--json']).stdout).error;
+    expect(json.issues).toHaveLength(50);
+    expect(json.omitted).toBe(39_950);
+  });
+
+  it('rejects invalid UTF-8 with the byte offset, and reports [runtimes.__proto__]', () => {
+    const root = project();
+    const head = `${ROUTED}\n[runtimes.alpha]\nmodel = "m`;
+    writeFileSync(
+      join(root, 'baton.toml'),
+      Buffer.concat([Buffer.from(head), Buffer.from([0xc0, 0xaf]), Buffer.from('"\n')]),
+    );
+    const bad = runCli(root, ['stages']);
+    expect(bad.status).toBe(2);
+    const line = head.split('\n').length;
+    expect(bad.stderr).toBe(
+      `baton: Invalid configuration:\n  - ${join(root, 'baton.toml')}:${line}:11: is not valid UTF-8: byte 0xC0 at offset ${Buffer.byteLength(head)} (line ${line}, column 11); save the file as UTF-8\n`,
+    );
+    writeFileSync(join(root, 'baton.toml'), `${ROUTED}\n[runtimes.__proto__]\nmodel = "m"\n`);
+    const proto = runCli(root, ['stages']);
+    expect(proto.status).toBe(2);
+    expect(proto.stderr).toContain('runtimes.__proto__: unknown runtime "__proto__". Accepted: ');
+  });
+
+  it('requires base_url to start with http:// or https://', () => {
+    const result = runCli(project(`${ROUTED}\n[runtimes.alpha]\nbase_url = "localhost:8080"\n`), [
+      'stages',
+    ]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      'runtimes.alpha.base_url = "localhost:8080": must be an http:// or https:// URL naming a host, e.g. "http://127.0.0.1:4000/v1"',
+    );
   });
 });

@@ -40,7 +40,7 @@ export function loadForCommand(context: CommandContext): Loaded {
     flags: context.flags,
     registry,
   });
-  if (!result.ok) throw configError(result.issues, result.files);
+  if (!result.ok) throw configError(result.issues, result.files, result.omitted);
   // From here on, output also hides the values of the variables the config names as keys.
   context.secrets.learn(result.config);
   return { config: result.config, registry };

@@ -93,10 +93,16 @@ function describeUnexpected(error: unknown): string {
   return inspect(error, { breakLength: Number.POSITIVE_INFINITY }).split('\n')[0]!;
 }
 
-export function configError(issues: readonly ConfigIssue[], files: readonly string[]): BatonError {
+/** `omitted`: problems found beyond the `issues` kept, which the message counts. */
+export function configError(
+  issues: readonly ConfigIssue[],
+  files: readonly string[],
+  omitted = 0,
+): BatonError {
   const syntaxOnly = issues.every((issue) => issue.kind === 'syntax');
-  return new BatonError(syntaxOnly ? 'CONFIG_SYNTAX' : 'CONFIG_INVALID', formatIssues(issues), {
-    details: { issues, files },
+  const message = formatIssues(issues, omitted);
+  return new BatonError(syntaxOnly ? 'CONFIG_SYNTAX' : 'CONFIG_INVALID', message, {
+    details: { issues, omitted, files },
   });
 }
 
