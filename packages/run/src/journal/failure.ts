@@ -115,8 +115,8 @@ export function journalFailure(error: unknown, context: FailureContext): unknown
   if (code === SQLITE.IOERR) {
     return new BatonError(
       'JOURNAL_UNAVAILABLE',
-      `Cannot ${action} the journal ${path}: the file system failed (${reason(error)}). ` +
-        `Check the disk that holds ${dirname(path)} (space, file size limits, errors), ${then}.`,
+      `Cannot ${action} the journal ${path}: the file system failed (${reason(error)}), most often ` +
+        `because the disk is full. Free some space on the disk that holds ${dirname(path)} (and check it), ${then}.`,
       options,
     );
   }

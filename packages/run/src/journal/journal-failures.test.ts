@@ -207,6 +207,25 @@ describe('a full disk', () => {
     },
   );
 
+  onSmallDisk('for a reader: the journal is still read', () => {
+    const root = (disk as { path: string }).path;
+    const project = join(root, `project-${process.pid}-${Date.now()}`);
+    mkdirSync(project);
+    ensureJournalDirectory(project);
+    const path = journalPath(project);
+    const writer = Journal.open(path);
+    const runId = newRun(writer, 3);
+    writer.close();
+    const filler = fill(root);
+    try {
+      const reader = openJournal(path, { readOnly: true });
+      expect(reader.listRuns().map((run) => run.runId)).toEqual([runId]);
+      expect([...reader.events(runId)]).toHaveLength(3);
+    } finally {
+      rmSync(filler, { force: true });
+    }
+  });
+
   onSmallDisk('mid-run: a clear error naming the run; what was committed stays intact', () => {
     const root = (disk as { path: string }).path;
     const project = join(root, `project-${process.pid}-${Date.now()}`);

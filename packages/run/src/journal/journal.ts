@@ -91,6 +91,7 @@ export interface JournalOptions {
 }
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+const SQLITE_IOERR = 10;
 const SQLITE_CANTOPEN = 14;
 
 interface RunRow {
@@ -147,11 +148,12 @@ export class Journal {
     try {
       return Journal.connect(path, { readOnly, busyTimeoutMs, immutable: false });
     } catch (error) {
-      if (!readOnly || sqliteCode(error) !== SQLITE_CANTOPEN || !existsSync(path))
+      const code = sqliteCode(error);
+      if (!readOnly || (code !== SQLITE_CANTOPEN && code !== SQLITE_IOERR) || !existsSync(path))
         throw failure(error);
-      // A reader without write access to the folder cannot create the `-shm` file that WAL
-      // mode needs. With no WAL file beside it, the database file alone holds every
-      // committed event, and nothing can write it meanwhile: it is read as immutable.
+      // A reader without write access to the folder (or on a full disk) cannot create the
+      // `-shm` file that WAL mode needs. With no WAL file beside it, the database file alone
+      // holds every committed event, and nothing can write it meanwhile: it is read as immutable.
       if (pendingWal(path)) {
         throw new BatonError(
           'JOURNAL_UNAVAILABLE',
@@ -225,7 +227,8 @@ export class Journal {
 
   /** Creates a run and appends its first events, atomically. */
   createRun(run: NewRun, events: readonly NewEvent[], update: RunUpdate = {}): JournalEvent[] {
-    return this.transaction(run.runId, () => {
+    // No run to continue if this fails: the run does not exist until the transaction commits.
+    return this.transaction(undefined, () => {
       const at = new Date().toISOString();
       this.db
         .prepare(
