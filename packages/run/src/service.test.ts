@@ -456,6 +456,27 @@ describe('human steps and resume', () => {
     });
   });
 
+  it('keeps the run while it asks inline, so no other process can answer it; pausing lets go', async () => {
+    project.writeConfig(
+      `${MIXED_ROUTING}\n[missions.reviewed]\nsteps = [{ human = "Go?" }, "interview"]\n`,
+    );
+    const seen: { status: string; owner: number | null }[] = [];
+    const summary = await startRun(
+      {
+        ...context(),
+        ask: async () => {
+          const run = project.journal({ readOnly: true }).listRuns()[0]!;
+          seen.push({ status: run.status, owner: run.owner?.pid ?? null });
+          return null;
+        },
+      },
+      { goal: 'g', mission: 'reviewed' },
+    );
+    expect(seen).toEqual([{ status: 'waiting', owner: process.pid }]);
+    expect(summary.status).toBe('waiting');
+    expect(project.journal({ readOnly: true }).getRun(summary.runId)!.owner).toBeNull();
+  });
+
   it('records an interrupt, stops the stage, and resumes the stage that was in flight', async () => {
     project.plan({ execute: { hang: true, spawnChild: true } });
     const controller = new AbortController();
