@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatonError, type NativeConfigChange, type NativeConfigContext } from '@baton/core';
 import { applyFileChange } from '@baton/core/native-config';
+import { setupRunner } from '@baton/core/testing';
+import { readConfigValue } from '@baton/core/testing/config-files';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { profileCheck } from './doctor.js';
@@ -130,6 +132,34 @@ describe('baton setup claude-code', () => {
     );
     await apply(await writer.planRevert(context()));
     expect(readFileSync(settingsPath(), 'utf8')).toBe('{\n  "outputStyle": "Explanatory"\n}\n');
+  });
+});
+
+describe('baton setup claude-code: revert gives back a settings file the user had', () => {
+  it('keeps a file that was exactly {} or empty (setup, rerun, revert), and deletes one it created', async () => {
+    const run = setupRunner(writer, join(directory, 'state'));
+    for (const original of ['{}', '{}\n', '{ }\r\n', '\uFEFF{}\n', '', '\n', null]) {
+      for (const profile of ['worker', 'reviewer']) {
+        const path = join(directory, `baton-${profile}.settings.json`);
+        if (original === null) rmSync(path, { force: true });
+        else writeFileSync(path, original);
+        const ctx = context({ profile, settings: { model: 'sonnet' } });
+        await run.setup(ctx);
+        expect(readConfigValue('json', readFileSync(path, 'utf8'))).toEqual({
+          $schema: SETTINGS_SCHEMA_URL,
+          model: 'sonnet',
+        });
+        const rerun = await run.plan(ctx);
+        expect(rerun[0]!.after).toBe(rerun[0]!.before);
+      }
+      for (const profile of ['reviewer', 'worker']) {
+        const path = join(directory, `baton-${profile}.settings.json`);
+        await run.revert(context({ profile, settings: { model: 'sonnet' } }));
+        if (original === null) expect(() => statSync(path)).toThrow(/ENOENT/);
+        else expect(readFileSync(path, 'utf8')).toBe(original);
+        expect(await run.originals.read(path)).toBeUndefined();
+      }
+    }
   });
 });
 

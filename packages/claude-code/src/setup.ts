@@ -6,9 +6,11 @@
  * Baton owns two keys of that file: `$schema` (so editors complete the keys Claude Code
  * reads) and, when `[runtimes.claude-code] model` is set, `model`. Everything else in it —
  * `env`, `permissions`, hooks, the spacing and order of the file — is the user's and is kept
- * byte for byte. Revert removes those keys, and deletes the file when nothing but `{}` is
- * left (the file Baton created, as Baton wrote it). JSON has no comments, so the file carries
- * no managed comment: Baton's keys are known by name.
+ * byte for byte. Revert removes those keys and gives back what the file held before Baton
+ * first changed it: a file Baton created is deleted when nothing but `{}` is left; a file
+ * that was there (even `{}` or empty) keeps its bytes. JSON has no comments, so the file
+ * carries no managed comment: Baton's keys are known by name, and what the file was before
+ * comes from the record `baton setup` keeps (`context.original`).
  */
 import type {
   NativeConfigChange,
@@ -69,12 +71,14 @@ export function createClaudeCodeNativeConfig(defaults: RuntimeSettings = {}): Na
       const before = (await readFileSnapshot(path)).text;
       if (before === null) return [];
       const edits = Object.keys(owned).map((key): JsonEdit => ({ op: 'remove', path: [key] }));
-      const removed = editJson(before, edits, { file: path, flavor: 'json' });
+      const original = await context.original?.(path);
+      const removed = editJson(before, edits, { file: path, flavor: 'json', original });
       return [
         {
           path,
           before,
-          after: isEmptyObject(removed) ? null : removed,
+          // A file that was there before Baton (even `{}`) stays; without a record, `{}` goes.
+          after: typeof original !== 'string' && isEmptyObject(removed) ? null : removed,
           ownedKeys: Object.keys(owned),
         },
       ];

@@ -434,6 +434,31 @@ describe('baton setup for the other runtimes (built CLI)', () => {
     expect(readFileSync(path, 'utf8')).toContain('  - model_name: baton-reviewer\n');
   });
 
+  it('revert gives back an `"agent": {}` the user wrote, across reruns and another profile', () => {
+    const target = project('opencode');
+    const custom = join(target.root, 'opencode.jsonc');
+    const original =
+      '{\n  "$schema": "https://opencode.ai/config.json",\n  "agent": {},\n  "mcp": { "docs": { "type": "remote", "url": "https://mcp.example.invalid/sse" } }\n}\n';
+    writeFileSync(custom, original);
+    const env = { ...target.env, OPENCODE_CONFIG: custom };
+    const run = (args: readonly string[]) => runCli(target.root, ['setup', ...args], env);
+    expect(run(['opencode']).status).toBe(0);
+    expect(run(['opencode']).stdout).toContain('Already set up: nothing to change.');
+    expect(run(['opencode', '--profile', 'reviewer']).status).toBe(0);
+    // The record of the original sits beside the backups, one private file per path.
+    const records = join(target.stateHome, 'baton', 'originals', 'opencode');
+    expect(readdirSync(records)).toHaveLength(1);
+    expect(statSync(join(records, readdirSync(records)[0]!)).mode & 0o777).toBe(0o600);
+    expect(run(['--revert', 'opencode']).status).toBe(0);
+    expect(readFileSync(custom, 'utf8')).toContain('"baton-reviewer"');
+    // The dry run of the last revert already plans the user's empty object back.
+    const dry = run(['--revert', 'opencode', '--profile', 'reviewer', '--dry-run']);
+    expect(dry.stdout).toContain('+  "agent": {},');
+    expect(run(['--revert', 'opencode', '--profile', 'reviewer']).status).toBe(0);
+    expect(readFileSync(custom, 'utf8')).toBe(original);
+    expect(readdirSync(records)).toEqual([]);
+  });
+
   it('exits 2 without a runtime, for an unknown one, and for bad options', () => {
     const target = project('codex');
     const none = setup(target, ['--json']);

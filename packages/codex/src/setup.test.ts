@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatonError, type NativeConfigChange, type NativeConfigContext } from '@baton/core';
 import { applyFileChange, formatTomlValue } from '@baton/core/native-config';
+import { setupRunner } from '@baton/core/testing';
+import { readConfigValue } from '@baton/core/testing/config-files';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -175,6 +177,61 @@ describe('baton setup codex: the profile file', () => {
     expect(readFileSync(profilePath(), 'utf8')).toBe(
       `${HEADER}\n\n# managed by baton: [model_providers.baton] — edit outside this block freely\n[model_providers.baton]\nrequest_max_retries = 7\n`,
     );
+  });
+});
+
+describe('baton setup codex: revert gives back the tables the user wrote', () => {
+  const SHAPES = [
+    // `[agents]` with nothing under it, for Baton's table and for its parent.
+    '[model_providers.baton]\n',
+    '# mine\r\n[model_providers.baton]\r\n# to fill in\r\n',
+    '[model_providers]\n',
+    '\uFEFF[model_providers.baton]',
+    // `x = {}` inline tables, the dotted-key spelling of one, and one in a table.
+    'model_providers = {}\n',
+    'model_providers = { }  # later\n',
+    'model_providers.baton = {}\n',
+    '[model_providers]\nbaton = {}\nother = { name = "o" }\n',
+    'model_providers = { other = { name = "o" } }\n',
+    // A file that was empty.
+    '',
+  ];
+
+  it('setup, rerun and revert give back the original bytes for every shape', async () => {
+    const run = setupRunner(writer, join(home, 'state'));
+    for (const original of SHAPES) {
+      writeFileSync(profilePath(), original);
+      const ctx = context({ settings: GATEWAY });
+      await run.setup(ctx);
+      const value = readConfigValue('toml', readFileSync(profilePath(), 'utf8')) as {
+        model_providers: Record<string, unknown>;
+      };
+      expect(value.model_providers.baton).toMatchObject({ base_url: GATEWAY.baseUrl });
+      const rerun = await run.plan(ctx);
+      expect(rerun[0]!.after).toBe(rerun[0]!.before);
+      await run.revert(ctx);
+      expect(readFileSync(profilePath(), 'utf8')).toBe(original);
+      expect(readConfigValue('toml', readFileSync(profilePath(), 'utf8'))).toEqual(
+        readConfigValue('toml', original),
+      );
+    }
+  });
+
+  it('deletes a file it created and keeps the record of a file across reruns and model changes', async () => {
+    const run = setupRunner(writer, join(home, 'state'));
+    rmSync(profilePath(), { force: true });
+    await run.setup(context({ settings: GATEWAY }));
+    await run.setup(context({ settings: { ...GATEWAY, model: 'other-model' } }));
+    expect(await run.originals.read(profilePath())).toBeNull();
+    await run.revert(context({ settings: { ...GATEWAY, model: 'other-model' } }));
+    expect(() => statSync(profilePath())).toThrow(/ENOENT/);
+
+    writeFileSync(profilePath(), 'model_providers = {}\n');
+    await run.setup(context({ settings: GATEWAY }));
+    await run.setup(context({ settings: { ...GATEWAY, model: 'other-model' } }));
+    expect(await run.originals.read(profilePath())).toBe('model_providers = {}\n');
+    await run.revert(context({ settings: { ...GATEWAY, model: 'other-model' } }));
+    expect(readFileSync(profilePath(), 'utf8')).toBe('model_providers = {}\n');
   });
 });
 

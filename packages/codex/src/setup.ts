@@ -10,8 +10,8 @@
  *   (the variable's name, never its value), `wire_api` — `base_url` / `api_key_env`.
  *
  * Every other byte of the file is the user's. A file Baton creates starts with one managed
- * comment line; revert removes Baton's keys and deletes the file only when nothing but that
- * line is left. `config.toml` is never edited, except by `--migrate`, which moves a legacy
+ * comment line; revert removes Baton's keys (and the tables Baton added, not the user's, even
+ * empty ones) and deletes a file Baton created only when nothing but that line is left. `config.toml` is never edited, except by `--migrate`, which moves a legacy
  * `[profiles.baton-worker]` table (and a `profile = "baton-worker"` selector) into the
  * profile file and removes exactly those lines.
  */
@@ -183,8 +183,12 @@ export function createCodexNativeConfig(defaults: RuntimeSettings = {}): NativeC
       const before = await readText(path);
       if (before === null) return [];
       const values = ownedProfileValues(settingsOf(context));
-      const removed = editToml(before, removeEdits(values), { file: path });
-      const after = isSkeleton(removed, context.profile) ? null : removed;
+      const original = await context.original?.(path);
+      const removed = editToml(before, removeEdits(values), { file: path, original });
+      // A file that was there before Baton stays; one Baton created goes once only its
+      // managed line is left.
+      const after =
+        typeof original !== 'string' && isSkeleton(removed, context.profile) ? null : removed;
       return [{ path, before, after, ownedKeys: ownedKeyNames(values) }];
     },
   };

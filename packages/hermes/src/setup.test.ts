@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatonError, type NativeConfigChange, type NativeConfigContext } from '@baton/core';
 import { applyFileChange } from '@baton/core/native-config';
+import { setupRunner } from '@baton/core/testing';
+import { readConfigValue } from '@baton/core/testing/config-files';
 import { addedLines, userYamlFile } from '@baton/core/testing/yaml-files';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -173,6 +175,52 @@ describe('baton setup hermes', () => {
     await apply(await writer.planRevert(context()));
     expect(readFileSync(configPath(), 'utf8')).toBe(`${HEADER}\nterminal:\n  cwd: /srv\n`);
     expect(readFileSync(join(profileDirectory(), 'SOUL.md'), 'utf8')).toBe('You are helpful.\n');
+  });
+});
+
+describe('baton setup hermes: revert gives back the mappings the user wrote', () => {
+  const SHAPES = [
+    'agent: {}\n',
+    'agent:\n',
+    'agent: {}  # defaults for now\nagents: {}\n',
+    'agent: ~\r\nmodel: {}\r\nproviders:\r\n',
+    'providers:\n  baton: {}\n  openrouter:\n    api: https://openrouter.ai/api/v1\n',
+    'model:\n  # chosen per task\nagent:\n  max_turns: 30\n',
+    '\uFEFF---\nagent: {}',
+    '',
+  ];
+
+  it('setup, rerun and revert give back the original bytes for every shape', async () => {
+    const run = setupRunner(writer, join(home, 'state'));
+    mkdirSync(profileDirectory(), { recursive: true });
+    for (const original of SHAPES) {
+      writeFileSync(configPath(), original);
+      const ctx = context({ settings: GATEWAY });
+      await run.setup(ctx);
+      const value = readConfigValue('yaml', readFileSync(configPath(), 'utf8')) as {
+        agent: Record<string, unknown>;
+        providers: Record<string, unknown>;
+      };
+      expect(value.agent.api_max_retries).toBe(0);
+      expect(value.providers.baton).toMatchObject({ transport: 'chat_completions' });
+      const rerun = await run.plan(ctx);
+      expect(rerun[0]!.after).toBe(rerun[0]!.before);
+      await run.revert(ctx);
+      expect(readFileSync(configPath(), 'utf8')).toBe(original);
+      expect(readConfigValue('yaml', readFileSync(configPath(), 'utf8'))).toEqual(
+        readConfigValue('yaml', original),
+      );
+    }
+    expect(existsSync(profileDirectory())).toBe(true);
+  });
+
+  it('deletes a profile it created, across reruns with other settings', async () => {
+    const run = setupRunner(writer, join(home, 'state'));
+    await run.setup(context());
+    await run.setup(context({ settings: GATEWAY }));
+    await run.revert(context({ settings: GATEWAY }));
+    expect(existsSync(profileDirectory())).toBe(false);
+    expect(await run.originals.read(configPath())).toBeUndefined();
   });
 });
 

@@ -14,8 +14,9 @@
  *   the variable `api_key_env` names, never a key).
  *
  * A `config.yaml` Baton creates starts with one managed comment line. Revert removes Baton's
- * keys (and the mappings they leave empty), then deletes the file, and the profile
- * directory when it is empty, only when nothing but that line is left.
+ * keys (and the mappings Baton added, not the user's, even empty ones), then deletes a file
+ * Baton created, and the profile directory when it is empty, only when nothing but that line
+ * is left.
  */
 import { join } from 'node:path';
 import type {
@@ -114,13 +115,16 @@ export function createHermesNativeConfig(defaults: RuntimeSettings = {}): Native
       const before = (await readFileSnapshot(path)).text;
       if (before === null) return [];
       const owned = ownedOf(context);
+      const original = await context.original?.(path);
       const removed = editYaml(
         before,
         owned.map(({ path: key }): YamlEdit => ({ op: 'remove', path: key })),
-        { file: path },
+        { file: path, original },
       );
       const ownedKeys = owned.map((entry) => entry.path.join('.'));
-      if (!isSkeleton(removed, context.profile))
+      // A file that was there before Baton stays; one Baton created goes once only its
+      // managed line is left.
+      if (typeof original === 'string' || !isSkeleton(removed, context.profile))
         return [{ path, before, after: removed, ownedKeys }];
       return [
         {

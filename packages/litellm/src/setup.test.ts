@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { BatonError, type NativeConfigChange, type NativeConfigContext } from '@baton/core';
 import { runChecks } from '@baton/core/doctor';
 import { applyFileChange } from '@baton/core/native-config';
+import { setupRunner } from '@baton/core/testing';
+import { readConfigValue } from '@baton/core/testing/config-files';
 import { addedLines, userYamlFile } from '@baton/core/testing/yaml-files';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -185,6 +187,46 @@ describe('baton setup litellm', () => {
     expect(await profileStatus()).toBe('fail');
     await apply(await writer.plan(context()));
     expect(await profileStatus()).toBe('pass');
+  });
+});
+
+describe('baton setup litellm: revert gives back the model list the user wrote', () => {
+  it('keeps `model_list: []`, a bare `model_list:` and an empty file, across profiles', async () => {
+    const run = setupRunner(writer, join(directory, 'state'));
+    for (const original of [
+      'model_list: []\n',
+      'model_list: []   # aliases go here\r\ngeneral_settings: {}\r\n',
+      'model_list:\n',
+      'model_list:\n  # none yet\nrouter_settings:\n  num_retries: 2\n',
+      '\uFEFFmodel_list: []',
+      '',
+      null,
+    ]) {
+      if (original === null) rmSync(configPath(), { force: true });
+      else writeFileSync(configPath(), original);
+      for (const profile of ['worker', 'reviewer']) {
+        const ctx = context({ profile });
+        await run.setup(ctx);
+        const rerun = await run.plan(ctx);
+        expect(rerun[0]!.after).toBe(rerun[0]!.before);
+      }
+      const value = readConfigValue('yaml', readFileSync(configPath(), 'utf8')) as {
+        model_list: { model_name: string }[];
+      };
+      expect(value.model_list.map((entry) => entry.model_name)).toEqual([
+        'baton-worker',
+        'baton-reviewer',
+      ]);
+      for (const profile of ['worker', 'reviewer']) await run.revert(context({ profile }));
+      if (original === null) {
+        expect(() => statSync(configPath())).toThrow(/ENOENT/);
+        continue;
+      }
+      expect(readFileSync(configPath(), 'utf8')).toBe(original);
+      expect(readConfigValue('yaml', readFileSync(configPath(), 'utf8'))).toEqual(
+        readConfigValue('yaml', original),
+      );
+    }
   });
 });
 

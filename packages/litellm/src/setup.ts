@@ -120,10 +120,11 @@ export function createLitellmNativeConfig(defaults: RuntimeSettings = {}): Nativ
       const path = proxyConfigPath(settings, context.env, context.cwd);
       const before = (await readFileSnapshot(path)).text;
       if (before === null) return [];
+      const original = await context.original?.(path);
       const removed = editYaml(
         before,
         [{ op: 'remove-item', path: MODEL_LIST, matchKey: MATCH_KEY, matchValue: alias }],
-        { file: path },
+        { file: path, original },
       );
       if (removed === before) return [];
       if (!hasMarker(before, alias)) {
@@ -139,7 +140,11 @@ export function createLitellmNativeConfig(defaults: RuntimeSettings = {}): Nativ
           },
         ];
       }
-      const created = removed === `${CONFIG_HEADER}\n` || removed === `${CONFIG_HEADER}\r\n`;
+      // A file that was there before Baton stays (a `model_list: []` of the user's too); one
+      // Baton created goes once only its managed line is left.
+      const created =
+        typeof original !== 'string' &&
+        (removed === `${CONFIG_HEADER}\n` || removed === `${CONFIG_HEADER}\r\n`);
       return [{ path, before, after: created ? null : removed, ownedKeys: ownedKeys(alias) }];
     },
   };

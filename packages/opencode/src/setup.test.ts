@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatonError, type NativeConfigChange, type NativeConfigContext } from '@baton/core';
 import { applyFileChange, readFrontMatter } from '@baton/core/native-config';
+import { setupRunner } from '@baton/core/testing';
+import { readConfigValue } from '@baton/core/testing/config-files';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AGENT_PROMPT, createOpenCodeNativeConfig, ownedAgentValues } from './setup.js';
@@ -258,6 +260,113 @@ describe('baton setup opencode: the agent block of an opencode.json', () => {
       ),
       { numRuns: 120 },
     );
+  });
+});
+
+/** The shape the issue reported, from a real opencode.jsonc: an empty `agent` Baton fills. */
+const ISSUE_FILE = `{
+  "$schema": "https://opencode.ai/config.json",
+  "agent": {},
+  "mcp": { "sse-read-prod": { "type": "remote", "url": "https://mcp.example.invalid/sse", "enabled": true } }
+}
+`;
+
+describe('baton setup opencode: revert gives back the containers the user wrote', () => {
+  const runner = () => setupRunner(writer, join(directory, 'state'));
+
+  /** setup, rerun (a byte and mtime no-op), revert: the original bytes and value again. */
+  async function roundTrip(original: string | null, profiles: readonly string[] = ['worker']) {
+    if (original === null) rmSync(customPath(), { force: true });
+    else writeFileSync(customPath(), original);
+    const run = runner();
+    for (const profile of profiles) {
+      const ctx = withCustomConfig({ profile });
+      await run.setup(ctx);
+      const written = statSync(customPath(), { bigint: true });
+      const rerun = await run.plan(ctx);
+      expect(rerun[0]!.after).toBe(rerun[0]!.before);
+      await run.apply(rerun);
+      expect(statSync(customPath(), { bigint: true }).mtimeNs).toBe(written.mtimeNs);
+      const agent = (
+        readConfigValue('jsonc', readFileSync(customPath(), 'utf8')) as {
+          agent: Record<string, unknown>;
+        }
+      ).agent[`baton-${profile}`];
+      expect(agent).toMatchObject({ mode: 'primary' });
+    }
+    return run;
+  }
+
+  it('keeps an `"agent": {}` the user wrote (the reported file), byte for byte', async () => {
+    const run = await roundTrip(ISSUE_FILE);
+    expect(readFileSync(customPath(), 'utf8')).toContain('"agent": {\n    "baton-worker": {');
+    await run.revert(withCustomConfig());
+    expect(readFileSync(customPath(), 'utf8')).toBe(ISSUE_FILE);
+    expect(readConfigValue('jsonc', readFileSync(customPath(), 'utf8'))).toEqual(
+      readConfigValue('jsonc', ISSUE_FILE),
+    );
+  });
+
+  it('keeps an empty agent object as the last key, in any spelling, with trailing commas and comments', async () => {
+    for (const original of [
+      '{\n  "share": "disabled",\n  "agent": {}\n}\n',
+      '{\r\n  // team config\r\n  "share": "disabled",\r\n  "agent": { },\r\n}',
+      '\uFEFF{\n  "agent": {\n    // none yet\n  },\n}\n',
+      '{\n\t"agent": {\n\t}\n}\n',
+    ]) {
+      const run = await roundTrip(original);
+      await run.revert(withCustomConfig());
+      expect(readFileSync(customPath(), 'utf8')).toBe(original);
+    }
+  });
+
+  it('gives back a file that was exactly {} or empty, and deletes only the file it created', async () => {
+    for (const original of ['{}', '{}\n', '{ }\r\n', '', '\n']) {
+      const run = await roundTrip(original);
+      await run.revert(withCustomConfig());
+      expect(readFileSync(customPath(), 'utf8')).toBe(original);
+      expect(await run.originals.read(customPath())).toBeUndefined();
+    }
+    const run = await roundTrip(null);
+    await run.revert(withCustomConfig());
+    expect(() => statSync(customPath())).toThrow(/ENOENT/);
+  });
+
+  it('keeps what existed before the first setup across another profile’s setup, in either revert order', async () => {
+    for (const order of [
+      ['worker', 'reviewer'],
+      ['reviewer', 'worker'],
+    ]) {
+      for (const original of [ISSUE_FILE, '{\n  "share": "disabled"\n}\n', null]) {
+        const run = await roundTrip(original, ['worker', 'reviewer']);
+        for (const profile of order) await run.revert(withCustomConfig({ profile }));
+        if (original === null) expect(() => statSync(customPath())).toThrow(/ENOENT/);
+        else expect(readFileSync(customPath(), 'utf8')).toBe(original);
+      }
+    }
+  });
+
+  it('without a record (a setup by an older Baton) removes what its keys leave empty, as before', async () => {
+    writeFileSync(customPath(), ISSUE_FILE);
+    await apply(await writer.plan(withCustomConfig()));
+    await apply(await writer.planRevert(withCustomConfig()));
+    expect(readConfigValue('jsonc', readFileSync(customPath(), 'utf8'))).toEqual({
+      $schema: 'https://opencode.ai/config.json',
+      mcp: (readConfigValue('jsonc', ISSUE_FILE) as { mcp: unknown }).mcp,
+    });
+  });
+});
+
+describe('baton setup opencode: the Markdown agent file is never a user’s', () => {
+  it('refuses user agent files, even empty ones or with empty front matter, and revert leaves them', async () => {
+    mkdirSync(join(directory, 'opencode', 'agents'), { recursive: true });
+    for (const original of ['', '---\n---\n', '---\n{}\n---\n', '\uFEFF---\r\n---\r\nMine.\r\n']) {
+      writeFileSync(agentPath(), original);
+      await rejection(writer.plan(context()));
+      const [revert] = await writer.planRevert(context());
+      expect(revert?.after ?? original).toBe(original);
+      expect(readFileSync(agentPath(), 'utf8')).toBe(original);
+    }
   });
 });
 

@@ -169,12 +169,14 @@ export function createOpenCodeNativeConfig(defaults: RuntimeSettings = {}): Nati
       const edits = Object.keys(values).map(
         (key): JsonEdit => ({ op: 'remove', path: ['agent', name, key] }),
       );
-      const removed = editJson(before, edits, { file: target.path });
+      const original = await context.original?.(target.path);
+      const removed = editJson(before, edits, { file: target.path, original });
       return [
         {
           path: target.path,
           before,
-          after: isEmptyObject(removed) ? null : removed,
+          // A file that was there before Baton (even `{}`) stays; without a record, `{}` goes.
+          after: typeof original !== 'string' && isEmptyObject(removed) ? null : removed,
           ownedKeys: Object.keys(values).map((key) => `agent.${name}.${key}`),
         },
       ];

@@ -1,8 +1,6 @@
-import { rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BatonError,
   type Environment,
   lookupError,
   type NativeConfigChange,
@@ -10,6 +8,7 @@ import {
   type RuntimeAdapter,
   type RuntimeSettings,
 } from '@baton/core';
+import type { ApplyChangesOptions } from '@baton/core/native-config';
 import { parseCommandArguments } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_OK } from '../context.js';
@@ -70,6 +69,8 @@ export const command: Command = {
     const profile = options.profile ?? config.backendProfile ?? DEFAULT_PROFILE;
     const settings = config.runtimes[lookup.id] ?? {};
     const cwd = config.projectRoot;
+    const { originalRecords } = await import('@baton/core/native-config');
+    const originals = originalRecords(stateDirectories(context.env, lookup.id, 'originals'));
     const runtimeVersion = options.revert
       ? null
       : await readRuntimeVersion(adapter, settings, profile, context.env, cwd);
@@ -79,6 +80,7 @@ export const command: Command = {
       env: context.env,
       cwd,
       runtimeVersion,
+      original: (path) => originals.read(path),
       ...(options.migrate ? { migrate: true } : {}),
     };
     const changes = options.revert
@@ -97,7 +99,10 @@ export const command: Command = {
     }));
     const written = options.dryRun
       ? reports
-      : await applyChanges(changes, reports, backupDirectories(context.env, lookup.id));
+      : await applyChanges(changes, reports, backupDirectories(context.env, lookup.id), {
+          originals,
+          revert: options.revert,
+        });
 
     const result = {
       runtime: lookup.id,
@@ -185,8 +190,17 @@ function actionOf(change: NativeConfigChange): ChangeAction {
   return change.after === null ? 'delete' : 'update';
 }
 
-/** Where copies of changed files go: Baton's state directory, else the temp directory. */
-export function backupDirectories(env: Environment, runtime: string): string[] {
+/**
+ * Where Baton keeps what setup needs later, per runtime: `backups` (copies of changed files)
+ * and `originals` (each file's text before Baton first changed it, which revert gives back):
+ * Baton's state directory, else the temp directory (used when the state directory is inside
+ * a git work tree).
+ */
+export function stateDirectories(
+  env: Environment,
+  runtime: string,
+  kind: 'backups' | 'originals',
+): string[] {
   const state =
     env.XDG_STATE_HOME !== undefined && env.XDG_STATE_HOME !== ''
       ? env.XDG_STATE_HOME
@@ -195,95 +209,33 @@ export function backupDirectories(env: Environment, runtime: string): string[] {
         : undefined;
   const uid = process.getuid?.() ?? 'user';
   return [
-    ...(state === undefined ? [] : [join(state, 'baton', 'backups', runtime)]),
-    join(tmpdir(), `baton-backups-${uid}`, runtime),
+    ...(state === undefined ? [] : [join(state, 'baton', kind, runtime)]),
+    join(tmpdir(), `baton-${kind}-${uid}`, runtime),
   ];
 }
 
+/** Where copies of changed files go: Baton's state directory, else the temp directory. */
+export function backupDirectories(env: Environment, runtime: string): string[] {
+  return stateDirectories(env, runtime, 'backups');
+}
+
 /**
- * Applies the changes in order, each atomically and only if its file still holds what the
- * writer read. When one is refused, the ones already applied are put back, so a setup that
- * touches two files (a Codex migration) never leaves half of itself behind.
+ * Applies the changes (see `applyNativeConfigChanges`: all files checked first, each written
+ * atomically with a backup, the ones already written put back when one is refused, the record
+ * of originals kept and retired) and adds each backup's path to its report.
  */
 export async function applyChanges(
   changes: readonly NativeConfigChange[],
   reports: readonly SetupChangeReport[],
   backupDir: readonly string[],
+  options: Omit<ApplyChangesOptions, 'backupDir'> = {},
 ): Promise<SetupChangeReport[]> {
-  const { applyFileChange, readFileSnapshot } = await import('@baton/core/native-config');
-  // Every file first: a setup that touches two files is refused before it writes either.
-  for (const change of changes) {
-    if (change.before === change.after) continue;
-    const current = await readFileSnapshot(change.path);
-    if (current.text !== change.before) {
-      throw new BatonError(
-        'NATIVE_CONFIG',
-        `${change.path} changed since Baton read it (another program wrote to it). Nothing was written; rerun to start from its current content.`,
-        { details: { path: change.path, reason: 'changed' } },
-      );
-    }
-  }
-  const applied: NativeConfigChange[] = [];
-  const results: SetupChangeReport[] = [];
-  for (const [index, change] of changes.entries()) {
-    const report = reports[index]!;
-    if (change.before === change.after) {
-      results.push(report);
-      continue;
-    }
-    try {
-      const outcome = await applyFileChange({
-        path: change.path,
-        expectedBefore: change.before,
-        after: change.after,
-        ...(change.mode === undefined ? {} : { mode: change.mode }),
-        ...(change.createDirectories === undefined
-          ? {}
-          : { createDirectories: change.createDirectories }),
-        ...(change.before === null ? {} : { backupDir }),
-      });
-      applied.push(change);
-      results.push(
-        outcome.backupPath === undefined ? report : { ...report, backup: outcome.backupPath },
-      );
-    } catch (error) {
-      const undone = await undo(applied);
-      if (BatonError.isInstance(error) && undone.length > 0) {
-        throw new BatonError(
-          error.code,
-          `${error.message} The other file${undone.length === 1 ? '' : 's'} of this setup ${undone.length === 1 ? 'was' : 'were'} put back as ${undone.length === 1 ? 'it was' : 'they were'}: ${undone.join(', ')}.`,
-          { details: { ...error.details, restored: undone }, cause: error },
-        );
-      }
-      throw error;
-    }
-    if (change.after === null) {
-      for (const directory of change.removeEmptyDirectories ?? []) {
-        // rmdir removes only an empty directory: anything put there meanwhile stays.
-        await rmdir(directory).catch(() => undefined);
-      }
-    }
-  }
-  return results;
-}
-
-/** Puts back already-applied changes, last first; returns the paths restored. */
-async function undo(applied: readonly NativeConfigChange[]): Promise<string[]> {
-  const { applyFileChange } = await import('@baton/core/native-config');
-  const restored: string[] = [];
-  for (const change of [...applied].reverse()) {
-    try {
-      await applyFileChange({
-        path: change.path,
-        expectedBefore: change.after,
-        after: change.before,
-      });
-      restored.push(change.path);
-    } catch {
-      // Changed again by someone else: leave it to them; the error names what was refused.
-    }
-  }
-  return restored;
+  const { applyNativeConfigChanges } = await import('@baton/core/native-config');
+  const outcomes = await applyNativeConfigChanges(changes, { ...options, backupDir });
+  return reports.map((report, index) => {
+    const backup = outcomes[index]?.backupPath;
+    return backup === undefined ? report : { ...report, backup };
+  });
 }
 
 interface SetupResult {

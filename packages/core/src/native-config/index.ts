@@ -7,6 +7,11 @@ export {
   findGitWorkTree,
   readFileSnapshot,
 } from './apply.js';
+export {
+  type AppliedChange,
+  type ApplyChangesOptions,
+  applyNativeConfigChanges,
+} from './apply-changes.js';
 export { unifiedDiff } from './diff.js';
 export {
   editJson,
@@ -34,6 +39,7 @@ export {
   readFrontMatter,
   renderOwnedMarkdown,
 } from './markdown-front-matter.js';
+export { type OriginalRecords, originalRecords } from './originals.js';
 export {
   editToml,
   formatTomlValue,

@@ -105,6 +105,49 @@ describe('removeJsonValue', () => {
   it('is a no-op for a missing path', () => {
     expect(removeJsonValue(SETTINGS, ['nope', 'x'])).toBe(SETTINGS);
   });
+
+  it('gives back the objects the original had, empty ones in their own spelling', () => {
+    const owned = ['agent', 'baton-worker', 'mode'];
+    for (const original of [
+      '{\n  "$schema": "https://opencode.ai/config.json",\n  "agent": {},\n  "mcp": {}\n}\n',
+      '{\n  "mcp": {"a": 1},\n  "agent": {}\n}\n',
+      '{\n  "agent": { },\n}\n',
+      '{\r\n  "agent": {\r\n  }\r\n}',
+      '{\n  "agent": {\n    // none yet\n  }\n}\n',
+      '{}',
+      '{ }\n',
+      '\uFEFF{}\r\n',
+      '',
+      '\n\n',
+    ]) {
+      const result = setJsonValue(original, owned, 'primary');
+      expect(removeJsonValue(result, owned, { original })).toBe(original);
+    }
+  });
+
+  it('removes the objects Baton created, whatever the original, and all of them without one', () => {
+    const original = '{\n  "agent": {}\n}\n';
+    const result = setJsonValue(original, ['agent', 'baton-worker', 'mode'], 'primary');
+    expect(removeJsonValue(result, ['agent', 'baton-worker', 'mode'])).toBe('{}\n');
+    expect(removeJsonValue(result, ['agent', 'baton-worker', 'mode'], { original: null })).toBe(
+      '{}\n',
+    );
+    const theirs = '{\n  "agent": {"baton-worker": {}}\n}\n';
+    expect(
+      removeJsonValue(
+        setJsonValue(theirs, ['agent', 'baton-worker', 'mode'], 'primary'),
+        ['agent', 'baton-worker', 'mode'],
+        { original: theirs },
+      ),
+    ).toBe(theirs);
+  });
+
+  it('counts objects that held only Baton’s keys in the original as Baton’s', () => {
+    // A file set up before Baton kept records: its original already has Baton's agent.
+    const original =
+      '{\n  "agent": {\n    "baton-worker": {\n      "mode": "primary"\n    }\n  }\n}\n';
+    expect(removeJsonValue(original, ['agent', 'baton-worker', 'mode'], { original })).toBe('{}\n');
+  });
 });
 
 describe('errors', () => {

@@ -21,7 +21,14 @@ import {
   type Splice,
   splitBom,
 } from './text.js';
-import { deepEqual, isPlainObject, type KeyPath, type ValueChange, verifyEdit } from './values.js';
+import {
+  containersToKeep,
+  deepEqual,
+  isPlainObject,
+  type KeyPath,
+  type ValueChange,
+  verifyEdit,
+} from './values.js';
 
 /** A value Baton writes to JSON. */
 export type JsonValue =
@@ -47,6 +54,13 @@ export interface JsonEditOptions {
   file?: string;
   /** `jsonc` (default) accepts comments and trailing commas; `json` refuses them. */
   flavor?: 'json' | 'jsonc';
+  /**
+   * What the file held before Baton first changed it (`null`: Baton created it), when known.
+   * Removals then take away only the objects Baton created: an object the user had stays,
+   * and one that was empty gets its spelling back (`{}`, `{ }`, an empty file). Without it,
+   * every object a removal leaves empty is removed with it.
+   */
+  original?: string | null;
 }
 
 const FORMAT = 'JSON';
@@ -73,9 +87,17 @@ export function editJson(
   options: JsonEditOptions = {},
 ): string {
   const { bom, body } = splitBom(text);
-  const initial = body.trim() === '' ? `{}${body === '' ? '\n' : body}` : body;
+  const initial = asObjectText(body);
   let current = initial;
   const before = getNodeValue(parseJson(current, options));
+  const original = originalBody(options);
+  const removals: ValueChange[] = edits
+    .filter((edit) => edit.op === 'remove')
+    .map((edit) => ({ kind: 'delete', path: edit.path }));
+  const keep = containersToKeep(
+    original === undefined ? original : getNodeValue(parseJson(asObjectText(original), options)),
+    removals,
+  );
   const changes: ValueChange[] = [];
   for (const edit of edits) {
     if (edit.op === 'set') {
@@ -83,13 +105,33 @@ export function editJson(
       current = applySet(current, edit.path, edit.value, options);
       changes.push({ kind: 'set', path: edit.path, value: edit.value });
     } else {
-      current = applyRemove(current, edit.path, edit.pruneEmptyParents ?? true, options);
+      current = applyRemove(current, edit.path, edit.pruneEmptyParents ?? true, options, keep);
       changes.push({ kind: 'delete', path: edit.path });
     }
   }
+  if (original !== undefined) {
+    current = restoreEmptyObjects(
+      current,
+      original,
+      removals.map((change) => change.path),
+      options,
+    );
+  }
   if (current === initial) return text;
+  // An emptied file given back as it was (blank) holds no values to check.
+  if (current === original && original.trim() === '') return bom + current;
   verifyEdit(FORMAT, options.file, before, getNodeValue(parseJson(current, options)), changes);
   return bom + current;
+}
+
+/** Editing starts an empty (or blank) file as an object. */
+function asObjectText(body: string): string {
+  return body.trim() === '' ? `{}${body === '' ? '\n' : body}` : body;
+}
+
+/** The original's text without its byte-order mark, when the caller gave one. */
+function originalBody(options: JsonEditOptions): string | undefined {
+  return typeof options.original === 'string' ? splitBom(options.original).body : undefined;
 }
 
 /** Sets one value (creating enclosing objects as needed). */
@@ -360,6 +402,7 @@ function applyRemove(
   path: KeyPath,
   prune: boolean,
   options: JsonEditOptions,
+  keep: (path: KeyPath) => boolean,
 ): string {
   if (path.length === 0)
     throw new RangeError('Baton does not remove a whole JSON file through editJson.');
@@ -369,13 +412,13 @@ function applyRemove(
   const property = findProperty(text, node, path[path.length - 1]!, path, options);
   if (property === undefined) return text;
   const removed = applySplices(text, removeProperty(text, node, property));
-  if (!prune || path.length < 2 || properties(node).length > 1) return removed;
-  // Prune the enclosing object only when nothing, not even a comment, is left in it.
   const parentPath = path.slice(0, -1);
+  if (!prune || path.length < 2 || properties(node).length > 1 || keep(parentPath)) return removed;
+  // Prune the enclosing object only when nothing, not even a comment, is left in it.
   const parent = walk(removed, parseJson(removed, options), parentPath, options);
   if (parent.depth < parentPath.length || properties(parent.node).length > 0) return removed;
   const inner = removed.slice(parent.node.offset + 1, parent.node.offset + parent.node.length - 1);
-  return inner.trim() === '' ? applyRemove(removed, parentPath, prune, options) : removed;
+  return inner.trim() === '' ? applyRemove(removed, parentPath, prune, options, keep) : removed;
 }
 
 function removeProperty(text: string, object: JsonNode, property: JsonNode): Splice[] {
@@ -416,4 +459,64 @@ function removeProperty(text: string, object: JsonNode, property: JsonNode): Spl
     return [{ start: property.offset, end: next.offset, text: '' }];
   }
   return [{ start: property.offset, end: withComma, text: '' }];
+}
+
+/** The object node at `path`, if the whole path exists and ends in an object. */
+function objectAt(
+  text: string,
+  root: JsonNode,
+  path: KeyPath,
+  options: JsonEditOptions,
+): JsonNode | undefined {
+  const { node, depth } = walk(text, root, path, options);
+  return depth === path.length ? node : undefined;
+}
+
+/** True when the object has no members and nothing but spacing between its braces. */
+function isBlankObject(text: string, node: JsonNode): boolean {
+  return (
+    properties(node).length === 0 &&
+    text.slice(node.offset + 1, node.offset + node.length - 1).trim() === ''
+  );
+}
+
+/**
+ * Gives the objects a removal emptied but kept (the user had them) the spelling they had in
+ * the original when they were empty there: `{ }` stays `{ }`, an object on two lines stays on
+ * two lines, and a file that was empty (or only spacing) is given back as it was.
+ */
+function restoreEmptyObjects(
+  text: string,
+  original: string,
+  removed: readonly KeyPath[],
+  options: JsonEditOptions,
+): string {
+  const originalText = asObjectText(original);
+  const originalRoot = parseJson(originalText, options);
+  let current = text;
+  const seen = new Set<string>();
+  for (const path of removed) {
+    for (let length = path.length - 1; length >= 0; length -= 1) {
+      const prefix = path.slice(0, length);
+      const id = JSON.stringify(prefix);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const root = parseJson(current, options);
+      const node = objectAt(current, root, prefix, options);
+      const was = objectAt(originalText, originalRoot, prefix, options);
+      if (node === undefined || was === undefined) continue;
+      if (!isBlankObject(current, node) || !isBlankObject(originalText, was)) continue;
+      if (prefix.length === 0 && original.trim() === '') {
+        // The file was empty: only the object Baton started it with is left, so it goes.
+        const outside = current.slice(0, node.offset) + current.slice(node.offset + node.length);
+        if (outside.trim() === '') return original;
+        continue;
+      }
+      const spelling = originalText.slice(was.offset, was.offset + was.length);
+      current = applySplices(current, [
+        { start: node.offset, end: node.offset + node.length, text: spelling },
+      ]);
+    }
+  }
+  return current;
 }

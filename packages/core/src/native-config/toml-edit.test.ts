@@ -177,7 +177,7 @@ describe('conflicts and malformed input', () => {
     );
   });
 
-  it('refuses a table defined with dotted keys or inline elsewhere', () => {
+  it('refuses a table defined with dotted keys', () => {
     const dotted = errorOf(() =>
       setTomlValues('model_providers.baton.name = "B"\n', ['model_providers', 'baton'], {
         name: 'C',
@@ -186,14 +186,45 @@ describe('conflicts and malformed input', () => {
     expect(dotted.message).toMatch(
       /\[model_providers\.baton\] is defined with dotted keys at line 1/,
     );
-    const inline = errorOf(() =>
-      setTomlValues('[model_providers]\nbaton = { name = "B" }\n', ['model_providers', 'baton'], {
-        x: 1,
+    const insideInline = errorOf(() =>
+      setTomlValues('model_providers = { baton.name = "B" }\n', ['model_providers', 'baton'], {
+        name: 'C',
       }),
     );
-    expect(inline.message).toMatch(
-      /\[model_providers\.baton\] is defined as an inline table at line 2/,
+    expect(insideInline.message).toMatch(
+      /\[model_providers\.baton\] is defined with dotted keys at line 1/,
     );
+  });
+
+  it('edits an inline table the user wrote in place, on its line, and removes back exactly', () => {
+    const cases: [string, string][] = [
+      [
+        '[model_providers]\nbaton = { name = "B" }  # mine\n',
+        '[model_providers]\nbaton = { name = "B", x = 1 }  # mine\n',
+      ],
+      ['model_providers = {}\n', 'model_providers = { baton = { x = 1 } }\n'],
+      [
+        'model_providers = { other = { x = 2 } }\r\n',
+        'model_providers = { other = { x = 2 }, baton = { x = 1 } }\r\n',
+      ],
+      ['model_providers.baton = { }\n', 'model_providers.baton = { x = 1 }\n'],
+    ];
+    for (const [source, expected] of cases) {
+      const result = setTomlValues(source, ['model_providers', 'baton'], { x: 1 });
+      expect(result).toBe(expected);
+      expect(setTomlValues(result, ['model_providers', 'baton'], { x: 1 })).toBe(result);
+      expect(
+        removeTomlKeys(result, ['model_providers', 'baton'], ['x'], { original: source }),
+      ).toBe(source);
+    }
+    // Without a record of the original, the inline tables a removal empties go.
+    expect(
+      removeTomlKeys(
+        'model_providers = { baton = { x = 1 } }\nk = 1\n',
+        ['model_providers', 'baton'],
+        ['x'],
+      ),
+    ).toBe('k = 1\n');
   });
 
   it('refuses an array of tables on the path', () => {
@@ -231,6 +262,31 @@ describe('removal', () => {
     const once = removeTomlKeys(added, ['model_providers', 'baton'], ['name']);
     expect(once).toBe(added.replace('name = "B"\n', ''));
     expect(removeTomlKeys(once, ['model_providers', 'baton'], ['wire_api'])).toBe(CONFIG);
+  });
+
+  it('keeps the tables the original had, even empty, and removes the ones Baton added', () => {
+    for (const original of [
+      '[model_providers.baton]\n',
+      '[model_providers.baton]\n# mine\n',
+      '\uFEFF[model_providers.baton]',
+      '[model_providers]\r\n',
+      '',
+    ]) {
+      const result = setTomlValues(original, ['model_providers', 'baton'], { name: 'B' });
+      expect(removeTomlKeys(result, ['model_providers', 'baton'], ['name'], { original })).toBe(
+        original,
+      );
+    }
+    expect(
+      removeTomlKeys(
+        '[model_providers.baton]\nname = "B"\n',
+        ['model_providers', 'baton'],
+        ['name'],
+        {
+          original: null,
+        },
+      ),
+    ).toBe('');
   });
 
   it('keeps a table the user wrote comments in', () => {

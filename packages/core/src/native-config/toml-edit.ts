@@ -14,6 +14,14 @@ import {
   splitBom,
 } from './text.js';
 import {
+  inlineEntry,
+  insertInlineEntry,
+  locateTable,
+  removeInlineEntry,
+  type TomlContainer,
+  type TomlInlineTable,
+} from './toml-inline.js';
+import {
   buildTomlModel,
   formatTomlBasicString,
   formatTomlKeyPath,
@@ -30,6 +38,7 @@ import {
   tableSubject,
 } from './toml-model.js';
 import {
+  containersToKeep,
   deepEqual,
   getIn,
   hasIn,
@@ -63,6 +72,13 @@ export type TomlEdit =
 export interface TomlEditOptions {
   /** The file's path, used in error messages only. */
   file?: string;
+  /**
+   * What the file held before Baton first changed it (`null`: Baton created it), when known.
+   * Removals then take away only the tables Baton created: a table the user had stays (a
+   * `[table]` header with nothing under it, an inline table, which gets its spelling back
+   * when it was empty: `x = {}`). Without it, a table a removal empties goes with it.
+   */
+  original?: string | null;
 }
 
 const FORMAT = 'TOML';
@@ -73,10 +89,11 @@ const INT64_MAX = 2n ** 63n - 1n;
  * Applies edits to TOML text, changing only the bytes Baton owns: a set replaces just the
  * value of an existing `key = value` (keeping the key's spelling, spacing and trailing
  * comment) or inserts one line after the table's last key; a table that does not exist is
- * added (with a managed marker) after its sibling tables or at the end. Setting a value that
+ * added (with a managed marker) after its sibling tables or at the end. An inline table the
+ * user wrote (`model_providers = {}`) is edited in place, on its line. Setting a value that
  * is already equal changes nothing. Malformed input, and a file whose shape contradicts the
- * edit (a scalar where a table is needed, a table defined with dotted keys or inline), are
- * refused with an error before anything is produced; the result is re-parsed and checked.
+ * edit (a scalar where a table is needed, a table defined with dotted keys), are refused with
+ * an error before anything is produced; the result is re-parsed and checked.
  */
 export function editToml(
   text: string,
@@ -85,6 +102,16 @@ export function editToml(
 ): string {
   const { bom, body } = splitBom(text);
   const before = parseTomlText(body, options.file);
+  const original =
+    typeof options.original === 'string' ? splitBom(options.original).body : undefined;
+  const removals = edits.flatMap((edit): ValueChange[] => {
+    if (edit.op === 'remove') return [{ kind: 'delete', path: [...edit.table, edit.key] }];
+    return edit.op === 'remove-table' ? [{ kind: 'delete', path: edit.table }] : [];
+  });
+  const keep = containersToKeep(
+    original === undefined ? options.original : parseTomlText(original, options.file),
+    removals,
+  );
   let current = body;
   const changes: ValueChange[] = [];
   for (const edit of edits) {
@@ -101,7 +128,7 @@ export function editToml(
         parsed,
         edit.table,
         edit.key,
-        edit.pruneEmptyTable ?? true,
+        (edit.pruneEmptyTable ?? true) ? keep : () => true,
         options.file,
       );
       changes.push({ kind: 'delete', path: [...edit.table, edit.key] });
@@ -110,6 +137,7 @@ export function editToml(
       changes.push({ kind: 'delete', path: edit.table });
     }
   }
+  if (original !== undefined) current = restoreEmptyInlineTables(current, original, removals);
   if (current === body) return text;
   verifyEdit(FORMAT, options.file, before, parseProduced(current, options.file), changes);
   return bom + current;
@@ -256,13 +284,14 @@ function checkTablePath(
   }
   for (const statement of keyvals(model)) {
     const key = fullKey(statement);
-    const fromOutside = !startsWithPath(statement.table, table);
-    if (fromOutside && (startsWithPath(key, table) || startsWithPath(table, key))) {
-      const how = statement.key.length > 1 ? 'with dotted keys' : 'as an inline table';
+    if (startsWithPath(statement.table, table)) continue;
+    // An inline table on the path is edited in place (see toml-inline.ts).
+    if (statement.value.kind === 'inline-table' && startsWithPath(table, key)) continue;
+    if (startsWithPath(key, table) || startsWithPath(table, key)) {
       throw conflictError(
         FORMAT,
         file,
-        `${tableSubject(table)} is defined ${how} at line ${lineOf(model, statement.start)}; Baton only edits tables written under a ${tableSubject(table)} header. Move those keys under such a header and rerun.`,
+        `${tableSubject(table)} is defined with dotted keys at line ${lineOf(model, statement.start)}; Baton only edits tables written under a ${tableSubject(table)} header or as \`key = { … }\`. Write it that way and rerun.`,
         { key: table.join('.'), line: lineOf(model, statement.start) },
       );
     }
@@ -285,14 +314,6 @@ function definitionLine(model: TomlModel, path: KeyPath): string {
   return '';
 }
 
-function simpleKeyval(model: TomlModel, table: KeyPath, key: string) {
-  const region = tableRegion(model, table);
-  if (region === undefined) return undefined;
-  return regionKeyvals(model, region).find(
-    (statement) => statement.key.length === 1 && statement.key[0]!.name === key,
-  );
-}
-
 function applySet(
   model: TomlModel,
   parsed: Record<string, unknown>,
@@ -305,13 +326,13 @@ function applySet(
   const eol = detectEol(text);
   if (table.length > 0) checkTablePath(model, parsed, table, file);
   const target = [...table, key];
-  const existing = simpleKeyval(model, table, key);
+  const container = locateTable(model, table, file, true);
+  const existing = keyIn(model, container, key);
   if (existing !== undefined) {
     if (deepEqual(getIn(parsed, target), value)) return text;
-    const formatted = formatTomlValue(value, eol === '\n');
-    return applySplices(text, [
-      { start: existing.value.start, end: existing.value.end, text: formatted },
-    ]);
+    // Inline tables stay on one line.
+    const formatted = formatTomlValue(value, eol === '\n' && !isInline(container));
+    return applySplices(text, [{ start: existing.start, end: existing.end, text: formatted }]);
   }
   if (hasIn(parsed, target)) {
     throw conflictError(
@@ -321,15 +342,43 @@ function applySet(
       { key: target.join('.') },
     );
   }
+  if (container.kind === 'inline') {
+    return applySplices(text, [insertInlineEntry(container.node, key, formatTomlValue(value))]);
+  }
+  if (container.kind === 'inside-inline') {
+    const nested = table
+      .slice(container.depth + 1)
+      .reduceRight<TomlValue>((inner, segment) => ({ [segment]: inner }), { [key]: value });
+    return applySplices(text, [
+      insertInlineEntry(container.node, table[container.depth]!, formatTomlValue(nested)),
+    ]);
+  }
   const line = `${formatTomlKeySegment(key)} = ${formatTomlValue(value, eol === '\n')}`;
-  const region = tableRegion(model, table);
-  if (region !== undefined) {
+  if (container.kind === 'region') {
+    const { region } = container;
     const last = regionKeyvals(model, region).at(-1);
     const offset = last?.end ?? (region.header === undefined ? region.bodyEnd : region.header.end);
     const indent = last === undefined ? '' : indentationAt(text, last.start);
     return applySplices(text, [insertLines(text, offset, [indent + line], eol)]);
   }
   return applySplices(text, [insertTable(model, table, [line], eol)]);
+}
+
+function isInline(container: TomlContainer): boolean {
+  return container.kind === 'inline' || container.kind === 'inside-inline';
+}
+
+/** Where the value of `key = …` (a plain key) is written in the table, if it is. */
+function keyIn(
+  model: TomlModel,
+  container: TomlContainer,
+  key: string,
+): { start: number; end: number } | undefined {
+  if (container.kind === 'inline') return inlineEntry(container.node, key)?.value;
+  if (container.kind !== 'region') return undefined;
+  return regionKeyvals(model, container.region).find(
+    (statement) => statement.key.length === 1 && statement.key[0]!.name === key,
+  )?.value;
 }
 
 /** Adds a new `[table]` after its last sibling table (or at the end), with a managed marker. */
@@ -353,13 +402,28 @@ function applyRemove(
   parsed: Record<string, unknown>,
   table: KeyPath,
   key: string,
-  prune: boolean,
+  keep: (path: KeyPath) => boolean,
   file: string | undefined,
 ): string {
   const target = [...table, key];
-  const existing = simpleKeyval(model, table, key);
-  if (existing === undefined) {
-    if (!hasIn(parsed, target)) return model.text;
+  const container = locateTable(model, table, file, false);
+  const text = model.text;
+  let removed: string | undefined;
+  if (container.kind === 'region') {
+    const statement = regionKeyvals(model, container.region).find(
+      (candidate) => candidate.key.length === 1 && candidate.key[0]!.name === key,
+    );
+    if (statement !== undefined) {
+      removed = applySplices(text, [removeLines(text, statement.start, statement.end)]);
+    }
+  } else if (container.kind === 'inline') {
+    const entry = inlineEntry(container.node, key);
+    if (entry !== undefined) {
+      removed = applySplices(text, [removeInlineEntry(container.node, entry)]);
+    }
+  }
+  if (removed === undefined) {
+    if (!hasIn(parsed, target)) return text;
     throw conflictError(
       FORMAT,
       file,
@@ -367,16 +431,75 @@ function applyRemove(
       { key: target.join('.') },
     );
   }
-  const removed = applySplices(model.text, [removeLines(model.text, existing.start, existing.end)]);
-  if (!prune || table.length === 0) return removed;
-  const after = buildTomlModel(removed);
-  const region = tableRegion(after, table);
-  if (region === undefined) return removed;
-  // Blank lines and the comments on top of the next header are not the table's content.
-  if (region.bodyEnd !== region.header!.end) return removed;
-  return applySplices(removed, [
-    removeLines(removed, regionRemovalStart(after, region), region.bodyEnd),
-  ]);
+  return pruneEmptyTable(removed, table, keep, file);
+}
+
+/**
+ * Removes the table a removal left empty, unless the user had it: a `[table]` header with
+ * nothing under it (blank lines and the comments on top of the next header are not its
+ * content; Baton's marker and the blank line before it go too), or an empty inline table,
+ * and then the inline tables enclosing it that it leaves empty (Baton writes those inside a
+ * user's inline table; it never writes an enclosing `[header]`).
+ */
+function pruneEmptyTable(
+  text: string,
+  table: KeyPath,
+  keep: (path: KeyPath) => boolean,
+  file: string | undefined,
+): string {
+  let current = text;
+  for (let path = table; path.length > 0 && !keep(path); path = path.slice(0, -1)) {
+    const model = buildTomlModel(current);
+    const container = locateTable(model, path, file, false);
+    if (container.kind === 'region') {
+      const { region } = container;
+      if (region.bodyEnd !== region.header!.end) return current;
+      return applySplices(current, [
+        removeLines(current, regionRemovalStart(model, region), region.bodyEnd),
+      ]);
+    }
+    if (container.kind !== 'inline' || container.node.entries.length > 0) return current;
+    const { owner } = container;
+    if (owner.kind === 'statement') {
+      const { statement } = owner;
+      return applySplices(current, [removeLines(current, statement.start, statement.end)]);
+    }
+    current = applySplices(current, [removeInlineEntry(owner.parent, owner.entry)]);
+  }
+  return current;
+}
+
+/**
+ * Gives the inline tables a removal emptied but kept (the user had them) the spelling they
+ * had in the original when they were empty there (`{ }` rather than the `{}` a removal
+ * leaves).
+ */
+function restoreEmptyInlineTables(
+  text: string,
+  original: string,
+  removals: readonly ValueChange[],
+): string {
+  const before = buildTomlModel(original);
+  let current = text;
+  for (const removal of removals) {
+    for (let length = removal.path.length - 1; length > 0; length -= 1) {
+      const path = removal.path.slice(0, length);
+      const was = emptyInlineTable(before, path);
+      const now = emptyInlineTable(buildTomlModel(current), path);
+      if (was === undefined || now === undefined) continue;
+      current = applySplices(current, [
+        { start: now.start, end: now.end, text: original.slice(was.start, was.end) },
+      ]);
+    }
+  }
+  return current;
+}
+
+function emptyInlineTable(model: TomlModel, path: KeyPath): TomlInlineTable | undefined {
+  const container = locateTable(model, path, undefined, false);
+  return container.kind === 'inline' && container.node.entries.length === 0
+    ? container.node
+    : undefined;
 }
 
 function applyRemoveTable(

@@ -123,12 +123,21 @@ function deleteIn(root: Record<string, unknown>, path: KeyPath): void {
   }
 }
 
-/** Removes empty objects along `path`, deepest first (never the root). */
-function pruneAlong(root: Record<string, unknown>, path: KeyPath): void {
+function isEmptyObject(value: unknown): boolean {
+  return isPlainObject(value) && Object.keys(value).length === 0;
+}
+
+/**
+ * Removes empty objects along `path`, deepest first (never the root); with `looseEmpties`,
+ * nulls and empty arrays too (YAML: a mapping or sequence whose last entry went is a key with
+ * no value, or the `[]` the user wrote).
+ */
+function pruneAlong(root: Record<string, unknown>, path: KeyPath, looseEmpties: boolean): void {
   for (let length = path.length; length > 0; length -= 1) {
     const prefix = path.slice(0, length);
     const value = getIn(root, prefix);
-    if (isPlainObject(value) && Object.keys(value).length === 0) {
+    const loose = value === null || (Array.isArray(value) && value.length === 0);
+    if (isEmptyObject(value) || (looseEmpties && loose && hasIn(root, prefix))) {
       deleteIn(root, prefix);
     } else if (value !== undefined) {
       return;
@@ -142,10 +151,53 @@ export type ValueChange =
   | { kind: 'delete'; path: KeyPath }
   | { kind: 'transform'; path: KeyPath; apply: (current: unknown) => unknown };
 
+function replay(root: Record<string, unknown>, change: ValueChange): void {
+  if (change.kind === 'set') setIn(root, change.path, change.value);
+  else if (change.kind === 'delete') deleteIn(root, change.path);
+  else {
+    const next = change.apply(getIn(root, change.path));
+    if (next === undefined) deleteIn(root, change.path);
+    else setIn(root, change.path, next);
+  }
+}
+
+/**
+ * What a removal may take away besides the values it removes. Without a record of the file
+ * before Baton first changed it (`original` undefined), or for a file Baton created
+ * (`original` null), every table, object or mapping a removal empties goes with it. With the
+ * file's parsed content from then, only containers the user did not have go: a user's
+ * container stays, empty or not. Values Baton's own setup had already written into that
+ * content (a setup that kept no record) are first removed from it the same way, so that the
+ * containers which held nothing but them count as Baton's.
+ */
+export function containersToKeep(
+  original: unknown,
+  removals: readonly ValueChange[],
+): (path: KeyPath) => boolean {
+  if (original === null || original === undefined) return () => false;
+  const before = cloneDeep(original) as Record<string, unknown>;
+  const after = cloneDeep(original) as Record<string, unknown>;
+  for (const change of removals) replay(after, change);
+  for (const change of removals) {
+    // Only containers the replay emptied go; ones that were empty already are the user's.
+    for (let length = change.path.length; length > 0; length -= 1) {
+      const prefix = change.path.slice(0, length);
+      const value = getIn(after, prefix);
+      if (value === undefined) continue;
+      const was = getIn(before, prefix);
+      if (!isEmptyObject(value) || !isPlainObject(was) || isEmptyObject(was)) break;
+      deleteIn(after, prefix);
+    }
+  }
+  return (path) => hasIn(after, path);
+}
+
 /**
  * Replays `changes` on the content parsed before an edit and checks the content parsed
  * after it is equal, so an editor bug can never silently change a user's value. Empty
- * tables/objects along changed paths are ignored on both sides (an editor may prune them).
+ * tables/objects along changed paths are ignored on both sides (an editor may prune them,
+ * or keep them because they were the user's); with `looseEmpties`, so are nulls and empty
+ * arrays (YAML).
  */
 export function verifyEdit(
   format: string,
@@ -153,21 +205,14 @@ export function verifyEdit(
   before: unknown,
   after: unknown,
   changes: readonly ValueChange[],
+  looseEmpties = false,
 ): void {
   const expected = cloneDeep(before) as Record<string, unknown>;
   const actual = cloneDeep(after) as Record<string, unknown>;
+  for (const change of changes) replay(expected, change);
   for (const change of changes) {
-    if (change.kind === 'set') setIn(expected, change.path, change.value);
-    else if (change.kind === 'delete') deleteIn(expected, change.path);
-    else {
-      const next = change.apply(getIn(expected, change.path));
-      if (next === undefined) deleteIn(expected, change.path);
-      else setIn(expected, change.path, next);
-    }
-  }
-  for (const change of changes) {
-    pruneAlong(expected, change.path);
-    pruneAlong(actual, change.path);
+    pruneAlong(expected, change.path, looseEmpties);
+    pruneAlong(actual, change.path, looseEmpties);
   }
   if (!deepEqual(expected, actual)) {
     throw new BatonError(

@@ -85,9 +85,57 @@ describe('setYamlValue', () => {
       'providers:\n  baton:\n    api: u\nother: 1\n',
     );
     expect(setYamlValue('providers: ~\n', ['providers', 'b'], 1)).toBe('providers:\n  b: 1\n');
+    // The comment stays on the user's line: removing Baton's line later cannot take it along.
     expect(setYamlValue('providers: {} # none yet\n', ['providers', 'b'], 1)).toBe(
-      'providers:\n  b: 1 # none yet\n',
+      'providers: # none yet\n  b: 1\n',
     );
+  });
+
+  it('gives back a mapping or sequence the user had, in its own spelling, when told the original', () => {
+    for (const original of [
+      'agent: {}\nmodel:\n',
+      'agent:\n',
+      'agent: {} # none yet\r\nx: 1\r\n',
+      'agent: ~\n',
+      'agent:\n  {}\n',
+      'agent:\n  # nothing yet\nother: 1\n',
+      '\uFEFFagent: {}',
+    ]) {
+      const result = setYamlValue(original, ['agent', 'api_max_retries'], 0);
+      expect(removeYamlValue(result, ['agent', 'api_max_retries'], { original })).toBe(original);
+      // Without the original (or for a file Baton created) the emptied mapping goes.
+      expect(removeYamlValue(result, ['agent', 'api_max_retries'])).not.toContain('agent:');
+      expect(
+        removeYamlValue(result, ['agent', 'api_max_retries'], { original: null }),
+      ).not.toContain('agent:');
+    }
+    for (const original of ['model_list: []\n', 'model_list:\n', 'model_list: [] # none\nx: 1\n']) {
+      const result = upsertYamlSequenceItem(original, ['model_list'], 'model_name', {
+        model_name: 'baton-worker',
+      });
+      expect(
+        removeYamlSequenceItem(result, ['model_list'], 'model_name', 'baton-worker', { original }),
+      ).toBe(original);
+    }
+  });
+
+  it('removes the mappings Baton created, not the ones the original had', () => {
+    const original = 'agent: {}\n';
+    const result = setYamlValue(
+      setYamlValue(original, ['agent', 'api_max_retries'], 0),
+      ['providers', 'baton', 'api'],
+      'http://127.0.0.1:4000/v1',
+    );
+    expect(
+      editYaml(
+        result,
+        [
+          { op: 'remove', path: ['agent', 'api_max_retries'] },
+          { op: 'remove', path: ['providers', 'baton', 'api'] },
+        ],
+        { original },
+      ),
+    ).toBe(original);
   });
 
   it('quotes what YAML 1.1 readers would misread', () => {

@@ -30,6 +30,7 @@ import {
   splitBom,
 } from './text.js';
 import {
+  containersToKeep,
   deepEqual,
   getIn,
   isPlainObject,
@@ -82,6 +83,13 @@ export type YamlEdit =
 export interface YamlEditOptions {
   /** The file's path, used in error messages only. */
   file?: string;
+  /**
+   * What the file held before Baton first changed it (`null`: Baton created it), when known.
+   * Removals then take away only the mappings and sequences Baton created: one the user had
+   * stays, and one that was empty gets its spelling back (`agent: {}`, `agent:`,
+   * `model_list: []`). Without it, every mapping or sequence a removal empties goes with it.
+   */
+  original?: string | null;
 }
 
 const FORMAT = 'YAML';
@@ -115,15 +123,42 @@ export function editYaml(
   // Parsed documents by text: an edit that changes nothing need not be parsed again.
   const cache: ParseCache = new Map();
   const before = toJs(parseYaml(body, options.file, cache));
+  const original =
+    typeof options.original === 'string' ? splitBom(options.original).body : undefined;
+  const removals = edits.filter((edit) => edit.op === 'remove' || edit.op === 'remove-item');
+  const session: Session = {
+    file: options.file,
+    cache,
+    keep: containersToKeep(
+      original === undefined ? options.original : toJs(parseYaml(original, options.file, cache)),
+      removals.map(expectedChange),
+    ),
+  };
   let current = body;
   const changes: ValueChange[] = [];
   for (const edit of edits) {
-    current = applyEdit(current, edit, options.file, cache);
+    current = applyEdit(current, edit, session);
     changes.push(expectedChange(edit));
   }
+  if (original !== undefined) current = restoreEmptyValues(current, original, removals, session);
   if (current === body) return text;
-  verifyEdit(FORMAT, options.file, before, toJs(parseYaml(current, options.file, cache)), changes);
+  verifyEdit(
+    FORMAT,
+    options.file,
+    before,
+    toJs(parseYaml(current, options.file, cache)),
+    changes,
+    true,
+  );
   return bom + current;
+}
+
+/** What every edit of one `editYaml` call shares. */
+interface Session {
+  readonly file: string | undefined;
+  readonly cache: ParseCache;
+  /** True for a mapping or sequence the user had, which a removal empties but keeps. */
+  readonly keep: (path: KeyPath) => boolean;
 }
 
 export function setYamlValue(
@@ -296,21 +331,17 @@ function withValue(target: unknown, path: KeyPath, value: unknown): unknown {
   return copy;
 }
 
-function applyEdit(
-  text: string,
-  edit: YamlEdit,
-  file: string | undefined,
-  cache: ParseCache,
-): string {
-  const doc = parseYaml(text, file, cache);
+function applyEdit(text: string, edit: YamlEdit, session: Session): string {
+  const doc = parseYaml(text, session.file, session.cache);
   const context: Context = {
-    cache,
+    session,
+    cache: session.cache,
     text,
     doc,
     js: toJs(doc),
     eol: detectEol(text),
     unit: detectIndentUnit(text),
-    file,
+    file: session.file,
   };
   try {
     if (edit.op === 'set') return applySet(context, edit.path, edit.value);
@@ -325,7 +356,13 @@ function applyEdit(
   }
 }
 
-interface Context {
+/** The text positions are read from. */
+interface Source {
+  readonly text: string;
+}
+
+interface Context extends Source {
+  session: Session;
   text: string;
   doc: Document.Parsed;
   js: unknown;
@@ -387,7 +424,7 @@ function trimBack(text: string, end: number, floor: number): number {
 }
 
 /** Offset just after `:` following the pair's key. */
-function colonEnd(context: Context, pair: Pair<YamlNode, YamlNode | null>): number {
+function colonEnd(context: Source, pair: Pair<YamlNode, YamlNode | null>): number {
   const keyRange = rangeOf(pair.key)!;
   const colon = context.text.indexOf(':', keyRange[1]);
   if (colon === -1) throw new NotSpliceable('a mapping entry without ":"', keyRange[0]);
@@ -400,7 +437,7 @@ function colonEnd(context: Context, pair: Pair<YamlNode, YamlNode | null>): numb
  * last item's text ends: the parser may count comment lines after it as part of the
  * collection, and those belong to whatever follows.
  */
-function nodeContentEnd(context: Context, node: YamlNode): number {
+function nodeContentEnd(context: Source, node: YamlNode): number {
   if ((isMap(node) || isSeq(node)) && !node.flow && node.items.length > 0) {
     const last = node.items.at(-1);
     if (isPair(last)) return pairContentEnd(context, last as Pair<YamlNode, YamlNode | null>);
@@ -410,7 +447,7 @@ function nodeContentEnd(context: Context, node: YamlNode): number {
   return trimBack(context.text, range[1], range[0]);
 }
 
-function pairContentEnd(context: Context, pair: Pair<YamlNode, YamlNode | null>): number {
+function pairContentEnd(context: Source, pair: Pair<YamlNode, YamlNode | null>): number {
   const value = pair.value;
   const range = rangeOf(value);
   if (value !== null && range !== undefined && range[1] > range[0])
@@ -552,7 +589,25 @@ function insertionPoint(
   };
 }
 
-/** Replaces an entry's value (or fills an empty one) with block lines starting on the next line. */
+/**
+ * Fills an entry whose value is empty (nothing, `~`, `null`, `{}`, `[]`) with block lines:
+ * the empty value's text goes, and the lines go after the entry's line, so a comment on
+ * that line stays there (and removing the lines later gives the line back as it was).
+ */
+function fillEmptyValue(
+  context: Context,
+  pair: Pair<YamlNode, YamlNode | null>,
+  lines: string[],
+): Splice[] {
+  const start = colonEnd(context, pair);
+  const end = pairContentEnd(context, pair);
+  return [
+    ...(end > start ? [{ start, end, text: '' }] : []),
+    insertLines(context.text, nextLineStart(context.text, end), lines, context.eol),
+  ];
+}
+
+/** Replaces an entry's value with block lines starting on the next line. */
 function replaceValueWithLines(
   context: Context,
   pair: Pair<YamlNode, YamlNode | null>,
@@ -599,7 +654,7 @@ function applySet(context: Context, path: KeyPath, value: YamlValue, scope?: Sco
   if (empty !== undefined) {
     const indent = pairIndent(context, empty) + context.unit;
     const lines = renderChain(context, path, depth + 1, value, indent, marker);
-    return applySplices(context.text, [replaceValueWithLines(context, empty, lines)]);
+    return applySplices(context.text, fillEmptyValue(context, empty, lines));
   }
   const pair =
     map === undefined || depth < path.length - 1 ? undefined : findPair(map, path[depth]!);
@@ -635,7 +690,8 @@ function applyRemove(context: Context, path: KeyPath): string {
   const end = nextLineStart(context.text, pairContentEnd(context, pair) - 1);
   const removed = applySplices(context.text, [removeLines(context.text, start, end)]);
   if (path.length < 2 || map.items.length > 1) return removed;
-  return applyEdit(removed, { op: 'remove', path: path.slice(0, -1) }, context.file, context.cache);
+  if (context.session.keep(path.slice(0, -1))) return removed;
+  return applyEdit(removed, { op: 'remove', path: path.slice(0, -1) }, context.session);
 }
 
 /** The block sequence at `path`, or how far the path exists when there is none yet. */
@@ -718,7 +774,7 @@ function applyUpsertItem(
     if (empty !== undefined) {
       const indent = pairIndent(context, empty) + context.unit;
       const lines = renderSequenceChain(context, path, depth + 1, indent, item, subject);
-      return applySplices(context.text, [replaceValueWithLines(context, empty, lines)]);
+      return applySplices(context.text, fillEmptyValue(context, empty, lines));
     }
     const point = insertionPoint(context, map);
     const lines = renderSequenceChain(context, path, depth, point.indent, item, subject);
@@ -802,8 +858,8 @@ function applyRemoveItem(
     return { start, end: nextLineStart(context.text, nodeContentEnd(context, item) - 1) };
   });
   const removed = applySplices(context.text, removeLineSpans(context.text, splices));
-  if (found.length < seq.items.length) return removed;
-  return applyEdit(removed, { op: 'remove', path }, context.file, context.cache);
+  if (found.length < seq.items.length || context.session.keep(path)) return removed;
+  return applyEdit(removed, { op: 'remove', path }, context.session);
 }
 
 /**
@@ -840,6 +896,7 @@ function documentFallback(context: Context, edit: YamlEdit, reason: NotSpliceabl
     for (let length = edit.path.length - 1; length > 0; length -= 1) {
       const parent = doc.getIn(edit.path.slice(0, length), true);
       if (!isMap(parent) || parent.items.length > 0) break;
+      if (context.session.keep(edit.path.slice(0, length))) break;
       doc.deleteIn(edit.path.slice(0, length));
     }
   } else {
@@ -847,8 +904,64 @@ function documentFallback(context: Context, edit: YamlEdit, reason: NotSpliceabl
     const items = isSeq(seq) ? (seq.toJSON() as unknown[]) : [];
     const change = expectedChange(edit);
     const next = change.kind === 'transform' ? change.apply(items) : items;
-    if (next === undefined) doc.deleteIn(edit.path);
+    if (next === undefined && context.session.keep(edit.path))
+      doc.setIn(edit.path, doc.createNode([]));
+    else if (next === undefined) doc.deleteIn(edit.path);
     else doc.setIn(edit.path, doc.createNode(next));
   }
   return doc.toString();
+}
+
+/** The entry at `path` through block and flow mappings, if the whole path exists. */
+function pairAt(doc: Document.Parsed, path: KeyPath): Pair<YamlNode, YamlNode | null> | undefined {
+  let node = doc.contents as YamlNode | null;
+  let pair: Pair<YamlNode, YamlNode | null> | undefined;
+  for (const key of path) {
+    if (!isMap(node)) return undefined;
+    pair = findPair(node, key);
+    if (pair === undefined) return undefined;
+    node = pair.value;
+  }
+  return pair;
+}
+
+/**
+ * Gives the mappings and sequences a removal emptied but kept (the user had them) the
+ * spelling they had in the original when they were empty there: removing Baton's last entry
+ * leaves `agent:` with nothing after it, which becomes `agent: {}` again when that is what
+ * the user wrote (or `model_list: []`, `agent: ~`).
+ */
+function restoreEmptyValues(
+  text: string,
+  original: string,
+  removals: readonly YamlEdit[],
+  session: Session,
+): string {
+  const before = parseYaml(original, session.file, session.cache);
+  let current = text;
+  const seen = new Set<string>();
+  for (const edit of removals) {
+    const deepest = edit.op === 'remove' ? edit.path.length - 1 : edit.path.length;
+    for (let length = deepest; length > 0; length -= 1) {
+      const path = edit.path.slice(0, length);
+      const id = JSON.stringify(path);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const was = pairAt(before, path);
+      if (was === undefined || !isEmptyValue(was.value)) continue;
+      const doc = parseYaml(current, session.file, session.cache);
+      const pair = pairAt(doc, path);
+      if (pair === undefined || !isEmptyValue(pair.value)) continue;
+      const source = { text: current };
+      const start = colonEnd(source, pair);
+      const end = pairContentEnd(source, pair);
+      if (end > start) continue;
+      const spelling = original.slice(
+        colonEnd({ text: original }, was),
+        pairContentEnd({ text: original }, was),
+      );
+      current = applySplices(current, [{ start, end, text: spelling }]);
+    }
+  }
+  return current;
 }

@@ -236,6 +236,14 @@ export interface NativeConfigContext {
    * `NATIVE_CONFIG` error that says what it found and that `--migrate` moves it.
    */
   readonly migrate?: boolean;
+  /**
+   * What a file held before Baton first changed it: its text, `null` when Baton created it,
+   * `undefined` when Baton has no record of it. `baton setup` keeps that record; a writer
+   * passes it to the native-config editors' `original` option when it plans a revert, so
+   * that revert removes only the tables, objects and mappings (and files) Baton created and
+   * gives back the user's, empty ones included, as they were. Absent: no records are kept.
+   */
+  readonly original?: (path: string) => Promise<string | null | undefined>;
 }
 
 /** One file the writer would change, with its before and after text. */
