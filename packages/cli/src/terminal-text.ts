@@ -9,9 +9,13 @@
  * drawn at random per process, which no outside text can contain, and becomes an ANSI code
  * (or nothing, without colour) only when the text is rendered for the terminal.
  */
-import { randomBytes } from 'node:crypto';
-
-const TOKEN = randomBytes(12).toString('hex');
+// Outside text cannot see this process's random state, so Math.random is as good as a
+// cryptographic source here, and loading node:crypto would add to every command's start-up.
+const TOKEN = Array.from({ length: 4 }, () =>
+  Math.floor(Math.random() * 2 ** 32)
+    .toString(16)
+    .padStart(8, '0'),
+).join('');
 const MARK = new RegExp(`\u0000${TOKEN}(\\d+)\u0000`, 'g');
 
 /** A trusted SGR style code (`1` bold, `31` red, `39` default colour, ...). */
