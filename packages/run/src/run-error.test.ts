@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,5 +66,33 @@ describe('recordRunError', () => {
     expect(recordRunError(journal, 'no-such-run', new Error('x'), redactor)).toBe(false);
     journal.close();
     expect(recordRunError(journal, 'r1', new Error('x'), redactor)).toBe(false);
+  });
+
+  it('does not wait out the lock again to record that the journal was locked', async () => {
+    const journal = journalWithRun();
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { DatabaseSync } = require('node:sqlite');
+         const db = new DatabaseSync(process.argv[1]);
+         db.exec('BEGIN IMMEDIATE');
+         console.log('locked');
+         setInterval(() => {}, 1000);`,
+        journal.path,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+      const started = performance.now();
+      const locked = new BatonError('JOURNAL_LOCKED', `The journal ${journal.path} is locked`);
+      expect(recordRunError(journal, 'r1', locked, redactor)).toBe(false);
+      // The journal waits 10 s for a lock; this did not wait at all.
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      holder.kill('SIGKILL');
+      journal.close();
+    }
   });
 });

@@ -17,6 +17,8 @@ export function recordRunError(
   redactor: Redactor,
 ): boolean {
   const baton = BatonError.isInstance(error);
+  // Another process holds the journal's lock: recording that would wait out the lock again.
+  if (baton && error.code === 'JOURNAL_LOCKED') return false;
   const payload = {
     code: baton ? error.code : 'INTERNAL',
     message: error instanceof Error ? error.message : String(error),
