@@ -6,9 +6,10 @@
  * live view runs under a pseudo-terminal (`script` from util-linux).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -71,9 +72,33 @@ beforeEach(() => {
   };
 });
 
-afterEach(() => {
+afterEach(async () => {
+  // Every runtime a test started is gone, even after a crash (the runner's guard stops it).
+  const pidsFile = join(root, 'state', 'pids.jsonl');
+  const pids = existsSync(pidsFile)
+    ? readFileSync(pidsFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { pid: number }).pid)
+    : [];
+  const deadline = Date.now() + 10_000;
+  while (pids.some(running) && Date.now() < deadline) await sleep(50);
+  const survivors = pids.filter(running);
+  for (const pid of survivors) process.kill(pid, 'SIGKILL');
   rmSync(root, { recursive: true, force: true });
+  expect(survivors, 'runtime processes still running').toEqual([]);
 });
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // A zombie (dead, not reaped) runs nothing.
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 function plan(value: Record<string, unknown>): void {
   writeFileSync(join(root, 'plan.json'), JSON.stringify(value));
