@@ -143,6 +143,30 @@ describe('POST /v1/chat/completions', () => {
     expect(server.requests[0]?.text).toBe('You are opencode.\nsay hi\n{"command":"echo hi"}\nhi\n');
   });
 
+  it('reports cached input and reasoning output in the usage details when a turn has them', async () => {
+    server.script({}, [
+      {
+        text: 'Thought it through.',
+        usage: { inputTokens: 120, cachedInputTokens: 80, outputTokens: 30, reasoningTokens: 12 },
+      },
+    ]);
+    const events = await readJsonEvents(
+      await post(server, '/v1/chat/completions', chatRequest(FIRST)),
+    );
+    expect(events.at(-2)?.data.usage).toEqual({
+      prompt_tokens: 120,
+      completion_tokens: 30,
+      total_tokens: 150,
+      prompt_tokens_details: { cached_tokens: 80 },
+      completion_tokens_details: { reasoning_tokens: 12 },
+    });
+    const json = await readJson(
+      await post(server, '/v1/chat/completions', chatRequest(FIRST, { stream: false })),
+    );
+    expect(json.usage.prompt_tokens_details).toEqual({ cached_tokens: 80 });
+    expect(json.usage.completion_tokens_details).toEqual({ reasoning_tokens: 12 });
+  });
+
   it('sends no usage chunk unless stream_options.include_usage asks for one', async () => {
     const response = await post(
       server,

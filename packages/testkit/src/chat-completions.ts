@@ -60,11 +60,22 @@ function declaredTools(tools: unknown): DeclaredTool[] {
   return declared;
 }
 
-function usageBody(usage: TokenUsage): Record<string, number> {
+/**
+ * OpenAI's usage object. `prompt_tokens` includes cached input and `completion_tokens`
+ * includes reasoning; the details carrying them are sent only when a turn has some, as
+ * many OpenAI-compatible servers leave them out.
+ */
+function usageBody(usage: TokenUsage): Record<string, unknown> {
   return {
     prompt_tokens: usage.inputTokens,
     completion_tokens: usage.outputTokens,
     total_tokens: usage.inputTokens + usage.outputTokens,
+    ...(usage.cachedInputTokens > 0
+      ? { prompt_tokens_details: { cached_tokens: usage.cachedInputTokens } }
+      : {}),
+    ...(usage.reasoningTokens > 0
+      ? { completion_tokens_details: { reasoning_tokens: usage.reasoningTokens } }
+      : {}),
   };
 }
 

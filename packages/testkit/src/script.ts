@@ -7,13 +7,15 @@ export interface TurnUsage {
   outputTokens?: number;
   /**
    * Of `inputTokens`, how many came from the prompt cache; default 0. Reported by the
-   * Responses API (`input_tokens_details.cached_tokens`) and the Messages API
-   * (`cache_read_input_tokens`, with `input_tokens` the rest).
+   * Responses API (`input_tokens_details.cached_tokens`), Chat Completions
+   * (`prompt_tokens_details.cached_tokens`) and the Messages API (`cache_read_input_tokens`,
+   * with `input_tokens` the rest).
    */
   cachedInputTokens?: number;
   /**
    * Of `outputTokens`, how many were reasoning; default 0. Reported by the Responses API
-   * (`output_tokens_details.reasoning_tokens`) only.
+   * (`output_tokens_details.reasoning_tokens`) and Chat Completions
+   * (`completion_tokens_details.reasoning_tokens`).
    */
   reasoningTokens?: number;
 }

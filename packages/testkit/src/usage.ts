@@ -4,9 +4,9 @@ import type { TurnUsage } from './script.js';
 export interface TokenUsage {
   inputTokens: number;
   outputTokens: number;
-  /** Of `inputTokens`, served from the prompt cache (the Responses API reports it). */
+  /** Of `inputTokens`, served from the prompt cache. */
   cachedInputTokens: number;
-  /** Of `outputTokens`, spent on reasoning (the Responses API reports it). */
+  /** Of `outputTokens`, spent on reasoning. */
   reasoningTokens: number;
 }
 
