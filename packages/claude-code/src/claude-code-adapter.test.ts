@@ -29,6 +29,16 @@ describe('@baton/claude-code', () => {
     expect(normaliseRuntimeName('claude_code')).toBe(CLAUDE_CODE_IDENTITY.id);
   });
 
+  it('declares what the real claude 2.1.330 was shown to do: resume, effort, cost and turn caps, cost', () => {
+    expect(defaultAdapter.capabilities).toEqual({
+      resumeSession: true,
+      efforts: ['low', 'medium', 'high', 'xhigh', 'max'],
+      costCap: true,
+      turnCap: true,
+      reportsCost: true,
+    });
+  });
+
   it('applies factory settings as defaults that the request overrides', () => {
     const adapter = createClaudeCodeAdapter({ binary: '/opt/claude', model: 'sonnet' });
     const request = {

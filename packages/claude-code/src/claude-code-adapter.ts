@@ -5,7 +5,7 @@ import {
   type RuntimeSettings,
   SPECIFICATION_VERSION,
 } from '@baton/core';
-import { buildClaudeCodeCommand } from './command.js';
+import { buildClaudeCodeCommand, CLAUDE_CODE_EFFORTS } from './command.js';
 import { createClaudeCodeDecoder } from './decode.js';
 import { createClaudeCodeDoctorChecks } from './doctor.js';
 import { claudeCodeProfileMapping } from './profile.js';
@@ -24,12 +24,17 @@ export const CLAUDE_CODE_IDENTITY: AdapterIdentity = {
   contractChannel: '--append-system-prompt-file',
 };
 
-/** What Baton may ask of this runtime beyond running a stage (see the adapter spec). */
+/**
+ * What Baton may ask of this runtime beyond running a stage (see the adapter spec), each
+ * proven with the real claude 2.1.330 against the scripted server: `--resume <id>` carries
+ * the earlier conversation, `--effort` reaches the wire as `output_config.effort`,
+ * `--max-budget-usd` and `--max-turns` stop a run, and the `result` states its cost.
+ */
 export const CLAUDE_CODE_CAPABILITIES: AdapterCapabilities = {
-  resumeSession: false,
-  efforts: [],
-  costCap: false,
-  turnCap: false,
+  resumeSession: true,
+  efforts: CLAUDE_CODE_EFFORTS,
+  costCap: true,
+  turnCap: true,
   reportsCost: true,
 };
 

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACCESS_LEVELS, BatonError, type StageRequest } from '@baton/core';
 import { describe, expect, it } from 'vitest';
-import { anthropicRoot, buildClaudeCodeCommand, CONTRACT_FILE_NAME } from './command.js';
+import {
+  anthropicRoot,
+  buildClaudeCodeCommand,
+  CLAUDE_CODE_EFFORTS,
+  CONTRACT_FILE_NAME,
+} from './command.js';
 
 const scratch = '/workspace/.baton/scratch/run-1/execute-1';
 
@@ -23,7 +28,11 @@ function request(overrides: Partial<StageRequest> = {}): StageRequest {
 
 const contractPath = join(scratch, CONTRACT_FILE_NAME);
 const BASE = ['-p', '--output-format', 'stream-json', '--verbose'];
-const FAIL_FAST = { CLAUDE_CODE_MAX_RETRIES: '2', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
+const FAIL_FAST = {
+  CLAUDE_CODE_MAX_RETRIES: '2',
+  CLAUDE_CODE_RETRY_WATCHDOG: '0',
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+};
 
 describe('buildClaudeCodeCommand', () => {
   it('builds the workspace-write command with the prompt on stdin and the contract in a file', () => {
@@ -144,6 +153,75 @@ describe('buildClaudeCodeCommand', () => {
       '--resume',
       '4cb922db-f10d-41ff-aeff-a5437125240f',
     ]);
+  });
+
+  it("passes the effort after the model, and a budget as Claude Code's own caps", () => {
+    expect(
+      buildClaudeCodeCommand(
+        request({
+          model: 'claude-opus-4-6',
+          effort: 'high',
+          access: 'read-only',
+          budget: { maxCostUsd: 1.25, maxTurns: 12 },
+          resumeSessionId: 'abc',
+        }),
+      ).args,
+    ).toEqual([
+      ...BASE,
+      '--model',
+      'claude-opus-4-6',
+      '--effort',
+      'high',
+      '--permission-mode',
+      'default',
+      '--disallowedTools',
+      'Edit,Write,NotebookEdit',
+      '--max-turns',
+      '12',
+      '--max-budget-usd',
+      '1.25',
+      '--append-system-prompt-file',
+      contractPath,
+      '--resume',
+      'abc',
+    ]);
+    for (const effort of CLAUDE_CODE_EFFORTS) {
+      expect(buildClaudeCodeCommand(request({ effort })).args.slice(4, 6)).toEqual([
+        '--effort',
+        effort,
+      ]);
+    }
+    expect(buildClaudeCodeCommand(request({ budget: { maxCostUsd: 0.0004 } })).args).toContain(
+      '0.0004',
+    );
+    // No budget, no cap: the command is the plain one.
+    expect(buildClaudeCodeCommand(request({ budget: {} }))).toEqual(
+      buildClaudeCodeCommand(request()),
+    );
+  });
+
+  it('refuses an effort Claude Code does not take, and a budget it would refuse, saying which', () => {
+    expect(() => buildClaudeCodeCommand(request({ effort: 'extreme' }))).toThrow(
+      'Claude Code takes the effort low, medium, high, xhigh, max; "extreme" is none of them.',
+    );
+    for (const maxCostUsd of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => buildClaudeCodeCommand(request({ budget: { maxCostUsd } }))).toThrow(
+        /A stage's cost budget must be more than 0 USD/,
+      );
+    }
+    for (const maxTurns of [0, 2.5, -3]) {
+      expect(() => buildClaudeCodeCommand(request({ budget: { maxTurns } }))).toThrow(
+        /A stage's turn budget must be a whole number of turns, 1 or more/,
+      );
+    }
+    expect(() => buildClaudeCodeCommand(request({ effort: 'extreme' }))).toThrow(BatonError);
+  });
+
+  it('switches off an inherited retry watchdog, which would retry for hours', () => {
+    const command = buildClaudeCodeCommand(
+      request({ env: { HOME: '/h', CLAUDE_CODE_RETRY_WATCHDOG: '1' } }),
+    );
+    expect(command.env.CLAUDE_CODE_RETRY_WATCHDOG).toBe('0');
   });
 
   it('delivers an empty contract as nothing at all', () => {
@@ -272,7 +350,14 @@ describe.each(['2.1.197', '2.1.330'])('flags against the captured claude %s --he
     for (const access of ACCESS_LEVELS) {
       for (const profile of [null, 'worker']) {
         const command = buildClaudeCodeCommand(
-          request({ access, profile, model: 'm', resumeSessionId: 'id' }),
+          request({
+            access,
+            profile,
+            model: 'm',
+            resumeSessionId: 'id',
+            effort: 'max',
+            budget: { maxCostUsd: 2, maxTurns: 5 },
+          }),
         );
         for (const arg of command.args) if (arg.startsWith('-')) flags.add(arg);
       }
@@ -280,6 +365,9 @@ describe.each(['2.1.197', '2.1.330'])('flags against the captured claude %s --he
     expect([...flags].sort()).toEqual([
       '--append-system-prompt-file',
       '--disallowedTools',
+      '--effort',
+      '--max-budget-usd',
+      '--max-turns',
       '--model',
       '--output-format',
       '--permission-mode',
@@ -293,8 +381,15 @@ describe.each(['2.1.197', '2.1.330'])('flags against the captured claude %s --he
         expect(help).toContain('--append-system-prompt[-file]');
         continue;
       }
+      if (flag === '--max-turns') {
+        // Hidden from --help ("Stop after this many turns (only works with --print)" in the
+        // binary); the real-CLI tests show 2.1.330 taking it and stopping at the limit.
+        expect(hasOption(flag)).toBe(false);
+        continue;
+      }
       expect(hasOption(flag), `${flag} in claude ${version} --help`).toBe(true);
     }
+    expect(help).toContain(`(${CLAUDE_CODE_EFFORTS.join(', ')})`);
     expect(help).toContain('"stream-json"');
     for (const mode of ['acceptEdits', 'bypassPermissions']) expect(help).toContain(`"${mode}"`);
   });

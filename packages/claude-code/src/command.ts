@@ -5,6 +5,7 @@ import {
   type CommandSpec,
   type Environment,
   type RuntimeSettings,
+  type StageBudget,
   type StageRequest,
 } from '@baton/core';
 import { profileSettingsPath } from './profile.js';
@@ -39,9 +40,18 @@ export const CONTRACT_FILE_NAME = 'claude-code-contract.md';
 export const MAX_API_RETRIES = 2;
 
 /**
+ * Reasoning efforts `claude --effort` takes: "Effort level for the current session (low,
+ * medium, high, xhigh, max)" in the `--help` of 2.1.197 and 2.1.330 alike. Claude Code sends
+ * the level as `output_config.effort` to models that take one (observed: `claude-opus-4-6`,
+ * and `claude-opus-4-5` with `max` lowered to `high`) and leaves it out for those that do not.
+ */
+export const CLAUDE_CODE_EFFORTS = ['low', 'medium', 'high', 'xhigh', 'max'] as const;
+
+/**
  * The command for one stage:
- * `claude -p --output-format stream-json --verbose [--model M] --permission-mode P
- *  [--disallowedTools …] [--settings <profile file>] [--append-system-prompt-file F] [--resume ID]`,
+ * `claude -p --output-format stream-json --verbose [--model M] [--effort E]
+ *  --permission-mode P [--disallowedTools …] [--max-turns N] [--max-budget-usd USD]
+ *  [--settings <profile file>] [--append-system-prompt-file F] [--resume ID]`,
  * with the prompt on stdin. Pure: everything comes from the request and the defaults.
  */
 export function buildClaudeCodeCommand(
@@ -52,10 +62,12 @@ export function buildClaudeCodeCommand(
   const args = ['-p', '--output-format', 'stream-json', '--verbose'];
   const model = request.model ?? settings.model;
   if (model !== undefined && model !== '') args.push('--model', model);
+  if (request.effort !== undefined) args.push('--effort', effortLevel(request.effort));
   args.push('--permission-mode', PERMISSION_MODES[request.access]);
   if (request.access === 'read-only') {
     args.push('--disallowedTools', READ_ONLY_DISALLOWED_TOOLS.join(','));
   }
+  args.push(...budgetArgs(request.budget));
   if (request.profile !== null) {
     args.push('--settings', profileSettingsPath(request.profile, request.env));
   }
@@ -73,6 +85,10 @@ export function buildClaudeCodeCommand(
     args,
     env: {
       CLAUDE_CODE_MAX_RETRIES: String(maxRetries(request.env)),
+      // Claude Code's "retry watchdog", when inherited, keeps retrying rate limits and
+      // overloads past CLAUDE_CODE_MAX_RETRIES for up to six hours (observed: a fifth retry
+      // 15 s into a scripted 429 under a limit of 2). Baton waits and falls back itself.
+      CLAUDE_CODE_RETRY_WATCHDOG: '0',
       // No auto-update, telemetry or error reporting while Baton drives a run: a binary
       // replaced mid-mission would go unnoticed, and a run has no use for the rest.
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
@@ -82,6 +98,49 @@ export function buildClaudeCodeCommand(
     stdin: request.prompt,
     inputFiles,
   };
+}
+
+function effortLevel(effort: string): string {
+  if ((CLAUDE_CODE_EFFORTS as readonly string[]).includes(effort)) return effort;
+  throw new BatonError(
+    'CONFIG_INVALID',
+    `Claude Code takes the effort ${CLAUDE_CODE_EFFORTS.join(', ')}; "${effort}" is none of them.`,
+    { details: { key: 'effort', value: effort } },
+  );
+}
+
+/**
+ * The stage's budget as Claude Code's own caps. `--max-turns` ("Stop after this many turns
+ * (only works with --print)", hidden from 2.1.330's `--help` but parsed) ends the run with
+ * `subtype: "error_max_turns"`; `--max-budget-usd` ends it with `error_max_budget_usd` once
+ * this process's cost reaches the amount (observed: the cost of a resumed session's earlier
+ * runs does not count), checked after each model request.
+ */
+function budgetArgs(budget: StageBudget | undefined): string[] {
+  const args: string[] = [];
+  if (budget?.maxTurns !== undefined) {
+    if (!Number.isInteger(budget.maxTurns) || budget.maxTurns < 1) {
+      throw new BatonError(
+        'CONFIG_INVALID',
+        `A stage's turn budget must be a whole number of turns, 1 or more; got ${budget.maxTurns}.`,
+        { details: { key: 'max_turns', value: String(budget.maxTurns) } },
+      );
+    }
+    args.push('--max-turns', String(budget.maxTurns));
+  }
+  if (budget?.maxCostUsd !== undefined) {
+    // Claude Code refuses 0 ("--max-budget-usd must be a number greater than 0"); a spent
+    // budget stops a run before its stage starts, so none reaches here.
+    if (!Number.isFinite(budget.maxCostUsd) || budget.maxCostUsd <= 0) {
+      throw new BatonError(
+        'CONFIG_INVALID',
+        `A stage's cost budget must be more than 0 USD; got ${budget.maxCostUsd}.`,
+        { details: { key: 'max_cost_usd', value: String(budget.maxCostUsd) } },
+      );
+    }
+    args.push('--max-budget-usd', String(budget.maxCostUsd));
+  }
+  return args;
 }
 
 /** At most {@link MAX_API_RETRIES}; a lower value already in the environment is kept. */

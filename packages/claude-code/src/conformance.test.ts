@@ -44,6 +44,7 @@ const samples: ConformanceSample[] = [
       status: 'failed',
       finalText: null,
       sessionId: 'f1ac17f4-c5ba-4e95-9be7-86c5a35b6146',
+      failureClass: 'auth',
     },
   },
   {
@@ -54,13 +55,52 @@ const samples: ConformanceSample[] = [
       status: 'failed',
       finalText: null,
       sessionId: 'e9ee99ed-9a0d-4b13-b280-34408a9fd0c4',
+      failureClass: 'transient',
     },
   },
   {
     name: 'claude 2.1.330 connection refused',
     lines: lines('claude-2.1.330-stream-json-connection-refused.jsonl'),
     exit: exit(1),
-    expect: { status: 'failed', finalText: null },
+    expect: { status: 'failed', finalText: null, failureClass: 'unavailable' },
+  },
+  {
+    name: 'claude 2.1.330 HTTP 429 with retry-after, after its own retries',
+    lines: lines('claude-2.1.330-stream-json-http-429-retry-after.jsonl'),
+    exit: exit(1),
+    expect: {
+      status: 'failed',
+      sessionId: 'e0300916-33c6-4d7b-acab-3b2a078c6429',
+      failureClass: 'rate_limited',
+    },
+  },
+  {
+    name: 'claude 2.1.330 plan usage limit',
+    lines: lines('claude-2.1.330-stream-json-usage-limit.jsonl'),
+    exit: exit(1),
+    expect: { status: 'failed', finalText: null, failureClass: 'quota_exhausted' },
+  },
+  {
+    name: 'claude 2.1.330 credit balance too low',
+    lines: lines('claude-2.1.330-stream-json-credit-balance-too-low.jsonl'),
+    exit: exit(1),
+    expect: { status: 'failed', failureClass: 'quota_exhausted' },
+  },
+  {
+    name: 'claude 2.1.330 --max-turns reached',
+    lines: lines('claude-2.1.330-stream-json-max-turns.jsonl'),
+    exit: exit(1),
+    expect: { status: 'failed', failureClass: 'task' },
+  },
+  {
+    name: 'claude 2.1.330 tool call and answer at list price',
+    lines: lines('claude-2.1.330-stream-json-multi-turn-cost.jsonl'),
+    exit: exit(0),
+    expect: {
+      status: 'succeeded',
+      finalText: 'Done.',
+      sessionId: 'cf41acc5-b15c-491d-893e-233df1137690',
+    },
   },
 ];
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ProcessExit, RuntimeEvent, StageOutcome } from '@baton/core';
 import { UNKNOWN_USAGE } from '@baton/core';
 import { describe, expect, it } from 'vitest';
-import { createClaudeCodeDecoder, errorKind, normaliseUsage, runCost } from './decode.js';
+import { createClaudeCodeDecoder } from './decode.js';
 
 function fixture(name: string): string {
   return readFileSync(join(import.meta.dirname, '__fixtures__', name), 'utf8');
@@ -16,8 +16,9 @@ function exit(exitCode: number | null, stderrTail = '', signal: string | null = 
 function decode(
   stdout: string,
   processExit: ProcessExit,
+  options: Parameters<typeof createClaudeCodeDecoder>[0] = {},
 ): { events: RuntimeEvent[]; outcome: StageOutcome } {
-  const decoder = createClaudeCodeDecoder();
+  const decoder = createClaudeCodeDecoder(options);
   const events: RuntimeEvent[] = [];
   for (const line of stdout.split('\n')) events.push(...decoder.push(line));
   return { events, outcome: decoder.finish(processExit) };
@@ -34,8 +35,10 @@ const ZERO_USAGE = {
 };
 
 describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
-  it('decodes a plain answer', () => {
+  it('decodes a plain answer; the cost of a model Claude Code has no price for is unknown', () => {
     const { events, outcome } = decode(fixture('claude-2.1.330-stream-json-simple.jsonl'), exit(0));
+    // The result says total_cost_usd 0.000184, but modelUsage marks "stub-model" with
+    // costBasis "unknown": Claude Code priced it at its default model's rate, a guess.
     const usage = {
       known: true,
       inputTokens: 11,
@@ -43,7 +46,7 @@ describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
       outputTokens: 7,
       reasoningTokens: 0,
       totalTokens: 18,
-      costUsd: 0.00018399999999999997,
+      costUsd: null,
     };
     expect(events).toEqual([
       { type: 'session', sessionId: '4cb922db-f10d-41ff-aeff-a5437125240f' },
@@ -96,7 +99,7 @@ describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
         inputTokens: 8329,
         outputTokens: 26,
         totalTokens: 8355,
-        costUsd: 0.033836,
+        costUsd: null,
       },
     });
   });
@@ -123,7 +126,7 @@ describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
     expect(outcome.finalText).toBe('Hello from stub');
   });
 
-  it('decodes HTTP 401 as a failed stage with an auth error (subtype says success, is_error says no)', () => {
+  it('decodes HTTP 401 as an auth failure (subtype says success, is_error says no)', () => {
     const { events, outcome } = decode(
       fixture('claude-2.1.330-stream-json-http-401.jsonl'),
       exit(1, fixture('claude-2.1.330-stream-json-http-401.stderr.txt')),
@@ -139,7 +142,14 @@ describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
       finalText: null,
       sessionId: 'f1ac17f4-c5ba-4e95-9be7-86c5a35b6146',
       usage: ZERO_USAGE,
-      error: { message, kind: 'auth', status: 401, retryable: false },
+      error: {
+        message,
+        kind: 'auth',
+        status: 401,
+        retryable: false,
+        failureClass: 'auth',
+        retryAfterMs: null,
+      },
     });
   });
 
@@ -153,17 +163,20 @@ describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
         kind: 'auth',
         status: 401,
         retryable: false,
+        failureClass: 'auth',
       },
     });
   });
 
-  it('decodes HTTP 429 as a retryable rate limit', () => {
+  it('decodes HTTP 429 without retries (CLAUDE_CODE_MAX_RETRIES=0) as a rate limit with no stated delay', () => {
     const { outcome } = decode(fixture('claude-2.1.330-stream-json-http-429.jsonl'), exit(1));
     expect(outcome.error).toEqual({
       message: 'API Error: Request rejected (429) · Scripted error: HTTP 429',
       kind: 'rate-limit',
       status: 429,
       retryable: true,
+      failureClass: 'rate_limited',
+      retryAfterMs: null,
     });
   });
 
@@ -175,14 +188,14 @@ describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
     expect(events.filter((event) => event.type === 'error')).toEqual([
       {
         type: 'error',
-        message: 'Claude Code retries after 500 server_error (attempt 1 of 2)',
+        message: 'Claude Code retries after 500 server_error in 0.6 s (attempt 1 of 2)',
         kind: 'server',
         status: 500,
         fatal: false,
       },
       {
         type: 'error',
-        message: 'Claude Code retries after 500 server_error (attempt 2 of 2)',
+        message: 'Claude Code retries after 500 server_error in 1.2 s (attempt 2 of 2)',
         kind: 'server',
         status: 500,
         fatal: false,
@@ -198,7 +211,14 @@ describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
     ]);
     expect(outcome).toMatchObject({
       status: 'failed',
-      error: { kind: 'server', status: 500, retryable: true },
+      // Claude Code's back-off between its own 5xx retries is no delay the server asked for.
+      error: {
+        kind: 'server',
+        status: 500,
+        retryable: true,
+        failureClass: 'transient',
+        retryAfterMs: null,
+      },
     });
   });
 
@@ -215,7 +235,7 @@ describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
     expect(outcome).toMatchObject({ status: 'succeeded', finalText: 'Recovered.', error: null });
   });
 
-  it('decodes a refused connection as a retryable network error', () => {
+  it('decodes a refused connection as an unavailable runtime (nothing listens at base_url)', () => {
     const { outcome } = decode(
       fixture('claude-2.1.330-stream-json-connection-refused.jsonl'),
       exit(1),
@@ -225,7 +245,9 @@ describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
         'API Error: Connection refused — a firewall or proxy may be blocking it (ECONNREFUSED)',
       kind: 'network',
       status: null,
-      retryable: true,
+      retryable: false,
+      failureClass: 'unavailable',
+      retryAfterMs: null,
     });
   });
 
@@ -236,6 +258,8 @@ describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
       kind: 'auth',
       status: null,
       retryable: false,
+      failureClass: 'auth',
+      retryAfterMs: null,
     });
   });
 
@@ -251,6 +275,7 @@ describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
         message: 'No conversation found with session ID: 11111111-2222-3333-4444-555555555555',
         kind: 'unknown',
         retryable: false,
+        failureClass: 'task',
       },
     });
   });
@@ -258,12 +283,19 @@ describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
 
 describe('resumed runs', () => {
   it("report this run's usage and cost, not the session's (total_cost_usd counts earlier runs)", () => {
-    const first = decode(fixture('claude-2.1.330-stream-json-resume-first.jsonl'), exit(0)).outcome;
-    expect(first.usage).toMatchObject({ inputTokens: 100, outputTokens: 5, costUsd: 0.0005 });
-    const decoder = createClaudeCodeDecoder({ resumed: true });
-    for (const line of fixture('claude-2.1.330-stream-json-resume-second.jsonl').split('\n'))
-      decoder.push(line);
-    expect(decoder.finish(exit(0))).toEqual({
+    const first = decode(
+      fixture('claude-2.1.330-stream-json-resume-priced-first.jsonl'),
+      exit(0),
+    ).outcome;
+    // claude-sonnet-4-5 at list price: 100 × $3/M + 5 × $15/M.
+    expect(first.usage).toMatchObject({ inputTokens: 100, outputTokens: 5, costUsd: 0.000375 });
+    const { events, outcome } = decode(
+      fixture('claude-2.1.330-stream-json-resume-priced-second.jsonl'),
+      exit(0),
+      { resumed: true },
+    );
+    expect(events[0]).toEqual({ type: 'session', sessionId: first.sessionId });
+    expect(outcome).toEqual({
       status: 'succeeded',
       finalText: 'Second answer.',
       sessionId: first.sessionId,
@@ -274,26 +306,18 @@ describe('resumed runs', () => {
         outputTokens: 6,
         reasoningTokens: 0,
         totalTokens: 156,
-        // The result says total_cost_usd 0.00122: both runs.
-        costUsd: 0.0007199999999999999,
+        // The result says total_cost_usd 0.000915: both runs.
+        costUsd: 0.00054,
       },
       error: null,
     });
   });
 
-  it('leave the cost unknown on resume when Claude Code gives no per-run cost', () => {
-    const result = { total_cost_usd: 0.5, model_usage_since_last_result: {} };
-    expect(runCost(result, true)).toBeNull();
-    expect(runCost(result, false)).toBe(0.5);
-    expect(
-      runCost(
-        {
-          total_cost_usd: 0.5,
-          model_usage_since_last_result: { a: { costUSD: 0.25 }, b: { costUSD: 0.125 } },
-        },
-        true,
-      ),
-    ).toBe(0.375);
+  it('leave the cost unknown when Claude Code priced the model by guess, resumed or not', () => {
+    const second = decode(fixture('claude-2.1.330-stream-json-resume-second.jsonl'), exit(0), {
+      resumed: true,
+    }).outcome;
+    expect(second.usage).toMatchObject({ inputTokens: 150, outputTokens: 6, costUsd: null });
   });
 });
 
@@ -309,6 +333,8 @@ describe('failures reported only on stderr', () => {
       kind: 'permission',
       status: null,
       retryable: false,
+      failureClass: 'unavailable',
+      retryAfterMs: null,
     });
   });
 
@@ -323,12 +349,18 @@ describe('failures reported only on stderr', () => {
       kind: 'unknown',
       status: null,
       retryable: false,
+      failureClass: 'unavailable',
+      retryAfterMs: null,
     });
   });
 
   it('reports an option this version does not know, without retrying', () => {
     const { outcome } = decode('', exit(1, fixture('claude-2.1.330-unknown-option.stderr.txt')));
-    expect(outcome.error).toMatchObject({ kind: 'unknown', retryable: false });
+    expect(outcome.error).toMatchObject({
+      kind: 'unknown',
+      retryable: false,
+      failureClass: 'unavailable',
+    });
     expect(outcome.error?.message).toMatch(
       /^error: unknown option '--bogus-flag' — this Claude Code version/,
     );
@@ -349,6 +381,8 @@ describe('failures reported only on stderr', () => {
         kind: 'unknown',
         status: null,
         retryable: true,
+        failureClass: 'transient',
+        retryAfterMs: null,
       },
     });
   });
@@ -359,7 +393,11 @@ describe('failures reported only on stderr', () => {
     expect(outcome).toMatchObject({
       status: 'failed',
       sessionId: '4cb922db-f10d-41ff-aeff-a5437125240f',
-      error: { message: 'Claude Code was stopped by SIGKILL before its result', retryable: false },
+      error: {
+        message: 'Claude Code was stopped by SIGKILL before its result',
+        retryable: false,
+        failureClass: 'task',
+      },
     });
   });
 
@@ -377,6 +415,7 @@ describe('failures reported only on stderr', () => {
       error: {
         message: 'Claude Code exited with code 1 after reporting success: boom',
         retryable: false,
+        failureClass: 'task',
       },
     });
   });
@@ -456,70 +495,236 @@ describe('odd lines', () => {
   });
 });
 
-describe('normaliseUsage', () => {
-  it('adds cache reads and writes to input, which Anthropic reports apart', () => {
-    // Shape of a real result's usage with prompt caching (values chosen for the arithmetic).
-    expect(
-      normaliseUsage(
-        {
-          input_tokens: 12,
-          cache_creation_input_tokens: 3000,
-          cache_read_input_tokens: 15000,
-          output_tokens: 400,
-          output_tokens_details: { thinking_tokens: 250 },
-        },
-        0.0421,
-      ),
-    ).toEqual({
-      known: true,
-      inputTokens: 18012,
-      cachedInputTokens: 15000,
-      outputTokens: 400,
-      reasoningTokens: 250,
-      totalTokens: 18412,
-      costUsd: 0.0421,
+/** The outcome's error of a failed fixture run (exit 1, as every one of them exited). */
+function failure(name: string, options: Parameters<typeof createClaudeCodeDecoder>[0] = {}) {
+  const { outcome } = decode(fixture(name), exit(1), options);
+  expect(outcome.status).toBe('failed');
+  return outcome.error!;
+}
+
+describe('failure classes, from what claude 2.1.330 printed against the scripted server', () => {
+  it('429 with retry-after: 2 → rate_limited after its own two retries, with the delay it announced', () => {
+    const { events, outcome } = decode(
+      fixture('claude-2.1.330-stream-json-http-429-retry-after.jsonl'),
+      exit(1),
+    );
+    // Each retry waited retry-after plus Claude Code's jitter (up to 25%).
+    expect(events.filter((event) => event.type === 'error' && !event.fatal)).toEqual([
+      {
+        type: 'error',
+        message: 'Claude Code retries after 429 rate_limit in 2.1 s (attempt 1 of 2)',
+        kind: 'rate-limit',
+        status: 429,
+        fatal: false,
+      },
+      {
+        type: 'error',
+        message: 'Claude Code retries after 429 rate_limit in 2.0 s (attempt 2 of 2)',
+        kind: 'rate-limit',
+        status: 429,
+        fatal: false,
+      },
+    ]);
+    expect(outcome.error).toEqual({
+      message: 'API Error: Request rejected (429) · Scripted error: HTTP 429',
+      kind: 'rate-limit',
+      status: 429,
+      retryable: true,
+      failureClass: 'rate_limited',
+      retryAfterMs: 2019,
     });
   });
 
-  it('says unknown when no counts were reported', () => {
-    expect(normaliseUsage(undefined, undefined)).toEqual(UNKNOWN_USAGE);
-    expect(normaliseUsage({ service_tier: 'standard' }, 0.5)).toEqual({
-      ...UNKNOWN_USAGE,
-      costUsd: 0.5,
+  it('429 with retry-after: 600 → rate_limited at once, the delay unknown (Claude Code neither waits nor prints it)', () => {
+    const { events, outcome } = decode(
+      fixture('claude-2.1.330-stream-json-http-429-retry-after-too-long.jsonl'),
+      exit(1),
+    );
+    expect(events.filter((event) => event.type === 'error' && !event.fatal)).toEqual([]);
+    expect(outcome.error).toMatchObject({
+      failureClass: 'rate_limited',
+      retryable: true,
+      retryAfterMs: null,
+    });
+  });
+
+  it('a plan limit ("You\'ve hit your 5-hour limit") → quota_exhausted, with the time to its reset', () => {
+    expect(failure('claude-2.1.330-stream-json-usage-limit.jsonl')).toEqual({
+      message: "You've hit your 5-hour limit · resets 1:33pm (UTC)",
+      kind: 'rate-limit',
+      status: 429,
+      retryable: false,
+      failureClass: 'quota_exhausted',
+      // rate_limit_info.resetsAt 1796304824 (s) − the message's timestamp 11:33:46.558Z.
+      retryAfterMs: 7_197_442,
+    });
+  });
+
+  it('takes the reset from rate_limit_event too, and the clock when no timestamp says when', () => {
+    const lines = fixture('claude-2.1.330-stream-json-usage-limit.jsonl')
+      .split('\n')
+      .map((line) => {
+        if (!line.includes('"is_api_error_message":true')) return line;
+        const event = JSON.parse(line);
+        delete event.api_error_params;
+        delete event.timestamp;
+        return JSON.stringify(event);
+      })
+      .join('\n');
+    const { outcome } = decode(lines, exit(1), { now: () => 1_796_304_824_000 - 60_000 });
+    expect(outcome.error).toMatchObject({ failureClass: 'quota_exhausted', retryAfterMs: 60_000 });
+    // A reset already past says nothing about how long to wait.
+    const late = decode(lines, exit(1), { now: () => 1_796_304_824_000 + 1 }).outcome;
+    expect(late.error).toMatchObject({ failureClass: 'quota_exhausted', retryAfterMs: null });
+  });
+
+  it('"Credit balance is too low" (a 400 from the API) → quota_exhausted', () => {
+    expect(failure('claude-2.1.330-stream-json-credit-balance-too-low.jsonl')).toEqual({
+      message: 'Credit balance is too low',
+      kind: 'rate-limit',
+      status: 400,
+      retryable: false,
+      failureClass: 'quota_exhausted',
+      retryAfterMs: null,
+    });
+  });
+
+  it('a 402 billing_error → quota_exhausted', () => {
+    expect(failure('claude-2.1.330-stream-json-http-402-billing.jsonl')).toMatchObject({
+      message: 'API Error: 402 Your account has a billing problem.',
+      status: 402,
+      failureClass: 'quota_exhausted',
+    });
+  });
+
+  it('a 403 → auth', () => {
+    expect(failure('claude-2.1.330-stream-json-http-403.jsonl')).toEqual({
+      message:
+        'Failed to authenticate. API Error: 403 Your API key does not have permission to use the specified resource.',
+      kind: 'auth',
+      status: 403,
+      retryable: false,
+      failureClass: 'auth',
+      retryAfterMs: null,
+    });
+  });
+
+  it('a 529 overloaded after two retries → transient', () => {
+    expect(failure('claude-2.1.330-stream-json-http-529-overloaded.jsonl')).toMatchObject({
+      kind: 'server',
+      status: 529,
+      retryable: true,
+      failureClass: 'transient',
+      retryAfterMs: null,
+    });
+  });
+
+  it('a refused connection after two retries → unavailable, its back-off no stated delay', () => {
+    expect(failure('claude-2.1.330-stream-json-connection-refused-retries.jsonl')).toEqual({
+      message:
+        'API Error: Connection refused — a firewall or proxy may be blocking it (ECONNREFUSED)',
+      kind: 'network',
+      status: null,
+      retryable: false,
+      failureClass: 'unavailable',
+      retryAfterMs: null,
+    });
+  });
+
+  it('--max-turns reached → task (the run stopped on its own terms)', () => {
+    expect(failure('claude-2.1.330-stream-json-max-turns.jsonl')).toEqual({
+      message: 'Reached maximum number of turns (1)',
+      kind: 'unknown',
+      status: null,
+      retryable: false,
+      failureClass: 'task',
+      retryAfterMs: null,
+    });
+  });
+
+  it('--max-budget-usd reached → task', () => {
+    expect(failure('claude-2.1.330-stream-json-max-budget-usd.jsonl')).toMatchObject({
+      message: 'Reached maximum budget ($0.0005)',
+      failureClass: 'task',
+      retryable: false,
+    });
+  });
+
+  it('forgets retries and API errors a later answer recovered from', () => {
+    const decoder = createClaudeCodeDecoder();
+    decoder.push(
+      '{"type":"system","subtype":"api_retry","attempt":1,"max_retries":2,"retry_delay_ms":2500,"error_status":429,"error":"rate_limit"}',
+    );
+    decoder.push(
+      '{"type":"assistant","parent_tool_use_id":null,"message":{"content":[{"type":"text","text":"Working."}]}}',
+    );
+    decoder.push(
+      '{"type":"result","subtype":"success","is_error":true,"api_error_status":429,"api_error_type":"rate_limit_error","result":"API Error: Request rejected (429)"}',
+    );
+    expect(decoder.finish(exit(1)).error).toMatchObject({
+      failureClass: 'rate_limited',
+      retryAfterMs: null,
+    });
+  });
+
+  it('classifies an API error that ended the run without a result', () => {
+    const decoder = createClaudeCodeDecoder();
+    decoder.push(
+      '{"type":"assistant","is_api_error_message":true,"error":"billing_error","message":{"content":[{"type":"text","text":"Credit balance is too low"}]}}',
+    );
+    expect(decoder.finish(exit(1)).error).toMatchObject({
+      message: 'Credit balance is too low',
+      failureClass: 'quota_exhausted',
     });
   });
 });
 
-describe('errorKind', () => {
-  it('maps HTTP statuses', () => {
-    expect(
-      [401, 403, 429, 408, 500, 502, 529, 400, 404, 413].map((status) =>
-        errorKind(status, null, ''),
-      ),
-    ).toEqual([
-      'auth',
-      'auth',
-      'rate-limit',
-      'timeout',
-      'server',
-      'server',
-      'server',
-      'model',
-      'model',
-      'model',
-    ]);
+describe('usage and cost, from what claude 2.1.330 printed', () => {
+  it('sums a tool call and an answer, cache reads included in the input, at list price', () => {
+    const { events, outcome } = decode(
+      fixture('claude-2.1.330-stream-json-multi-turn-cost.jsonl'),
+      exit(0),
+    );
+    // Scripted: 1200 input (1000 cached) + 20 output, then 1500 input (1200 cached) + 30 output.
+    // claude-sonnet-4-5: 200 + 300 input × $3/M, 2200 cache reads × $0.30/M, 50 output × $15/M.
+    const usage = {
+      known: true,
+      inputTokens: 2700,
+      cachedInputTokens: 2200,
+      outputTokens: 50,
+      reasoningTokens: 0,
+      totalTokens: 2750,
+      costUsd: 0.0029100000000000003,
+    };
+    expect(outcome).toMatchObject({ status: 'succeeded', finalText: 'Done.', usage });
+    expect(events.filter((event) => event.type === 'usage')).toEqual([{ type: 'usage', usage }]);
+    const result = JSON.parse(
+      fixture('claude-2.1.330-stream-json-multi-turn-cost.jsonl')
+        .split('\n')
+        .find((line) => line.includes('"type":"result"'))!,
+    );
+    expect(outcome.usage.costUsd).toBe(result.total_cost_usd);
   });
 
-  it('maps Claude Code error codes and texts when there is no status', () => {
-    expect(errorKind(null, 'connection_failed', '')).toBe('network');
-    expect(errorKind(null, 'server_error', 'API Error: Connection refused (ECONNREFUSED)')).toBe(
-      'network',
+  it("counts the last request of a run stopped by --max-budget-usd, which the result's usage leaves out", () => {
+    const { outcome } = decode(fixture('claude-2.1.330-stream-json-max-budget-usd.jsonl'), exit(1));
+    // result.usage says 100 / 10; the two requests were 100 + 150 in, 10 + 10 out.
+    expect(outcome.usage).toEqual({
+      known: true,
+      inputTokens: 250,
+      cachedInputTokens: 0,
+      outputTokens: 20,
+      reasoningTokens: 0,
+      totalTokens: 270,
+      costUsd: 0.0010500000000000002,
+    });
+  });
+
+  it('states a failed request as nothing spent', () => {
+    const { outcome } = decode(
+      fixture('claude-2.1.330-stream-json-http-429-retry-after.jsonl'),
+      exit(1),
     );
-    expect(errorKind(null, null, 'Request timed out')).toBe('timeout');
-    expect(errorKind(null, 'authentication_failed', '')).toBe('auth');
-    expect(errorKind(null, 'rate_limit', '')).toBe('rate-limit');
-    expect(errorKind(null, 'server_error', '')).toBe('server');
-    expect(errorKind(null, 'invalid_request', '')).toBe('model');
-    expect(errorKind(null, null, 'something else')).toBe('unknown');
+    expect(outcome.usage).toEqual(ZERO_USAGE);
   });
 });

@@ -1,23 +1,19 @@
 /**
  * Decodes `claude -p --output-format stream-json --verbose`: one JSON object per line.
  *
- * - `system/init` carries the session id; `system/api_retry` is a retry notice (a non-fatal
- *   error); `system/permission_denied` is a warning (the model is told and carries on).
+ * - `system/init` carries the session id (every later event repeats it); `system/api_retry`
+ *   is Claude Code's own retry of a failed request (a non-fatal error, with the delay it
+ *   waits); `system/permission_denied` is a warning (the model is told and carries on).
  * - `assistant` messages carry text and `tool_use` blocks; `user` messages carry the
  *   `tool_result` of each tool use, matched by id. An assistant message with
  *   `is_api_error_message` is Claude Code's own rendering of an API error, not model text.
+ * - `rate_limit_event` reports the account's plan limits; a `rejected` one says when the
+ *   limit resets.
  * - The final `result` decides the stage: `is_error` (its `subtype` says `success` even on
- *   an API error), `api_error_status` for the kind, `result` for the final text, `usage`
- *   and `total_cost_usd`.
- *
- * Anthropic's `input_tokens` leaves out cache reads and cache writes; Baton's `inputTokens`
- * is all input, so it is `input_tokens + cache_read_input_tokens + cache_creation_input_tokens`,
- * and `cachedInputTokens` is `cache_read_input_tokens`. `usage` covers this run only, even
- * after `--resume`; the cost is taken per run too (see `runCost`).
+ *   an API error), the API error fields for the failure class (see `classify.ts`), `result`
+ *   for the final text, and the run's usage and cost (see `usage.ts`).
  */
 import {
-  type ErrorKind,
-  failureClassOf,
   type OutputDecoder,
   type ProcessExit,
   type RuntimeEvent,
@@ -25,20 +21,46 @@ import {
   UNKNOWN_USAGE,
   type Usage,
 } from '@baton/core';
+import {
+  type ApiErrorReport,
+  type Classification,
+  classification,
+  classifyApiError,
+  classifyStderr,
+} from './classify.js';
+import { runUsage } from './usage.js';
 
 type Json = Record<string, unknown>;
 
-interface StageError {
+/** A failed run, named: what Claude Code said and what Baton makes of it. */
+interface RunFailure extends Classification {
   readonly message: string;
-  readonly kind: ErrorKind;
   readonly status: number | null;
 }
 
 interface ResultSummary {
   readonly failed: boolean;
   readonly text: string | null;
-  readonly error: StageError | null;
+  readonly failure: RunFailure | null;
   readonly usage: Usage;
+}
+
+/** What the synthetic assistant message of an API error said. */
+interface ApiErrorMessage {
+  readonly text: string;
+  readonly status: number | null;
+  readonly errorType: string | null;
+  readonly apiError: string | null;
+  readonly category: string | null;
+  /** When Claude Code wrote it (ms since the epoch): the reference for a limit's reset time. */
+  readonly at: number | null;
+}
+
+/** The last `system/api_retry`: Claude Code's own retry of a failed request. */
+interface RetryNotice {
+  readonly status: number | null;
+  readonly category: string | null;
+  readonly delayMs: number | null;
 }
 
 const PREVIEW_LENGTH = 160;
@@ -46,13 +68,19 @@ const PREVIEW_LENGTH = 160;
 export interface ClaudeCodeDecoderOptions {
   /** The run continues a session (`--resume`): `total_cost_usd` then counts the earlier runs too. */
   readonly resumed?: boolean;
+  /** The clock for a limit's reset time when Claude Code's message carries no timestamp. */
+  readonly now?: () => number;
 }
 
 export function createClaudeCodeDecoder(options: ClaudeCodeDecoderOptions = {}): OutputDecoder {
+  const now = options.now ?? Date.now;
   let sessionId: string | null = null;
   let sawEvent = false;
   let lastText: string | null = null;
-  let apiError: StageError | null = null;
+  let apiError: ApiErrorMessage | null = null;
+  let lastRetry: RetryNotice | null = null;
+  /** `resetsAt` (unix seconds) of a plan limit that refused a request. */
+  let limitResetsAt: number | null = null;
   let result: ResultSummary | null = null;
   const toolUses = new Map<string, { name: string; input: unknown }>();
 
@@ -64,20 +92,37 @@ export function createClaudeCodeDecoder(options: ClaudeCodeDecoderOptions = {}):
     }
   }
 
+  function noteLimit(info: unknown): void {
+    if (!isRecord(info) || info.status !== 'rejected') return;
+    const resetsAt = numberOrNull(info.resetsAt);
+    if (resetsAt !== null) limitResetsAt = resetsAt;
+  }
+
   function system(event: Json, events: RuntimeEvent[]): void {
     switch (event.subtype) {
       case 'api_retry': {
         const status = numberOrNull(event.error_status);
-        const code = stringOrNull(event.error);
+        const category = stringOrNull(event.error);
+        const delayMs = numberOrNull(event.retry_delay_ms);
         const attempt = numberOrNull(event.attempt);
         const max = numberOrNull(event.max_retries);
-        const what = [status, code].filter((part) => part !== null).join(' ') || 'an API error';
+        lastRetry = { status, category, delayMs };
+        const what = [status, category].filter((part) => part !== null).join(' ') || 'an API error';
         events.push({
           type: 'error',
           message:
             `Claude Code retries after ${what}` +
+            (delayMs !== null ? ` in ${formatSeconds(delayMs)}` : '') +
             (attempt !== null ? ` (attempt ${attempt}${max !== null ? ` of ${max}` : ''})` : ''),
-          kind: errorKind(status, code, ''),
+          kind: classifyApiError({
+            message: '',
+            status,
+            errorType: null,
+            apiError: null,
+            category,
+            retryDelayMs: null,
+            resetInMs: null,
+          }).kind,
           status,
           fatal: false,
         });
@@ -101,12 +146,23 @@ export function createClaudeCodeDecoder(options: ClaudeCodeDecoderOptions = {}):
       .filter((text) => text !== '');
     if (event.is_api_error_message === true) {
       // Claude Code's rendering of an API error; the `result` that follows reports it again.
-      const status = numberOrNull(event.api_error_status);
-      const code = stringOrNull(event.api_error) ?? stringOrNull(event.error);
-      const text = texts.join('\n') || 'API error';
-      apiError = { message: text, kind: errorKind(status, code, text), status };
+      const params = isRecord(event.api_error_params) ? event.api_error_params : null;
+      noteLimit(params?.rate_limit_info);
+      const at = typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : Number.NaN;
+      apiError = {
+        text: texts.join('\n') || 'API error',
+        status: numberOrNull(event.api_error_status),
+        errorType: stringOrNull(event.api_error_type),
+        apiError: stringOrNull(event.api_error),
+        category: stringOrNull(event.error),
+        at: Number.isFinite(at) ? at : null,
+      };
       return;
     }
+    // A request was answered: earlier errors, retries and limits did not end the run.
+    apiError = null;
+    lastRetry = null;
+    limitResetsAt = null;
     const mainThread = event.parent_tool_use_id === null || event.parent_tool_use_id === undefined;
     for (const block of content) {
       if (!isRecord(block)) continue;
@@ -152,37 +208,80 @@ export function createClaudeCodeDecoder(options: ClaudeCodeDecoderOptions = {}):
     }
   }
 
+  /** The report of the API error that ended the run, from the result's fields and the assistant's. */
+  function report(
+    message: string,
+    status: number | null,
+    errorType: string | null,
+    code: string | null,
+    category: string | null,
+  ): ApiErrorReport {
+    const rateLimited =
+      lastRetry !== null && (lastRetry.status === 429 || lastRetry.category === 'rate_limit');
+    const resetInMs =
+      limitResetsAt === null ? null : limitResetsAt * 1000 - (apiError?.at ?? now());
+    return {
+      message,
+      status,
+      errorType,
+      apiError: code,
+      category,
+      retryDelayMs: rateLimited ? (lastRetry?.delayMs ?? null) : null,
+      resetInMs: resetInMs !== null && resetInMs > 0 ? resetInMs : null,
+    };
+  }
+
+  /** The failure an API error message (with or without a result) describes. */
+  function apiFailure(
+    message: string,
+    fields: { status: number | null; errorType: string | null; code: string | null },
+  ): RunFailure {
+    const status = fields.status ?? apiError?.status ?? null;
+    const named = classifyApiError(
+      report(
+        message,
+        status,
+        fields.errorType ?? apiError?.errorType ?? null,
+        fields.code ?? apiError?.apiError ?? null,
+        apiError?.category ?? null,
+      ),
+    );
+    return { message, status, ...named };
+  }
+
   function finalResult(event: Json, events: RuntimeEvent[]): void {
     const subtype = stringOrNull(event.subtype);
     const failed = event.is_error === true || (subtype?.startsWith('error') ?? false);
     const text = stringOrNull(event.result);
-    const usage = normaliseUsage(event.usage, runCost(event, options.resumed === true));
-    let error: StageError | null = null;
+    const usage = runUsage(event, options.resumed === true);
+    let failure: RunFailure | null = null;
     if (failed) {
       const status = numberOrNull(event.api_error_status);
-      const code = stringOrNull(event.api_error) ?? stringOrNull(event.api_error_type);
+      const errorType = stringOrNull(event.api_error_type);
+      const code = stringOrNull(event.api_error);
       const errors = Array.isArray(event.errors)
         ? event.errors.filter((entry): entry is string => typeof entry === 'string')
         : [];
       const message =
         text ??
         (errors.length > 0 ? errors.join('; ') : null) ??
-        apiError?.message ??
+        apiError?.text ??
         `Claude Code reported ${subtype ?? 'an error'}`;
-      const kind =
-        status === null && code === null && apiError !== null
-          ? apiError.kind
-          : errorKind(status, code, message);
-      error = { message, kind, status: status ?? apiError?.status ?? null };
+      const fromApi = apiError !== null || status !== null || errorType !== null || code !== null;
+      // `error_max_turns`, `error_max_budget_usd`, `error_during_execution` without an API
+      // error: the run stopped on its own terms; another runtime would redo the same work.
+      failure = fromApi
+        ? apiFailure(message, { status, errorType, code })
+        : { message, status: null, ...classification('task', 'unknown') };
     }
-    result = { failed, text, error, usage };
+    result = { failed, text, failure, usage };
     events.push({ type: 'usage', usage });
-    if (error !== null) {
+    if (failure !== null) {
       events.push({
         type: 'error',
-        message: error.message,
-        kind: error.kind,
-        status: error.status,
+        message: failure.message,
+        kind: failure.kind,
+        status: failure.status,
         fatal: true,
       });
     } else if (text !== null) {
@@ -219,10 +318,13 @@ export function createClaudeCodeDecoder(options: ClaudeCodeDecoderOptions = {}):
         case 'user':
           user(event, events);
           break;
+        case 'rate_limit_event':
+          noteLimit(event.rate_limit_info);
+          break;
         case 'result':
           finalResult(event, events);
           break;
-        // stream_event, rate_limit_event, tool_progress and newer types carry nothing Baton needs.
+        // stream_event, tool_progress and newer types carry nothing Baton needs.
       }
       return events;
     },
@@ -230,9 +332,7 @@ export function createClaudeCodeDecoder(options: ClaudeCodeDecoderOptions = {}):
     finish(exit: ProcessExit): StageOutcome {
       const stderr = meaningfulStderr(exit.stderrTail);
       if (result !== null) {
-        if (result.failed) {
-          return failed(result.error!, sessionId, result.usage);
-        }
+        if (result.failed) return failed(result.failure!, sessionId, result.usage);
         if (exit.exitCode === 0 && exit.signal === null) {
           return {
             status: 'succeeded',
@@ -249,17 +349,24 @@ export function createClaudeCodeDecoder(options: ClaudeCodeDecoderOptions = {}):
         return failed(
           {
             message: `Claude Code ${how} after reporting success${stderr ? `: ${stderr}` : ''}`,
-            kind: 'unknown',
             status: null,
+            ...classification('task', 'unknown'),
           },
           sessionId,
           result.usage,
-          false,
         );
       }
-      if (apiError !== null) return failed(apiError, sessionId, UNKNOWN_USAGE);
-      const known = knownFailure(stderr);
-      if (known !== null) return failed(known, sessionId, UNKNOWN_USAGE, false);
+      if (apiError !== null) {
+        return failed(
+          apiFailure(apiError.text, { status: null, errorType: null, code: null }),
+          sessionId,
+          UNKNOWN_USAGE,
+        );
+      }
+      const local = classifyStderr(stderr);
+      if (local !== null) {
+        return failed({ ...local, status: null }, sessionId, UNKNOWN_USAGE);
+      }
       // Nothing ran yet when a process dies before its first event: worth another try.
       const crashedEarly = !sawEvent;
       const how =
@@ -271,107 +378,31 @@ export function createClaudeCodeDecoder(options: ClaudeCodeDecoderOptions = {}):
       return failed(
         {
           message: `Claude Code ${how} ${crashedEarly ? 'any output' : 'its result'}${stderr ? `: ${stderr}` : ''}`,
-          kind: 'unknown',
           status: null,
+          ...classification(crashedEarly ? 'transient' : 'task', 'unknown'),
         },
         sessionId,
         UNKNOWN_USAGE,
-        crashedEarly,
       );
     },
   };
 }
 
-function failed(
-  error: StageError,
-  sessionId: string | null,
-  usage: Usage,
-  retryable?: boolean,
-): StageOutcome {
+function failed(failure: RunFailure, sessionId: string | null, usage: Usage): StageOutcome {
   return {
     status: 'failed',
     finalText: null,
     sessionId,
     usage,
     error: {
-      ...error,
-      retryable: retryable ?? isRetryable(error.kind),
-      failureClass: failureClassOf(error.kind, retryable ?? isRetryable(error.kind)),
-      retryAfterMs: null,
+      message: failure.message,
+      kind: failure.kind,
+      status: failure.status,
+      retryable: failure.retryable,
+      failureClass: failure.failureClass,
+      retryAfterMs: failure.retryAfterMs,
     },
   };
-}
-
-/** Transient failures: a rate limit, a server error, the network, a request that timed out. */
-export function isRetryable(kind: ErrorKind): boolean {
-  return kind === 'rate-limit' || kind === 'server' || kind === 'network' || kind === 'timeout';
-}
-
-/** The kind of an API failure, from its HTTP status, else Claude Code's error code, else its text. */
-export function errorKind(status: number | null, code: string | null, text: string): ErrorKind {
-  if (status !== null) {
-    if (status === 401 || status === 403) return 'auth';
-    if (status === 429) return 'rate-limit';
-    if (status === 408) return 'timeout';
-    if (status >= 500) return 'server';
-    if (status >= 400) return 'model';
-  }
-  const code_ = code ?? '';
-  // `connection_failed` arrives with `error: "server_error"`, so the network test comes first.
-  if (
-    /connection|network|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|socket hang up|fetch failed/i.test(
-      `${code_} ${text}`,
-    )
-  ) {
-    return 'network';
-  }
-  if (/timeout|timed out|ETIMEDOUT/i.test(`${code_} ${text}`)) return 'timeout';
-  if (
-    /auth|permission_error|not logged in|\/login|invalid api key|x-api-key/i.test(
-      `${code_} ${text}`,
-    )
-  )
-    return 'auth';
-  if (/rate.?limit/i.test(`${code_} ${text}`)) return 'rate-limit';
-  if (/server_error|overloaded|api_error/i.test(code_)) return 'server';
-  if (/invalid_request|not_found|model/i.test(code_)) return 'model';
-  return 'unknown';
-}
-
-/** Failures Claude Code reports only on stderr, with what to do about them. */
-function knownFailure(stderr: string): StageError | null {
-  if (/cannot be used with root\/sudo privileges/.test(stderr)) {
-    return {
-      message:
-        `${stderr}. Claude Code refuses access "full" (--permission-mode bypassPermissions) as root: ` +
-        'run Baton as a non-root user, or set IS_SANDBOX=1 in its environment if this machine is a disposable sandbox.',
-      kind: 'permission',
-      status: null,
-    };
-  }
-  const missingSettings = /Settings file not found: (.+)/.exec(stderr);
-  if (missingSettings) {
-    return {
-      message: `Claude Code cannot find the backend profile's settings file ${missingSettings[1]!.trim()}: run \`baton setup claude-code\`.`,
-      kind: 'unknown',
-      status: null,
-    };
-  }
-  if (/unknown option|error: option/i.test(stderr)) {
-    return {
-      message: `${stderr} — this Claude Code version does not accept an argument Baton passes; run \`baton doctor\` to compare it with the tested versions.`,
-      kind: 'unknown',
-      status: null,
-    };
-  }
-  if (/native binary not installed/.test(stderr)) {
-    return {
-      message: `${stderr} — the Claude Code package's postinstall did not run; rerun it or reinstall Claude Code.`,
-      kind: 'unknown',
-      status: null,
-    };
-  }
-  return null;
 }
 
 /** The stderr tail without Claude Code's diagnostic noise (`[claude-code:unrecognized_model] {…}`), bounded. */
@@ -384,45 +415,9 @@ function meaningfulStderr(stderrTail: string): string {
   return text.length > 500 ? `…${text.slice(-500)}` : text;
 }
 
-/** Anthropic usage → Baton usage; `inputTokens` adds the cache reads and writes Anthropic reports apart. */
-export function normaliseUsage(usage: unknown, cost: unknown): Usage {
-  const costUsd = numberOrNull(cost);
-  if (!isRecord(usage)) return { ...UNKNOWN_USAGE, costUsd };
-  const input = numberOrNull(usage.input_tokens);
-  const cacheRead = numberOrNull(usage.cache_read_input_tokens);
-  const cacheCreation = numberOrNull(usage.cache_creation_input_tokens);
-  const output = numberOrNull(usage.output_tokens);
-  const details = isRecord(usage.output_tokens_details) ? usage.output_tokens_details : null;
-  const reasoning = numberOrNull(details?.thinking_tokens);
-  if (input === null && output === null) return { ...UNKNOWN_USAGE, costUsd };
-  const inputTokens = input === null ? null : input + (cacheRead ?? 0) + (cacheCreation ?? 0);
-  return {
-    known: true,
-    inputTokens,
-    cachedInputTokens: input === null ? null : (cacheRead ?? 0),
-    outputTokens: output,
-    reasoningTokens: reasoning,
-    totalTokens: inputTokens !== null && output !== null ? inputTokens + output : null,
-    costUsd,
-  };
-}
-
-/**
- * The cost of this run. `usage` covers this run only, but after `--resume` `total_cost_usd`
- * (like `modelUsage`) covers the whole session; `model_usage_since_last_result` (2.1.330)
- * has this run's cost per model. Without it, a resumed run's cost is unknown.
- */
-export function runCost(result: Json, resumed: boolean): number | null {
-  const since = result.model_usage_since_last_result;
-  if (isRecord(since)) {
-    const costs = Object.values(since).map((entry) =>
-      isRecord(entry) ? numberOrNull(entry.costUSD) : null,
-    );
-    if (costs.length > 0 && costs.every((cost) => cost !== null)) {
-      return costs.reduce<number>((sum, cost) => sum + cost!, 0);
-    }
-  }
-  return resumed ? null : numberOrNull(result.total_cost_usd);
+/** 2133 → "2.1 s". */
+function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function toolOutput(content: unknown): string | null {

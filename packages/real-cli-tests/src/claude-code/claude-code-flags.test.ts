@@ -1,7 +1,7 @@
 /**
  * Every argument the Claude Code adapter can emit is one the pinned `claude` 2.1.330 really
  * accepts: checked against the binary's own `--help`, over all access levels × profile ×
- * model × base_url × resume × contract.
+ * model × base_url × resume × contract, and over every effort × budget.
  */
 import { createClaudeCodeAdapter } from '@baton/claude-code';
 import { ACCESS_LEVELS, type StageRequest } from '@baton/core';
@@ -85,6 +85,48 @@ function requests(): StageRequest[] {
   return all;
 }
 
+/**
+ * Checks each argument of the commands against the parsed --help, and returns the options used.
+ * Two options are no lines of their own in 2.1.330's --help, and are proven by runs instead:
+ * `--append-system-prompt-file` (named in `--bare`'s text; the runs test shows the file's
+ * text in `system`) and `--max-turns` (hidden; the budget test shows it stop a run).
+ */
+function checkAgainstHelp(all: readonly StageRequest[]): Set<string> {
+  const options = parseHelp(help);
+  const used = new Set<string>();
+  for (const request of all) {
+    const { args } = adapter.buildCommand(request);
+    for (let index = 0; index < args.length; index++) {
+      const arg = args[index]!;
+      expect(arg.startsWith('-'), `argument ${index} (${arg}) is an option`).toBe(true);
+      used.add(arg);
+      if (arg === '--append-system-prompt-file') {
+        expect(help).toContain('--append-system-prompt[-file]');
+        index++;
+        continue;
+      }
+      if (arg === '--max-turns') {
+        expect(options.has(arg), '--max-turns stays hidden').toBe(false);
+        expect(args[++index]).toMatch(/^[1-9]\d*$/);
+        continue;
+      }
+      const option = options.get(arg);
+      expect(option, `${arg} in claude --help`).toBeDefined();
+      if (!option!.takesValue) continue;
+      const value = args[++index]!;
+      expect(value, `${arg} takes a value`).toBeDefined();
+      if (option!.choices !== null) {
+        // `default` is gone from 2.1.330's list (it prints `manual`) but still accepted:
+        // the runs test asserts the init event reports permissionMode "default".
+        const accepted =
+          arg === '--permission-mode' ? [...option!.choices, 'default'] : option!.choices;
+        expect(accepted, `${arg} ${value}`).toContain(value);
+      }
+    }
+  }
+  return used;
+}
+
 describe('claude 2.1.330 --help accepts every argument the adapter emits', () => {
   it('is the pinned version', async () => {
     const version = await runCommand(requireCli('claude'), ['--version'], {
@@ -98,34 +140,7 @@ describe('claude 2.1.330 --help accepts every argument the adapter emits', () =>
     const options = parseHelp(help);
     const all = requests();
     expect(all).toHaveLength(96);
-    const used = new Set<string>();
-    for (const request of all) {
-      const { args } = adapter.buildCommand(request);
-      for (let index = 0; index < args.length; index++) {
-        const arg = args[index]!;
-        expect(arg.startsWith('-'), `argument ${index} (${arg}) is an option`).toBe(true);
-        used.add(arg);
-        if (arg === '--append-system-prompt-file') {
-          // Not an option line of its own in 2.1.330: named in the --bare text as
-          // "--append-system-prompt[-file]"; the runs test shows the file's text in `system`.
-          expect(help).toContain('--append-system-prompt[-file]');
-          index++;
-          continue;
-        }
-        const option = options.get(arg);
-        expect(option, `${arg} in claude --help`).toBeDefined();
-        if (!option!.takesValue) continue;
-        const value = args[++index]!;
-        expect(value, `${arg} takes a value`).toBeDefined();
-        if (option!.choices !== null) {
-          // `default` is gone from 2.1.330's list (it prints `manual`) but still accepted:
-          // the runs test asserts the init event reports permissionMode "default".
-          const accepted =
-            arg === '--permission-mode' ? [...option!.choices, 'default'] : option!.choices;
-          expect(accepted, `${arg} ${value}`).toContain(value);
-        }
-      }
-    }
+    const used = checkAgainstHelp(all);
     expect([...used].sort()).toEqual([
       '--append-system-prompt-file',
       '--disallowedTools',
@@ -146,6 +161,56 @@ describe('claude 2.1.330 --help accepts every argument the adapter emits', () =>
       'plan',
     ]);
     expect(options.get('--output-format')?.choices).toEqual(['text', 'json', 'stream-json']);
+  });
+
+  it('knows every effort and budget option, over 30 more commands', () => {
+    const all: StageRequest[] = [];
+    for (const access of ACCESS_LEVELS) {
+      for (const effort of adapter.capabilities.efforts) {
+        for (const budget of [undefined, { maxCostUsd: 0.75, maxTurns: 4 }]) {
+          all.push({
+            stage: 'execute',
+            prompt: 'Build it.',
+            contract: 'You are the Builder.',
+            cwd: sandbox.workspace,
+            access,
+            profile: null,
+            effort,
+            ...(budget === undefined ? {} : { budget }),
+            settings: {},
+            scratchDir: sandbox.scratchDir,
+            env: sandbox.env,
+          });
+        }
+      }
+    }
+    expect(all).toHaveLength(30);
+    const used = checkAgainstHelp(all);
+    expect([...used].filter((flag) => /effort|max-/.test(flag)).sort()).toEqual([
+      '--effort',
+      '--max-budget-usd',
+      '--max-turns',
+    ]);
+    // --effort is no commander `choices` list: its help text names the levels.
+    expect(parseHelp(help).get('--effort')?.takesValue).toBe(true);
+    expect(help).toMatch(
+      new RegExp(
+        `--effort <level>\\s+Effort level for the current session\\s+\\(${adapter.capabilities.efforts.join(', ')}\\)`,
+      ),
+    );
+    expect(parseHelp(help).get('--max-budget-usd')?.takesValue).toBe(true);
+  });
+
+  it('refuses a budget of 0, as the builder does before it gets there', async () => {
+    const result = await runCommand(
+      requireCli('claude'),
+      ['-p', '--output-format', 'stream-json', '--verbose', '--max-budget-usd', '0'],
+      { env: sandbox.env, cwd: sandbox.workspace, timeoutMs: 20_000, input: 'hi' },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      "error: option '--max-budget-usd <amount>' argument '0' is invalid. --max-budget-usd must be a number greater than 0",
+    );
   });
 
   it('names the probe-only options in --help too', () => {

@@ -81,7 +81,9 @@ describe('claude 2.1.330 runs the adapter command', () => {
         outputTokens: 7,
         reasoningTokens: 0,
         totalTokens: 127,
-        costUsd: expect.any(Number),
+        // Claude Code has no price for "plain-model": it guesses at its default model's rate
+        // and says so (costBasis "unknown"); a guess is no cost.
+        costUsd: null,
       },
       error: null,
     });
@@ -238,6 +240,8 @@ describe('claude 2.1.330 runs the adapter command', () => {
         kind: 'auth',
         status: 401,
         retryable: false,
+        failureClass: 'auth',
+        retryAfterMs: null,
       },
     });
     expect(messageRequests('denied-model')).toHaveLength(1);
@@ -256,14 +260,18 @@ describe('claude 2.1.330 runs the adapter command', () => {
     expect(run.events.filter((event) => event.type === 'error')).toEqual([
       {
         type: 'error',
-        message: 'Claude Code retries after 500 server_error (attempt 1 of 2)',
+        message: expect.stringMatching(
+          /^Claude Code retries after 500 server_error in \d\.\d s \(attempt 1 of 2\)$/,
+        ),
         kind: 'server',
         status: 500,
         fatal: false,
       },
       {
         type: 'error',
-        message: 'Claude Code retries after 500 server_error (attempt 2 of 2)',
+        message: expect.stringMatching(
+          /^Claude Code retries after 500 server_error in \d\.\d s \(attempt 2 of 2\)$/,
+        ),
         kind: 'server',
         status: 500,
         fatal: false,
@@ -279,46 +287,127 @@ describe('claude 2.1.330 runs the adapter command', () => {
     expect(run.outcome).toMatchObject({
       status: 'failed',
       finalText: null,
-      error: { kind: 'server', status: 500, retryable: true },
+      error: {
+        kind: 'server',
+        status: 500,
+        retryable: true,
+        failureClass: 'transient',
+        retryAfterMs: null,
+      },
     });
   });
 
-  it('resumes the session it reported, with the earlier turn in the request', async () => {
-    server.script({ model: 'resume-model', text: 'first question' }, [
+  it('resumes the session it reported, with the earlier turn in the request, and costs each run apart', async () => {
+    // A model Claude Code prices (list price), routed by the conversation's first question.
+    const model = 'claude-sonnet-4-5';
+    server.script({ model, text: 'first question' }, [
       { text: 'First answer.', usage: { inputTokens: 100, outputTokens: 5 } },
-    ]);
-    server.script({ model: 'resume-model', text: 'second question' }, [
       { text: 'Second answer.', usage: { inputTokens: 150, outputTokens: 6 } },
     ]);
     const first = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, { model: 'resume-model', prompt: 'first question' }),
+      stageRequest(sandbox, server.url, { model, prompt: 'first question' }),
     );
     expect(first.outcome.status).toBe('succeeded');
+    const sessionId = first.outcome.sessionId!;
+    expect(sessionId).toMatch(UUID);
+    // The session is announced by the first event, long before the result.
+    expect(first.events[0]).toEqual({ type: 'session', sessionId });
+    const before = messageRequests(model).length;
+
     const second = await runStage(
       adapter,
       stageRequest(sandbox, server.url, {
-        model: 'resume-model',
+        model,
         prompt: 'second question',
-        resumeSessionId: first.outcome.sessionId!,
+        resumeSessionId: sessionId,
       }),
     );
+    expect(second.command.args.slice(-2)).toEqual(['--resume', sessionId]);
+    expect(second.events[0]).toEqual({ type: 'session', sessionId });
     expect(second.outcome).toMatchObject({
       status: 'succeeded',
       finalText: 'Second answer.',
-      sessionId: first.outcome.sessionId,
+      sessionId,
     });
-    // Usage is this run's; total_cost_usd counts the whole session, the adapter does not.
-    expect(second.outcome.usage).toMatchObject({ inputTokens: 150, outputTokens: 6 });
+    // The server saw the earlier conversation in the resumed run's request.
+    const resumed = messageRequests(model).slice(before);
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]!.text).toContain('first question');
+    expect(resumed[0]!.text).toContain('First answer.');
+    expect(resumed[0]!.text).toContain('second question');
+    // Usage and cost are each run's; total_cost_usd counts the whole session.
+    expect(first.outcome.usage).toMatchObject({
+      inputTokens: 100,
+      outputTokens: 5,
+      costUsd: 0.000375,
+    });
+    expect(second.outcome.usage).toMatchObject({
+      inputTokens: 150,
+      outputTokens: 6,
+      costUsd: 0.00054,
+    });
     const sessionCost = second.json.find((event) => event.type === 'result')!
       .total_cost_usd as number;
     expect(second.outcome.usage.costUsd! + first.outcome.usage.costUsd!).toBeCloseTo(
       sessionCost,
       10,
     );
-    const last = messageRequests('resume-model').at(-1)!;
-    expect(last.text).toContain('first question');
-    expect(last.text).toContain('First answer.');
+  });
+
+  it('sums the usage and cost of a tool call and its answer, cache reads included', async () => {
+    const model = 'claude-sonnet-4-5';
+    server.script({ model, text: 'sum the turns' }, [
+      {
+        toolCall: { command: 'echo counted' },
+        usage: { inputTokens: 1200, cachedInputTokens: 1000, outputTokens: 20 },
+      },
+      { text: 'Counted.', usage: { inputTokens: 1500, cachedInputTokens: 1200, outputTokens: 30 } },
+    ]);
+    const run = await runStage(
+      adapter,
+      stageRequest(sandbox, server.url, {
+        model,
+        prompt: 'sum the turns',
+        access: 'workspace-write',
+      }),
+    );
+    expect(run.outcome).toMatchObject({ status: 'succeeded', finalText: 'Counted.' });
+    expect(run.outcome.usage).toEqual({
+      known: true,
+      inputTokens: 2700,
+      cachedInputTokens: 2200,
+      outputTokens: 50,
+      reasoningTokens: 0,
+      totalTokens: 2750,
+      // 500 input × $3/M + 2200 cache reads × $0.30/M + 50 output × $15/M.
+      costUsd: expect.closeTo(0.00291, 10),
+    });
+    const result = run.json.find((event) => event.type === 'result')!;
+    expect(run.outcome.usage.costUsd).toBe(result.total_cost_usd);
+  });
+
+  it("sends the stage's model over the runtime's, and the effort as output_config.effort", async () => {
+    server.script({ model: 'claude-opus-4-6' }, [{ text: 'Thought hard.' }]);
+    const run = await runStage(
+      adapter,
+      stageRequest(sandbox, server.url, {
+        model: 'claude-opus-4-6',
+        effort: 'low',
+        settings: {
+          ...stageRequest(sandbox, server.url).settings,
+          model: 'claude-sonnet-4-5',
+        },
+      }),
+    );
+    expect(run.command.args.slice(4, 8)).toEqual(['--model', 'claude-opus-4-6', '--effort', 'low']);
+    expect(run.command.args).not.toContain('claude-sonnet-4-5');
+    expect(run.outcome).toMatchObject({ status: 'succeeded', finalText: 'Thought hard.' });
+    const requests = messageRequests('claude-opus-4-6');
+    expect(requests).toHaveLength(1);
+    expect((requests[0]!.body as { output_config?: unknown }).output_config).toEqual({
+      effort: 'low',
+    });
   });
 
   it('with a backend profile, the settings file selected by --settings is honoured (model and env)', async () => {

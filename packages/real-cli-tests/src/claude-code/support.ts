@@ -165,3 +165,16 @@ export async function runStage(
   }
   return { ...raw, command, events, json, outcome: decoder.finish(raw.exit) };
 }
+
+/**
+ * A bearer token Claude Code takes for a Claude gateway's: a JWT whose audience is
+ * `claude-gateway` (Claude Code reads the claim and checks no signature). Behind such a
+ * gateway Claude Code renders the server's plan-limit headers
+ * (`anthropic-ratelimit-unified-*`) as it does for a claude.ai subscription, which cannot
+ * be signed in to offline; with an ordinary key it shows a plain "Request rejected (429)".
+ */
+export function claudeGatewayToken(): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const expires = Math.floor(Date.now() / 1000) + 86_400;
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ aud: 'claude-gateway', exp: expires })}.unsigned`;
+}
