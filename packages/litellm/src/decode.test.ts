@@ -18,7 +18,7 @@ function decode(input: readonly string[], exit: ProcessExit = CLEAN) {
 }
 
 describe('LiteLLM decoder', () => {
-  it('streams the deltas as text and reads the usage chunk', () => {
+  it('streams the deltas as pieces of one message and reads the usage chunk', () => {
     const { events, outcome } = decode(lines('litellm-1.40-client-stream.jsonl'));
     const usage = {
       known: true,
@@ -30,9 +30,9 @@ describe('LiteLLM decoder', () => {
       costUsd: null,
     };
     expect(events).toEqual([
-      { type: 'text', text: 'The plan ' },
-      { type: 'text', text: 'looks ' },
-      { type: 'text', text: 'sound.' },
+      { type: 'text', text: 'The plan ', partial: true },
+      { type: 'text', text: 'looks ', partial: true },
+      { type: 'text', text: 'sound.', partial: true },
       { type: 'usage', usage },
     ]);
     expect(outcome).toEqual({
@@ -139,6 +139,14 @@ describe('LiteLLM decoder', () => {
     ]);
     expect(outcome.status).toBe('succeeded');
     expect(outcome.usage).toEqual(UNKNOWN_USAGE);
+  });
+
+  it('takes a completion that was not streamed as one whole message', () => {
+    const whole = decode([
+      '{"choices":[{"message":{"role":"assistant","content":"All of it."},"finish_reason":"stop"}]}',
+      '{"type":"client.done"}',
+    ]);
+    expect(whole.events[0]).toEqual({ type: 'text', text: 'All of it.' });
   });
 
   it('warns about a reply cut at the token limit, and fails a content-filtered or empty one', () => {

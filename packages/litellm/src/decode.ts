@@ -115,15 +115,19 @@ export function createLitellmDecoder(): OutputDecoder {
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
     for (const choice of choices) {
       if (!isRecord(choice)) continue;
-      // Streams carry `delta`; a non-streamed completion carries `message`.
-      const content = isRecord(choice.delta)
-        ? choice.delta.content
+      // Streams carry `delta` (a piece of the message being written); a non-streamed
+      // completion carries the whole `message`.
+      const delta = isRecord(choice.delta);
+      const content = delta
+        ? (choice.delta as Record<string, unknown>).content
         : isRecord(choice.message)
           ? choice.message.content
           : undefined;
       if (typeof content === 'string' && content !== '') {
         parts.push(content);
-        events.push({ type: 'text', text: content });
+        events.push(
+          delta ? { type: 'text', text: content, partial: true } : { type: 'text', text: content },
+        );
       }
       if (typeof choice.finish_reason === 'string') {
         finishReason = choice.finish_reason;

@@ -10,10 +10,12 @@
  *   the same runtime, or fall back to the next one of a stage's chain;
  * - an adapter declares what it can do beyond running a stage (`capabilities`): continue a
  *   harness session, take a reasoning effort, cap a stage's spend or turns natively, report cost;
- * - a stage request carries the stage's reasoning effort and the budget left for the stage.
+ * - a stage request carries the stage's reasoning effort and the budget left for the stage;
+ * - a `text` event may be a piece of a message still being written (`partial`), so a harness
+ *   that streams its answer token by token is journaled and shown as one message.
  * Every other type is unchanged from version 1 and re-exported from there.
  */
-import type { ErrorKind, RuntimeEvent, StageRequest as StageRequestV1, Usage } from '../v1/spec.js';
+import type { ErrorKind, StageRequest as StageRequestV1, Usage } from '../v1/spec.js';
 
 export type {
   AdapterIdentity,
@@ -29,7 +31,6 @@ export type {
   NativeConfigWriter,
   ProcessExit,
   ProfileMapping,
-  RuntimeEvent,
   RuntimeSettings,
   Usage,
 } from '../v1/spec.js';
@@ -72,6 +73,65 @@ export const FAILURE_CLASSES = [
   'task',
 ] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
+
+/**
+ * Baton's normalised events, decoded from any runtime's output. Version 1's events (which a
+ * v2 decoder may keep emitting as they are) plus `partial` on `text`.
+ */
+export type RuntimeEvent =
+  | {
+      readonly type: 'text';
+      /** The text: a whole message, or (with `partial`) the next piece of one. */
+      readonly text: string;
+      /**
+       * A piece of a message still being written (a streamed delta). The message is the
+       * pieces joined as they are, in order, and ends at the next event that is not a partial
+       * `text` or at the stage's end; Baton journals and shows it as one message. Absent or
+       * `false`: the text is a whole message.
+       */
+      readonly partial?: boolean;
+    }
+  | {
+      readonly type: 'tool-use';
+      /** The harness's name for the tool (`Bash`, `edit`, `command`). */
+      readonly name: string;
+      /** The harness's id of this call, linking its `started` and later events; `null` if none. */
+      readonly id: string | null;
+      readonly status: 'started' | 'completed' | 'failed';
+      /** The tool's input as the harness reported it (a command, a file path, ...). */
+      readonly input: unknown;
+      /** The tool's output, once known. */
+      readonly output: string | null;
+    }
+  | {
+      readonly type: 'usage';
+      /** Usage so far for the whole stage (each report replaces the previous one). */
+      readonly usage: Usage;
+    }
+  | {
+      readonly type: 'session';
+      /** The harness's session id, to continue the session later. */
+      readonly sessionId: string;
+    }
+  | {
+      readonly type: 'result';
+      /** The stage's final answer, as the harness reported it. */
+      readonly text: string;
+    }
+  | {
+      readonly type: 'error';
+      readonly message: string;
+      readonly kind: ErrorKind;
+      /** The HTTP status behind the error, when one is known. */
+      readonly status: number | null;
+      /** Fatal errors fail the stage; others (a retry notice) are reported only. */
+      readonly fatal: boolean;
+    }
+  | {
+      readonly type: 'warning';
+      /** Something worth telling the user that does not fail the stage. */
+      readonly message: string;
+    };
 
 /** The spend a stage may still make, passed to harnesses that can cap it natively. */
 export interface StageBudget {
