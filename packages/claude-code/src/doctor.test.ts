@@ -379,6 +379,29 @@ describe('probe', () => {
     ).toMatchObject({
       status: 'fail',
       summary: expect.stringMatching(/^rate-limit error: /),
+      remediation:
+        "the Anthropic API is rate-limiting requests; wait, or check the account's limits.",
+    });
+  });
+
+  it('fails a usage limit or exhausted credit with what to check, not a wait', async () => {
+    expect(
+      await probe({
+        stdoutFixture: 'claude-2.1.330-stream-json-credit-balance-too-low.jsonl',
+        exitCode: 1,
+      }),
+    ).toEqual({
+      status: 'fail',
+      summary: 'rate-limit error: Credit balance is too low',
+      remediation:
+        'The account has reached its usage limit or is out of credit: check its plan, spend cap or credit balance.',
+    });
+    // The recorded limit reset two hours after it was written; the delay comes from the output.
+    expect(
+      await probe({ stdoutFixture: 'claude-2.1.330-stream-json-usage-limit.jsonl', exitCode: 1 }),
+    ).toMatchObject({
+      status: 'fail',
+      remediation: expect.stringMatching(/ The limit resets in about 120 min\.$/),
     });
   });
 });

@@ -389,11 +389,21 @@ async function probeCheck(identity: AdapterIdentity, context: DoctorContext): Pr
     return {
       status: 'fail',
       summary: `${error.kind} error: ${error.message}`,
-      remediation: probeRemediation(error.kind, context.settings),
+      remediation:
+        error.failureClass === 'quota_exhausted'
+          ? quotaRemediation(error.retryAfterMs)
+          : probeRemediation(error.kind, context.settings),
     };
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
+}
+
+/** A plan limit, a spend cap or exhausted credit: waiting minutes does not help. */
+function quotaRemediation(resetInMs: number | null): string {
+  const reset =
+    resetInMs === null ? '' : ` The limit resets in about ${Math.ceil(resetInMs / 60_000)} min.`;
+  return `The account has reached its usage limit or is out of credit: check its plan, spend cap or credit balance.${reset}`;
 }
 
 function probeRemediation(kind: string, settings: RuntimeSettings): string {
