@@ -165,8 +165,23 @@ export interface StageFailure {
   /** Worth retrying on the same runtime: a crash before output, a rate limit, a 5xx. */
   readonly retryable: boolean;
   readonly failureClass: FailureClass;
-  /** How long the harness or the server asked to wait before retrying, in ms; `null`: not said. */
+  /**
+   * How long the harness or the server asked to wait before retrying, in ms; `null`: not said.
+   * For `quota_exhausted` it is the time until the quota resets, when stated: shown to the user,
+   * never waited for (the engine moves to the next runtime instead).
+   */
   readonly retryAfterMs: number | null;
+  /**
+   * The native cap of `StageRequest.budget` that stopped the stage (`--max-budget-usd`,
+   * `--max-turns`), so the run ends as out of budget (resumable with a larger one) rather than
+   * as a failed task. Absent: no cap stopped it.
+   */
+  readonly limitReached?: 'cost' | 'turns';
+  /**
+   * The harness did not know `StageRequest.resumeSessionId` (expired, deleted, another machine):
+   * the engine restarts the stage from its checkpoint instead of failing it. Absent: false.
+   */
+  readonly sessionNotFound?: boolean;
 }
 
 /** The decoded end of a stage. A stage succeeded only when `status` says so. */
