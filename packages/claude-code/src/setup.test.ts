@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { BatonError, type NativeConfigChange, type NativeConfigContext } from '@baton/core';
 import { applyFileChange } from '@baton/core/native-config';
 import { setupRunner } from '@baton/core/testing';
-import { readConfigValue } from '@baton/core/testing/config-files';
+import { isSubsequence, readConfigValue, userJsonFile } from '@baton/core/testing/config-files';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { profileCheck } from './doctor.js';
 import { createClaudeCodeNativeConfig, SETTINGS_SCHEMA_URL, STARTER_SETTINGS } from './setup.js';
-import { isSubsequence, userJsonFile } from './test-support/setup-files.js';
 
 let directory: string;
 const writer = createClaudeCodeNativeConfig();
@@ -163,36 +162,45 @@ describe('baton setup claude-code: revert gives back a settings file the user ha
   });
 });
 
+/** Settings files the user wrote: any JSON object (or `{}`, `{ }`, a blank file), none of Baton's keys. */
+const USER_FILE = userJsonFile({
+  flavor: 'json',
+  objects: [{ path: [], userKeys: [] }],
+  reservedKeys: ['$schema', 'model'],
+});
+
 describe('baton setup claude-code: properties over generated user files', () => {
   it('changes no byte Baton does not own, reruns as a no-op, and reverts to the original bytes', async () => {
     await fc.assert(
       fc.asyncProperty(
-        userJsonFile,
+        USER_FILE,
         fc.option(fc.string({ minLength: 1, maxLength: 200 }), { nil: undefined }),
         async ({ text: original, value }, model) => {
           rmSync(settingsPath(), { force: true });
+          rmSync(join(directory, 'state'), { recursive: true, force: true });
           writeFileSync(settingsPath(), original);
+          const runner = setupRunner(writer, join(directory, 'state'));
           const ctx = context({ settings: model === undefined ? {} : { model } });
-          const [change] = await writer.plan(ctx);
+          const [change] = await runner.plan(ctx);
           const after = change!.after!;
           expect(isSubsequence(original, after), 'every user character kept, in order').toBe(true);
-          expect(JSON.parse(after)).toEqual({
+          expect(JSON.parse(after.replace(/^\uFEFF/, ''))).toEqual({
             ...value,
             $schema: SETTINGS_SCHEMA_URL,
             ...(model === undefined ? {} : { model }),
           });
           if (original.includes('\r\n')) expect(/(^|[^\r])\n/.test(after)).toBe(false);
 
-          await apply([change!]);
+          await runner.apply([change!]);
           const written = statSync(settingsPath(), { bigint: true });
-          const rerun = await writer.plan(ctx);
+          const rerun = await runner.plan(ctx);
           expect(rerun[0]!.after).toBe(after);
-          expect(await apply(rerun)).toEqual([false]);
+          expect(await runner.apply(rerun)).toEqual([{ changed: false }]);
           expect(statSync(settingsPath(), { bigint: true }).mtimeNs).toBe(written.mtimeNs);
 
-          const revert = await writer.planRevert(ctx);
+          const revert = await runner.planRevert(ctx);
           expect(revert[0]!.after).toBe(original);
-          await apply(revert);
+          await runner.apply(revert, true);
           expect(readFileSync(settingsPath(), 'utf8')).toBe(original);
         },
       ),

@@ -13,7 +13,14 @@ import { join } from 'node:path';
 import { BatonError, type NativeConfigChange, type NativeConfigContext } from '@baton/core';
 import { applyFileChange, formatTomlValue } from '@baton/core/native-config';
 import { setupRunner } from '@baton/core/testing';
-import { readConfigValue } from '@baton/core/testing/config-files';
+import {
+  addedLines,
+  isSubsequence,
+  onlyCrlf,
+  readConfigValue,
+  userTomlFile,
+  withoutKeys,
+} from '@baton/core/testing/config-files';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -23,7 +30,6 @@ import {
   profileHeader,
   profileSkeleton,
 } from './setup.js';
-import { addedLines, onlyCrlf, userTomlFile } from './test-support/setup-files.js';
 
 const RUNS = { numRuns: 120 };
 const HEADER = profileHeader('worker');
@@ -247,16 +253,25 @@ const settingsArbitrary = fc.record(
   { requiredKeys: [] },
 );
 
-function expectedAddedLines(settings: Record<string, string>, crlf: boolean): string[] {
+/** The lines setup adds to a file whose Baton table (if any) is written with a header. */
+function expectedAddedLines(
+  settings: Record<string, string>,
+  crlf: boolean,
+  tableExists: boolean,
+): string[] {
   const values = ownedProfileValues(settings);
   const format = (value: string) => formatTomlValue(value, !crlf);
   const lines = Object.entries(values.topLevel).map(
     ([key, value]) => `${key} = ${format(value as string)}`,
   );
   if (values.provider !== undefined) {
+    if (!tableExists) {
+      lines.push(
+        '# managed by baton: [model_providers.baton] — edit outside this block freely',
+        '[model_providers.baton]',
+      );
+    }
     lines.push(
-      '# managed by baton: [model_providers.baton] — edit outside this block freely',
-      '[model_providers.baton]',
       ...Object.entries(values.provider).map(
         ([key, value]) => `${key} = ${format(value as string)}`,
       ),
@@ -265,41 +280,82 @@ function expectedAddedLines(settings: Record<string, string>, crlf: boolean): st
   return lines;
 }
 
+/** Codex profile files, with Baton's provider table (or its parent) in every shape. */
+const USER_FILE = userTomlFile({
+  table: {
+    path: ['model_providers', 'baton'],
+    userKeys: ['request_max_retries', 'stream_idle_timeout_ms', 'http_headers'],
+  },
+});
+
+const OWNED_PATHS = [
+  ['model'],
+  ['model_provider'],
+  ...['name', 'base_url', 'env_key', 'wire_api'].map((key) => ['model_providers', 'baton', key]),
+];
+
 describe('baton setup codex: properties over generated user files', () => {
   it('changes no byte Baton does not own, reruns as a byte and mtime no-op, and reverts to the original bytes', async () => {
     await fc.assert(
-      fc.asyncProperty(userTomlFile, settingsArbitrary, async (original, settings) => {
-        rmSync(profilePath(), { force: true });
-        writeFileSync(profilePath(), original);
-        const ctx = context({ settings });
-        const [change] = await writer.plan(ctx);
-        expect(change!.before).toBe(original);
-        const after = change!.after!;
-        expect(after.startsWith('\uFEFF')).toBe(original.startsWith('\uFEFF'));
-        const crlf = original.includes('\r\n');
-        if (crlf) expect(onlyCrlf(after)).toBe(onlyCrlf(original));
-        const added = addedLines(original, after);
-        expect(added, 'every line of the user file is kept, in order').toBeDefined();
-        // Inserted keys take the indentation of the keys around them.
-        expect(added!.filter((line) => line !== '').map((line) => line.trimStart())).toEqual(
-          expectedAddedLines(settings, crlf),
-        );
-        expect(added!.filter((line) => line === '').length).toBeLessThanOrEqual(2);
-        expect(change!.ownedKeys).toEqual(ownedKeyNames(ownedProfileValues(settings)));
+      fc.asyncProperty(
+        USER_FILE,
+        settingsArbitrary,
+        async ({ text: original, inline }, settings) => {
+          rmSync(profilePath(), { force: true });
+          rmSync(join(home, 'state'), { recursive: true, force: true });
+          writeFileSync(profilePath(), original);
+          const runner = setupRunner(writer, join(home, 'state'));
+          const ctx = context({ settings });
+          const [change] = await runner.plan(ctx);
+          expect(change!.before).toBe(original);
+          const after = change!.after!;
+          expect(after.startsWith('\uFEFF')).toBe(original.startsWith('\uFEFF'));
+          const crlf = original.includes('\r\n');
+          if (crlf) expect(onlyCrlf(after)).toBe(onlyCrlf(original));
+          // Nothing but Baton's keys changed, whatever shape its table had.
+          const value = readConfigValue('toml', after) as Record<string, unknown>;
+          expect(withoutKeys(value, OWNED_PATHS)).toEqual(
+            withoutKeys(readConfigValue('toml', original), OWNED_PATHS),
+          );
+          const owned = ownedProfileValues(settings);
+          expect(value).toMatchObject(owned.topLevel);
+          if (owned.provider !== undefined) {
+            expect((value.model_providers as Record<string, unknown>).baton).toMatchObject(
+              owned.provider,
+            );
+          }
+          if (inline) {
+            // An inline table is edited on its line: every character of the file stays, in order.
+            expect(isSubsequence(original, after)).toBe(true);
+          } else {
+            const added = addedLines(original, after);
+            expect(added, 'every line of the user file is kept, in order').toBeDefined();
+            const before = readConfigValue('toml', original) as {
+              model_providers?: Record<string, unknown>;
+            };
+            // Inserted keys take the indentation of the keys around them.
+            expect(added!.filter((line) => line !== '').map((line) => line.trimStart())).toEqual(
+              expectedAddedLines(settings, crlf, before.model_providers?.baton !== undefined),
+            );
+            expect(added!.filter((line) => line === '').length).toBeLessThanOrEqual(2);
+          }
+          expect(change!.ownedKeys).toEqual(ownedKeyNames(owned));
 
-        await apply([change!]);
-        const written = statSync(profilePath(), { bigint: true });
-        const rerun = await writer.plan(ctx);
-        expect(rerun[0]!.after).toBe(after);
-        expect(rerun[0]!.before).toBe(after);
-        expect(await apply(rerun)).toEqual([false]);
-        expect(statSync(profilePath(), { bigint: true }).mtimeNs).toBe(written.mtimeNs);
+          await runner.apply([change!]);
+          const written = statSync(profilePath(), { bigint: true });
+          const rerun = await runner.plan(ctx);
+          expect(rerun[0]!.after).toBe(after);
+          expect(rerun[0]!.before).toBe(after);
+          expect(await runner.apply(rerun)).toEqual([{ changed: false }]);
+          expect(statSync(profilePath(), { bigint: true }).mtimeNs).toBe(written.mtimeNs);
 
-        const revert = await writer.planRevert(ctx);
-        expect(revert[0]!.after).toBe(original);
-        await apply(revert);
-        expect(readFileSync(profilePath(), 'utf8')).toBe(original);
-      }),
+          const revert = await runner.planRevert(ctx);
+          expect(revert[0]!.after).toBe(original);
+          await runner.apply(revert, true);
+          expect(readFileSync(profilePath(), 'utf8')).toBe(original);
+          expect(await runner.originals.read(profilePath())).toBeUndefined();
+        },
+      ),
       RUNS,
     );
   });
@@ -308,12 +364,12 @@ describe('baton setup codex: properties over generated user files', () => {
     await fc.assert(
       fc.asyncProperty(settingsArbitrary, async (settings) => {
         rmSync(profilePath(), { force: true });
+        const runner = setupRunner(writer, join(home, 'state'));
         const ctx = context({ settings });
-        const changes = await writer.plan(ctx);
+        const changes = await runner.setup(ctx);
         expect(changes[0]!.after!.startsWith(profileSkeleton('worker'))).toBe(true);
-        await apply(changes);
-        expect((await writer.plan(ctx))[0]!.after).toBe(changes[0]!.after);
-        await apply(await writer.planRevert(ctx));
+        expect((await runner.plan(ctx))[0]!.after).toBe(changes[0]!.after);
+        await runner.revert(ctx);
         expect(() => statSync(profilePath())).toThrow(/ENOENT/);
       }),
       { numRuns: 40 },
@@ -454,7 +510,7 @@ describe('baton setup codex: the legacy [profiles.baton-worker] layout', () => {
       },
     );
     await fc.assert(
-      fc.asyncProperty(userTomlFile, legacyLines, async (source, lines) => {
+      fc.asyncProperty(USER_FILE, legacyLines, async ({ text: source }, lines) => {
         rmSync(profilePath(), { force: true });
         const eol = source.includes('\r\n') ? '\r\n' : '\n';
         const body = source === '' || source.endsWith('\n') ? source : source + eol;

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { BatonError, type NativeConfigChange, type NativeConfigContext } from '@baton/core';
 import { applyFileChange } from '@baton/core/native-config';
 import { setupRunner } from '@baton/core/testing';
-import { readConfigValue } from '@baton/core/testing/config-files';
-import { addedLines, userYamlFile } from '@baton/core/testing/yaml-files';
+import { readConfigValue, withoutKeys } from '@baton/core/testing/config-files';
+import { addedLines, openEmptyValues, userYamlFile } from '@baton/core/testing/yaml-files';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { profileCheck } from './doctor.js';
@@ -236,10 +236,14 @@ const settingsArbitrary = fc.record(
   { requiredKeys: [] },
 );
 
+/** Profile config files, with `agent`, `model`, `providers` and `providers.baton` in every shape. */
 const USER_FILE = userYamlFile({
-  agent: ['max_turns', 'reasoning_effort'],
-  model: ['context_length', 'max_tokens'],
-  providers: ['openrouter', 'local'],
+  mappings: {
+    agent: ['max_turns', 'reasoning_effort'],
+    model: ['context_length', 'max_tokens'],
+    providers: ['openrouter', 'local'],
+  },
+  nested: { path: ['providers', 'baton'], userKeys: ['name', 'discover_models'] },
 });
 
 const PARENTS = new Set(['agent:', 'model:', 'providers:', 'baton:']);
@@ -249,34 +253,41 @@ describe('baton setup hermes: properties over generated user files', () => {
     await fc.assert(
       fc.asyncProperty(USER_FILE, settingsArbitrary, async (original, settings) => {
         rmSync(profileDirectory(), { recursive: true, force: true });
+        rmSync(join(home, 'state'), { recursive: true, force: true });
         mkdirSync(profileDirectory(), { recursive: true });
         writeFileSync(configPath(), original);
+        const runner = setupRunner(writer, join(home, 'state'));
         const ctx = context({ settings });
-        const [change] = await writer.plan(ctx);
+        const [change] = await runner.plan(ctx);
         const after = change!.after!;
-        const added = addedLines(original, after);
+        const owned = ownedConfigValues(settings);
+        // The mappings Baton fills lose their empty `{}` / `~`; every other line is kept.
+        const filled = [...new Set(owned.flatMap((entry) => entry.path.slice(0, -1)))];
+        const added = addedLines(openEmptyValues(original, filled), after);
         expect(added, 'every line of the user file is kept, in order').toBeDefined();
         const leaves = added!
           .map((line) => line.trim())
           .filter((line) => line !== '' && !PARENTS.has(line));
         // Keys land inside their existing parents, so their order follows the file's.
         expect(leaves.map((line) => line.slice(0, line.indexOf(':'))).sort()).toEqual(
-          ownedConfigValues(settings)
-            .map((entry) => entry.path.at(-1))
-            .sort(),
+          owned.map((entry) => entry.path.at(-1)).sort(),
+        );
+        const paths = owned.map((entry) => entry.path);
+        expect(withoutKeys(readConfigValue('yaml', after), paths)).toEqual(
+          withoutKeys(readConfigValue('yaml', original), paths),
         );
         if (original.includes('\r\n')) expect(/(^|[^\r])\n/.test(after)).toBe(false);
 
-        await apply([change!]);
+        await runner.apply([change!]);
         const written = statSync(configPath(), { bigint: true });
-        const rerun = await writer.plan(ctx);
+        const rerun = await runner.plan(ctx);
         expect(rerun[0]!.after).toBe(after);
-        expect(await apply(rerun)).toEqual([false]);
+        expect(await runner.apply(rerun)).toEqual([{ changed: false }]);
         expect(statSync(configPath(), { bigint: true }).mtimeNs).toBe(written.mtimeNs);
 
-        const revert = await writer.planRevert(ctx);
+        const revert = await runner.planRevert(ctx);
         expect(revert[0]!.after).toBe(original);
-        await apply(revert);
+        await runner.apply(revert, true);
         expect(readFileSync(configPath(), 'utf8')).toBe(original);
       }),
       { numRuns: 120 },

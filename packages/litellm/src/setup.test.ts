@@ -6,7 +6,7 @@ import { runChecks } from '@baton/core/doctor';
 import { applyFileChange } from '@baton/core/native-config';
 import { setupRunner } from '@baton/core/testing';
 import { readConfigValue } from '@baton/core/testing/config-files';
-import { addedLines, userYamlFile } from '@baton/core/testing/yaml-files';
+import { addedLines, openEmptyValues, userYamlFile } from '@baton/core/testing/yaml-files';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLitellmAdapter } from './litellm-adapter.js';
@@ -232,22 +232,36 @@ describe('baton setup litellm: revert gives back the model list the user wrote',
 
 describe('baton setup litellm: properties over generated user files', () => {
   it('changes no byte Baton does not own, reruns as a no-op, and reverts to the original bytes', async () => {
-    const userFile = userYamlFile(
-      { router_settings: ['num_retries', 'timeout'], general_settings: ['master_key'] },
-      true,
-    );
+    const userFile = userYamlFile({
+      mappings: { router_settings: ['num_retries', 'timeout'], general_settings: ['master_key'] },
+      modelList: true,
+    });
     const model = fc.oneof(
       fc.constantFrom('openai/gpt-4o', 'anthropic/claude-x', 'yes', 'x: y', '#not-a-comment'),
       fc.string({ minLength: 1, maxLength: 100 }),
     );
+    /** The file's value without Baton's entry (and without a model list that is then empty). */
+    const withoutAlias = (text: string) => {
+      const value = structuredClone(readConfigValue('yaml', text)) as Record<string, unknown>;
+      const list = value.model_list;
+      const rest = Array.isArray(list)
+        ? list.filter((item) => (item as { model_name?: unknown }).model_name !== 'baton-worker')
+        : list;
+      if (rest === null || (Array.isArray(rest) && rest.length === 0)) delete value.model_list;
+      else if (rest !== undefined) value.model_list = rest;
+      return value;
+    };
     await fc.assert(
       fc.asyncProperty(userFile, model, async (original, upstream) => {
         rmSync(configPath(), { force: true });
+        rmSync(join(directory, 'state'), { recursive: true, force: true });
         writeFileSync(configPath(), original);
+        const runner = setupRunner(writer, join(directory, 'state'));
         const ctx = context({ settings: { model: upstream, configPath: 'config.yaml' } });
-        const [change] = await writer.plan(ctx);
+        const [change] = await runner.plan(ctx);
         const after = change!.after!;
-        const added = addedLines(original, after);
+        // An empty `model_list: []` loses its `[]`; every other line is kept, in order.
+        const added = addedLines(openEmptyValues(original, ['model_list']), after);
         expect(added, 'every line of the user file is kept, in order').toBeDefined();
         const trimmed = added!.map((line) => line.trim()).filter((line) => line !== '');
         expect(trimmed.filter((line) => line !== 'model_list:')).toEqual([
@@ -256,18 +270,19 @@ describe('baton setup litellm: properties over generated user files', () => {
           'litellm_params:',
           expect.stringMatching(/^model: /),
         ]);
+        expect(withoutAlias(after)).toEqual(withoutAlias(original));
         if (original.includes('\r\n')) expect(/(^|[^\r])\n/.test(after)).toBe(false);
 
-        await apply([change!]);
+        await runner.apply([change!]);
         const written = statSync(configPath(), { bigint: true });
-        const rerun = await writer.plan(ctx);
+        const rerun = await runner.plan(ctx);
         expect(rerun[0]!.after).toBe(after);
-        expect(await apply(rerun)).toEqual([false]);
+        expect(await runner.apply(rerun)).toEqual([{ changed: false }]);
         expect(statSync(configPath(), { bigint: true }).mtimeNs).toBe(written.mtimeNs);
 
-        const revert = await writer.planRevert(ctx);
+        const revert = await runner.planRevert(ctx);
         expect(revert[0]!.after).toBe(original);
-        await apply(revert);
+        await runner.apply(revert, true);
         expect(readFileSync(configPath(), 'utf8')).toBe(original);
       }),
       { numRuns: 120 },

@@ -12,11 +12,15 @@ import { join } from 'node:path';
 import { BatonError, type NativeConfigChange, type NativeConfigContext } from '@baton/core';
 import { applyFileChange, readFrontMatter } from '@baton/core/native-config';
 import { setupRunner } from '@baton/core/testing';
-import { readConfigValue } from '@baton/core/testing/config-files';
+import {
+  isSubsequence,
+  readConfigValue,
+  userJsonFile,
+  withoutKeys,
+} from '@baton/core/testing/config-files';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AGENT_PROMPT, createOpenCodeNativeConfig, ownedAgentValues } from './setup.js';
-import { isSubsequence, userJsoncFile } from './test-support/setup-files.js';
 
 const MARKER =
   '# managed by baton: baton-worker — baton setup rewrites this file; delete this line to keep your own edits';
@@ -177,6 +181,19 @@ describe('baton setup opencode: the Markdown agent Baton owns whole', () => {
   });
 });
 
+/**
+ * opencode.json(c) files the user wrote: the file itself, `agent` and `agent.baton-worker`
+ * missing, empty in any spelling, or holding the user's agents and settings.
+ */
+const USER_FILE = userJsonFile({
+  flavor: 'jsonc',
+  objects: [
+    { path: [], userKeys: [] },
+    { path: ['agent'], userKeys: ['build', 'plan', 'reviewer', 'docs'] },
+    { path: ['agent', 'baton-worker'], userKeys: ['temperature', 'steps', 'color'] },
+  ],
+});
+
 describe('baton setup opencode: the agent block of an opencode.json', () => {
   it('writes agent.baton-worker into the OPENCODE_CONFIG file, keeping comments and commas', async () => {
     const original =
@@ -230,31 +247,39 @@ describe('baton setup opencode: the agent block of an opencode.json', () => {
   });
 
   it('changes no byte Baton does not own in generated files, reruns as a no-op, and reverts exactly', async () => {
+    const owned = ['description', 'mode', 'model'].map((key) => ['agent', 'baton-worker', key]);
     await fc.assert(
       fc.asyncProperty(
-        userJsoncFile,
+        USER_FILE,
         fc.option(fc.constantFrom('anthropic/claude-x', 'openai/gpt-4o', 'local/ü model'), {
           nil: undefined,
         }),
-        async ({ text: original }, model) => {
+        async ({ text: original, value }, model) => {
           rmSync(customPath(), { force: true });
+          rmSync(join(directory, 'state'), { recursive: true, force: true });
           writeFileSync(customPath(), original);
+          const runner = setupRunner(writer, join(directory, 'state'));
           const ctx = withCustomConfig({ settings: model === undefined ? {} : { model } });
-          const [change] = await writer.plan(ctx);
+          const [change] = await runner.plan(ctx);
           const after = change!.after!;
           expect(isSubsequence(original, after), 'every user character kept, in order').toBe(true);
           if (original.includes('\r\n')) expect(/(^|[^\r])\n/.test(after)).toBe(false);
+          const written = readConfigValue('jsonc', after) as { agent: Record<string, unknown> };
+          expect(written.agent['baton-worker']).toMatchObject(
+            ownedAgentValues('worker', ctx.settings),
+          );
+          expect(withoutKeys(written, owned)).toEqual(withoutKeys(value, owned));
 
-          await apply([change!]);
-          const written = statSync(customPath(), { bigint: true });
-          const rerun = await writer.plan(ctx);
+          await runner.apply([change!]);
+          const stat = statSync(customPath(), { bigint: true });
+          const rerun = await runner.plan(ctx);
           expect(rerun[0]!.after).toBe(after);
-          expect(await apply(rerun)).toEqual([false]);
-          expect(statSync(customPath(), { bigint: true }).mtimeNs).toBe(written.mtimeNs);
+          expect(await runner.apply(rerun)).toEqual([{ changed: false }]);
+          expect(statSync(customPath(), { bigint: true }).mtimeNs).toBe(stat.mtimeNs);
 
-          const revert = await writer.planRevert(ctx);
+          const revert = await runner.planRevert(ctx);
           expect(revert[0]!.after).toBe(original);
-          await apply(revert);
+          await runner.apply(revert, true);
           expect(readFileSync(customPath(), 'utf8')).toBe(original);
         },
       ),

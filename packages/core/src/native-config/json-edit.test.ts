@@ -125,6 +125,23 @@ describe('removeJsonValue', () => {
     }
   });
 
+  it('fills an object holding only comments and empties it back, comments and spacing kept', () => {
+    for (const original of [
+      '{"a": { /* none */ }}',
+      '{"a": {\n  /* none */ }}',
+      '{"a": {\n // \n}}',
+      '{"a": { // none\n}}',
+      '{ /* none */ }',
+      '{\r\n  /* none */  \r\n}\r\n',
+    ]) {
+      const result = setJsonValue(original, ['a', 'k'], 1);
+      expect(removeJsonValue(result, ['a', 'k'], { original })).toBe(original);
+    }
+    expect(setJsonValue('{"a": { /* none */ }}', ['a', 'k'], 1)).toBe(
+      '{"a": { /* none */ "k": 1 }}',
+    );
+  });
+
   it('removes the objects Baton created, whatever the original, and all of them without one', () => {
     const original = '{\n  "agent": {}\n}\n';
     const result = setJsonValue(original, ['agent', 'baton-worker', 'mode'], 'primary');

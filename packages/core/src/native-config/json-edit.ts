@@ -14,6 +14,7 @@ import {
   type Eol,
   indentationAt,
   lineColumnAt,
+  lineEndAt,
   lineStartAt,
   malformedError,
   nextLineStart,
@@ -371,7 +372,13 @@ function insertProperty(
       ];
     }
     const end = object.offset + 1 + inner.trimEnd().length;
-    return [{ start: end, end, text: `${eol}${indent}${property}` }];
+    // After the last comment's line, spacing at its end included, so removal gives it back.
+    const lineEnd = lineEndAt(text, end - 1);
+    if (lineEnd >= close) {
+      // The closing brace is on the comment's line (`{ /* none */ }`): the property joins them.
+      return [{ start: end, end, text: ` ${JSON.stringify(key)}: ${JSON.stringify(value)}` }];
+    }
+    return [{ start: lineEnd, end: lineEnd, text: `${eol}${indent}${property}` }];
   }
   const lastEnd = last.offset + last.length;
   const tail = tailOf(text, lastEnd);
@@ -457,6 +464,12 @@ function removeProperty(text: string, object: JsonNode, property: JsonNode): Spl
   }
   if (next !== undefined && /^\s*,\s*$/.test(text.slice(end, next.offset))) {
     return [{ start: property.offset, end: next.offset, text: '' }];
+  }
+  if (previous === undefined && next === undefined) {
+    // The only member, after a comment on its line: the space that joined them goes too.
+    let start = property.offset;
+    while (start > object.offset + 1 && /[ \t]/.test(text[start - 1]!)) start -= 1;
+    return [{ start, end: withComma, text: '' }];
   }
   return [{ start: property.offset, end: withComma, text: '' }];
 }
