@@ -159,6 +159,13 @@ describe('removeJsonValue', () => {
     ).toBe(theirs);
   });
 
+  it('treats an original that no longer parses as no original', () => {
+    const result = setJsonValue('{"agent": {}}', ['agent', 'baton-worker', 'mode'], 'primary');
+    expect(
+      removeJsonValue(result, ['agent', 'baton-worker', 'mode'], { original: '{ "x": ' }),
+    ).toBe(removeJsonValue(result, ['agent', 'baton-worker', 'mode']));
+  });
+
   it('counts objects that held only Baton’s keys in the original as Baton’s', () => {
     // A file set up before Baton kept records: its original already has Baton's agent.
     const original =

@@ -27,6 +27,7 @@ import {
   deepEqual,
   isPlainObject,
   type KeyPath,
+  parseOriginal,
   type ValueChange,
   verifyEdit,
 } from './values.js';
@@ -91,14 +92,14 @@ export function editJson(
   const initial = asObjectText(body);
   let current = initial;
   const before = getNodeValue(parseJson(current, options));
-  const original = originalBody(options);
+  const parsed = parseOriginal(options.original, (original) =>
+    getNodeValue(parseJson(asObjectText(original), options)),
+  );
+  const original = parsed?.body;
   const removals: ValueChange[] = edits
     .filter((edit) => edit.op === 'remove')
     .map((edit) => ({ kind: 'delete', path: edit.path }));
-  const keep = containersToKeep(
-    original === undefined ? original : getNodeValue(parseJson(asObjectText(original), options)),
-    removals,
-  );
+  const keep = containersToKeep(parsed === null ? null : parsed?.value, removals);
   const changes: ValueChange[] = [];
   for (const edit of edits) {
     if (edit.op === 'set') {
@@ -128,11 +129,6 @@ export function editJson(
 /** Editing starts an empty (or blank) file as an object. */
 function asObjectText(body: string): string {
   return body.trim() === '' ? `{}${body === '' ? '\n' : body}` : body;
-}
-
-/** The original's text without its byte-order mark, when the caller gave one. */
-function originalBody(options: JsonEditOptions): string | undefined {
-  return typeof options.original === 'string' ? splitBom(options.original).body : undefined;
 }
 
 /** Sets one value (creating enclosing objects as needed). */

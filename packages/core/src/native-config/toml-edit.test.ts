@@ -289,6 +289,13 @@ describe('removal', () => {
     ).toBe('');
   });
 
+  it('treats an original that no longer parses as no original', () => {
+    const result = setTomlValues('model_providers = {}\n', ['model_providers', 'baton'], { x: 1 });
+    expect(
+      removeTomlKeys(result, ['model_providers', 'baton'], ['x'], { original: '[broken\n' }),
+    ).toBe(removeTomlKeys(result, ['model_providers', 'baton'], ['x']));
+  });
+
   it('keeps a table the user wrote comments in', () => {
     const source = '[t]\n# mine\nx = 1\n';
     expect(removeTomlKeys(source, ['t'], ['x'])).toBe('[t]\n# mine\n');

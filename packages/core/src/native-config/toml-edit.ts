@@ -44,6 +44,7 @@ import {
   hasIn,
   isPlainObject,
   type KeyPath,
+  parseOriginal,
   type ValueChange,
   verifyEdit,
 } from './values.js';
@@ -102,16 +103,15 @@ export function editToml(
 ): string {
   const { bom, body } = splitBom(text);
   const before = parseTomlText(body, options.file);
-  const original =
-    typeof options.original === 'string' ? splitBom(options.original).body : undefined;
+  const parsed = parseOriginal(options.original, (original) =>
+    parseTomlText(original, options.file),
+  );
+  const original = parsed?.body;
   const removals = edits.flatMap((edit): ValueChange[] => {
     if (edit.op === 'remove') return [{ kind: 'delete', path: [...edit.table, edit.key] }];
     return edit.op === 'remove-table' ? [{ kind: 'delete', path: edit.table }] : [];
   });
-  const keep = containersToKeep(
-    original === undefined ? options.original : parseTomlText(original, options.file),
-    removals,
-  );
+  const keep = containersToKeep(parsed === null ? null : parsed?.value, removals);
   let current = body;
   const changes: ValueChange[] = [];
   for (const edit of edits) {

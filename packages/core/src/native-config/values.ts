@@ -1,4 +1,5 @@
 import { BatonError } from '../errors.js';
+import { splitBom } from './text.js';
 
 /** A key path into nested tables/objects/mappings; `[]` is the document root. */
 export type KeyPath = readonly string[];
@@ -158,6 +159,31 @@ function replay(root: Record<string, unknown>, change: ValueChange): void {
     const next = change.apply(getIn(root, change.path));
     if (next === undefined) deleteIn(root, change.path);
     else setIn(root, change.path, next);
+  }
+}
+
+/** The file's original text (byte-order mark removed) and its parsed content. */
+export interface ParsedOriginal<T> {
+  readonly body: string;
+  readonly value: T;
+}
+
+/**
+ * The original an editor was given, parsed: `null` for a file Baton created, `undefined`
+ * when none was given — or when it no longer parses (a record edited by hand): revert then
+ * falls back to removing what Baton's keys leave empty instead of failing over a text that
+ * is not the file being edited.
+ */
+export function parseOriginal<T>(
+  original: string | null | undefined,
+  parse: (body: string) => T,
+): ParsedOriginal<T> | null | undefined {
+  if (original === null || original === undefined) return original;
+  const { body } = splitBom(original);
+  try {
+    return { body, value: parse(body) };
+  } catch {
+    return undefined;
   }
 }
 

@@ -119,6 +119,13 @@ describe('setYamlValue', () => {
     }
   });
 
+  it('treats an original that no longer parses as no original', () => {
+    const result = setYamlValue('agent: {}\n', ['agent', 'api_max_retries'], 0);
+    expect(
+      removeYamlValue(result, ['agent', 'api_max_retries'], { original: 'agent: [unclosed\n' }),
+    ).toBe(removeYamlValue(result, ['agent', 'api_max_retries']));
+  });
+
   it('removes the mappings Baton created, not the ones the original had', () => {
     const original = 'agent: {}\n';
     const result = setYamlValue(

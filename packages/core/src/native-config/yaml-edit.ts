@@ -35,6 +35,7 @@ import {
   getIn,
   isPlainObject,
   type KeyPath,
+  parseOriginal,
   type ValueChange,
   verifyEdit,
 } from './values.js';
@@ -123,16 +124,15 @@ export function editYaml(
   // Parsed documents by text: an edit that changes nothing need not be parsed again.
   const cache: ParseCache = new Map();
   const before = toJs(parseYaml(body, options.file, cache));
-  const original =
-    typeof options.original === 'string' ? splitBom(options.original).body : undefined;
+  const parsed = parseOriginal(options.original, (original) =>
+    toJs(parseYaml(original, options.file, cache)),
+  );
+  const original = parsed?.body;
   const removals = edits.filter((edit) => edit.op === 'remove' || edit.op === 'remove-item');
   const session: Session = {
     file: options.file,
     cache,
-    keep: containersToKeep(
-      original === undefined ? options.original : toJs(parseYaml(original, options.file, cache)),
-      removals.map(expectedChange),
-    ),
+    keep: containersToKeep(parsed === null ? null : parsed?.value, removals.map(expectedChange)),
   };
   let current = body;
   const changes: ValueChange[] = [];
