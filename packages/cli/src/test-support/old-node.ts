@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 
 export const MINIMUM_NODE = '22.13.0';
 /** Installed when the machine has no old Node; the official build, from the npm registry. */
@@ -70,7 +70,7 @@ function installFallback(cacheDirectory: string): { node?: OldNode; reason: stri
   const cached = probe(binary);
   if (cached) return { node: cached, reason: '' };
   // Installed beside the cache and renamed into place, so two runs at once never see half.
-  mkdirSync(join(cacheDirectory, '..'), { recursive: true });
+  mkdirSync(dirname(cacheDirectory), { recursive: true });
   const staging = mkdtempSync(`${cacheDirectory}.staging-`);
   try {
     const spec = `${packageName}@${FALLBACK_VERSION}`;
