@@ -6,6 +6,7 @@ import {
   CONTRACT_FILE_NAME,
   GATEWAY_HEADER_TIMEOUT_MS,
   mergeConfig,
+  OPENCODE_EFFORTS,
 } from './command.js';
 
 const SCRATCH = '/workspace/.baton/scratch/run-1/execute-1';
@@ -221,6 +222,58 @@ describe('buildOpenCodeCommand', () => {
       '--session',
       'ses_abc',
     ]);
+  });
+
+  it('maps an effort onto --variant; with base_url the gateway model declares that variant', () => {
+    const builtIn = buildOpenCodeCommand(
+      request({ effort: 'high', settings: { model: 'openai/gpt-5' } }),
+    );
+    expect(builtIn.args.slice(-4)).toEqual(['--model', 'openai/gpt-5', '--variant', 'high']);
+    // A built-in model's variants are OpenCode's own: Baton declares none for it.
+    expect(JSON.parse(builtIn.env.OPENCODE_CONFIG_CONTENT!).provider).toBeUndefined();
+
+    const gateway = buildOpenCodeCommand(
+      request({ effort: 'max', settings: { baseUrl: 'http://127.0.0.1:4000/v1', model: 'm' } }),
+    );
+    expect(gateway.args.slice(-4)).toEqual(['--model', 'baton/m', '--variant', 'max']);
+    expect(JSON.parse(gateway.env.OPENCODE_CONFIG_CONTENT!).provider.baton.models).toEqual({
+      m: { name: 'm', variants: { max: { reasoningEffort: 'max' } } },
+    });
+  });
+
+  it('gives every declared effort, and refuses any other', () => {
+    for (const effort of OPENCODE_EFFORTS) {
+      expect(buildOpenCodeCommand(request({ effort })).args.slice(-2)).toEqual([
+        '--variant',
+        effort,
+      ]);
+    }
+    expect(() => buildOpenCodeCommand(request({ effort: 'extreme' }))).toThrow(
+      'OpenCode has no reasoning effort "extreme"; use one of none, minimal, low, medium, high, xhigh, max.',
+    );
+  });
+
+  it('maps a turn budget onto the selected agent’s steps, and ignores a cost budget', () => {
+    expect(config({ budget: { maxTurns: 12 } }).agent).toEqual({
+      baton_execute: {
+        mode: 'primary',
+        prompt: `{file:${SCRATCH}/${CONTRACT_FILE_NAME}}`,
+        steps: 12,
+      },
+    });
+    expect(config({ profile: 'worker', budget: { maxTurns: 3 } }).agent).toMatchObject({
+      'baton-worker': { steps: 3 },
+    });
+    // OpenCode has no spending cap: Baton enforces that between stages.
+    expect(buildOpenCodeCommand(request({ budget: { maxCostUsd: 1.5 } }))).toEqual(
+      buildOpenCodeCommand(request()),
+    );
+    for (const maxTurns of [0, -1, 2.5, Number.NaN]) {
+      expect(
+        () => buildOpenCodeCommand(request({ budget: { maxTurns } })),
+        String(maxTurns),
+      ).toThrow(/turn budget must be a whole number of turns, 1 or more/);
+    }
   });
 
   it('uses the configured binary; request settings beat factory defaults', () => {

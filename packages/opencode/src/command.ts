@@ -69,9 +69,27 @@ export const ACCESS_PERMISSIONS: Readonly<
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
+ * Reasoning efforts, as OpenCode 1.18 names its model variants (`--variant`): OpenAI's
+ * `none` … `xhigh`, and `max` for Anthropic and DeepSeek models. A built-in model offers
+ * only some of them (its variants in OpenCode's catalogue), and OpenCode silently ignores
+ * a variant the model lacks; for the `base_url` gateway Baton declares the chosen variant
+ * itself, sending it as the request's `reasoning_effort`.
+ */
+export const OPENCODE_EFFORTS: readonly string[] = Object.freeze([
+  'none',
+  'minimal',
+  'low',
+  'medium',
+  'high',
+  'xhigh',
+  'max',
+]);
+
+/**
  * The command for one stage:
  * `opencode run --format json --dir <cwd> --title "baton <stage>" [--agent baton-<profile>]
- *  [--model <provider/model>] [--auto] [--session <id>]`, with the prompt on stdin.
+ *  [--model <provider/model>] [--variant <effort>] [--auto] [--session <id>]`, with the
+ * prompt on stdin.
  * The role contract, access permissions and `base_url` provider travel as an OpenCode
  * config layer in `OPENCODE_CONFIG_CONTENT`, the highest-precedence layer short of managed
  * config (it overrides the global and the project's opencode.json and agent files), which
@@ -96,6 +114,8 @@ export function buildOpenCodeCommand(
   ];
   if (request.profile !== null) args.push('--agent', nativeProfileName(request.profile));
   if (model !== null) args.push('--model', model);
+  const effort = resolveEffort(request.effort);
+  if (effort !== null) args.push('--variant', effort);
   if (request.access === 'full') args.push('--auto');
   if (request.resumeSessionId !== undefined && request.resumeSessionId !== '') {
     args.push('--session', request.resumeSessionId);
@@ -106,7 +126,7 @@ export function buildOpenCodeCommand(
     contractPath = join(request.scratchDir, CONTRACT_FILE_NAME);
     inputFiles[contractPath] = request.contract;
   }
-  const layer = configLayer(request, settings, model, contractPath);
+  const layer = configLayer(request, settings, model, contractPath, effort);
   const config = mergeConfig(inheritedConfig(request.env), layer);
   return {
     file: settings.binary ?? 'opencode',
@@ -151,12 +171,44 @@ export function resolveModel(request: StageRequest, settings: RuntimeSettings): 
   return model;
 }
 
+/** The `--variant` value for `request.effort`, one of `OPENCODE_EFFORTS`; `null` when unset. */
+export function resolveEffort(effort: string | undefined): string | null {
+  if (effort === undefined) return null;
+  if (!OPENCODE_EFFORTS.includes(effort)) {
+    throw new BatonError(
+      'CONFIG_INVALID',
+      `OpenCode has no reasoning effort "${effort}"; use one of ${OPENCODE_EFFORTS.join(', ')}.`,
+      { details: { runtime: 'opencode', effort, efforts: [...OPENCODE_EFFORTS] } },
+    );
+  }
+  return effort;
+}
+
+/**
+ * The agent's `steps` for `request.budget.maxTurns`: after that many model steps OpenCode
+ * tells the model that tools are disabled and it must sum up in text (it still offers the
+ * tools; a model that calls one anyway gets the same message at the next step).
+ */
+function stepLimit(request: StageRequest): number | null {
+  const maxTurns = request.budget?.maxTurns;
+  if (maxTurns === undefined) return null;
+  if (!Number.isInteger(maxTurns) || maxTurns < 1) {
+    throw new BatonError(
+      'CONFIG_INVALID',
+      `A stage's turn budget must be a whole number of turns, 1 or more; got ${maxTurns}.`,
+      { details: { key: 'max_turns', value: String(maxTurns) } },
+    );
+  }
+  return maxTurns;
+}
+
 /** The OpenCode config layer Baton adds for one stage. */
 export function configLayer(
   request: StageRequest,
   settings: RuntimeSettings,
   model: string | null,
   contractPath: string | null,
+  effort: string | null = null,
 ): Record<string, unknown> {
   const permission = ACCESS_PERMISSIONS[request.access];
   const agentName =
@@ -165,6 +217,8 @@ export function configLayer(
       : contractAgentName(request.stage);
   const agent: Record<string, unknown> = { mode: 'primary' };
   if (contractPath !== null) agent.prompt = `{file:${fileReference(contractPath)}}`;
+  const steps = stepLimit(request);
+  if (steps !== null) agent.steps = steps;
   const layer: Record<string, unknown> = {};
   if (Object.keys(permission).length > 0) {
     agent.permission = permission;
@@ -185,7 +239,14 @@ export function configLayer(
         npm: '@ai-sdk/openai-compatible',
         name: 'Baton gateway',
         options,
-        models: { [modelId]: { name: modelId } },
+        models: {
+          [modelId]: {
+            name: modelId,
+            // OpenCode offers no variants for a model it knows nothing about; declared,
+            // the variant's `reasoningEffort` reaches the gateway as `reasoning_effort`.
+            ...(effort === null ? {} : { variants: { [effort]: { reasoningEffort: effort } } }),
+          },
+        },
       },
     };
     // Summaries and other small requests go to the gateway too, never to another provider.

@@ -8,31 +8,36 @@
  *   `part.state.status` `completed` | `error`, `input`, `output` or `error`);
  * - `step_finish`: the step's `reason` (`stop`, `tool-calls`, `length`, …), `tokens` and `cost`;
  * - `reasoning`: only with `--thinking`, which Baton does not pass; never final text;
- * - `error`: `{name, data: {message, statusCode?, isRetryable, …}}`, after OpenCode's own
- *   retries (up to 5, with back-off, for 5xx, 429 and network errors); the exit code is 1.
+ * - `error`: one of OpenCode's named errors, after its own retries (see `classify.ts`);
+ *   the exit code is 1.
+ * Every line carries the session id, so the first one announces it.
  *
  * The final text is the text of the last step that had any (the answer after the last tool
  * call). A run that stops after a step that asked for tools did not finish: OpenCode ends a
  * run that way, with exit 0, when it rejected a permission the model needed.
  *
- * Usage is the sum over steps. OpenCode's `tokens.input` excludes cache reads and writes
- * (it is the provider's input count minus `cache.read` and `cache.write`) and its
- * `tokens.output` excludes reasoning; Baton's `inputTokens` and `outputTokens` include them.
+ * Usage is the sum over steps: each `step_finish` carries that step's own counts, not a
+ * running total. OpenCode's `tokens.input` excludes cache reads and writes (it is the
+ * provider's input count minus `cache.read` and `cache.write`) and its `tokens.output`
+ * excludes reasoning; Baton's `inputTokens` and `outputTokens` include them. A step's `cost`
+ * is OpenCode's own price of its tokens, from the model's `cost` in its catalogue or config;
+ * a model it has no price for costs 0 there, so a run whose steps all cost 0 has an unknown
+ * cost (`null`), not a free one. Only the session's own steps are printed: the steps of a
+ * subagent the `task` tool starts run in a child session whose usage is not in the output.
  */
 import {
-  type ErrorKind,
-  failureClassOf,
   type OutputDecoder,
   type ProcessExit,
   type RuntimeEvent,
+  type StageFailure,
   type StageOutcome,
+  type StageRequest,
   UNKNOWN_USAGE,
   type Usage,
 } from '@baton/core';
+import { classifyOpenCodeError, classifyWords, failure } from './classify.js';
 
 type Json = Record<string, unknown>;
-
-type StageError = Omit<NonNullable<StageOutcome['error']>, 'failureClass' | 'retryAfterMs'>;
 
 interface Totals {
   steps: number;
@@ -42,7 +47,8 @@ interface Totals {
   output: number;
   reasoning: number;
   cost: number;
-  costKnown: boolean;
+  /** A step had a price: OpenCode prints 0 for a model it cannot price. */
+  priced: boolean;
 }
 
 const PREVIEW_LENGTH = 200;
@@ -51,13 +57,15 @@ const PREVIEW_LENGTH = 200;
 const PERMISSION_REFUSED =
   /rejected permission|permission (?:was )?denied|prevents you from using|auto-rejecting/i;
 
-const NETWORK =
-  /cannot connect|unable to connect|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|fetch failed|socket hang up|network error|connection (?:refused|reset|error)/i;
-
-export function createOpenCodeDecoder(): OutputDecoder {
+/**
+ * `request.budget.maxTurns` became the agent's `steps`: at that step OpenCode tells the model
+ * to stop using tools and sum up, so a run that got there ended on the cap, not on its own.
+ */
+export function createOpenCodeDecoder(request?: Pick<StageRequest, 'budget'>): OutputDecoder {
+  const stepCap = request?.budget?.maxTurns;
   let sessionId: string | null = null;
   let sawEvent = false;
-  let failure: StageError | null = null;
+  let error: StageFailure | null = null;
   let stepTexts: string[] = [];
   let lastTexts: string[] = [];
   let lastReason: string | null = null;
@@ -70,7 +78,7 @@ export function createOpenCodeDecoder(): OutputDecoder {
     output: 0,
     reasoning: 0,
     cost: 0,
-    costKnown: false,
+    priced: false,
   };
 
   function usage(): Usage {
@@ -84,7 +92,7 @@ export function createOpenCodeDecoder(): OutputDecoder {
       outputTokens: output,
       reasoningTokens: totals.reasoning,
       totalTokens: input + output,
-      costUsd: totals.costKnown ? totals.cost : null,
+      costUsd: totals.priced ? totals.cost : null,
     };
   }
 
@@ -119,13 +127,14 @@ export function createOpenCodeDecoder(): OutputDecoder {
         events.push({ type: 'usage', usage: usage() });
         break;
       case 'error': {
-        const error = apiError(record(event.error));
-        failure ??= error;
+        const at = typeof event.timestamp === 'number' ? event.timestamp : null;
+        const reported = classifyOpenCodeError(record(event.error), at);
+        error ??= reported;
         events.push({
           type: 'error',
-          message: error.message,
-          kind: error.kind,
-          status: error.status,
+          message: reported.message,
+          kind: reported.kind,
+          status: reported.status,
           fatal: true,
         });
         break;
@@ -175,9 +184,9 @@ export function createOpenCodeDecoder(): OutputDecoder {
     totals.reasoning += count(tokens?.reasoning);
     totals.cacheRead += count(cache?.read);
     totals.cacheWrite += count(cache?.write);
-    if (typeof part?.cost === 'number' && Number.isFinite(part.cost)) {
+    if (typeof part?.cost === 'number' && Number.isFinite(part.cost) && part.cost > 0) {
       totals.cost += part.cost;
-      totals.costKnown = true;
+      totals.priced = true;
     }
   }
 
@@ -211,111 +220,86 @@ export function createOpenCodeDecoder(): OutputDecoder {
 
     finish(exit: ProcessExit): StageOutcome {
       const finalText = lastTexts.length > 0 ? lastTexts.join('') : null;
-      const done = (error: StageError | null): StageOutcome => ({
-        status: error === null ? 'succeeded' : 'failed',
+      const done = (failed: StageFailure | null): StageOutcome => ({
+        status: failed === null ? 'succeeded' : 'failed',
         finalText,
         sessionId,
         usage: usage(),
-        error:
-          error === null
-            ? null
-            : {
-                ...error,
-                failureClass: failureClassOf(error.kind, error.retryable),
-                retryAfterMs: null,
-              },
+        error: failed,
       });
-      if (failure !== null) return done(failure);
-      if (exit.signal !== null || exit.exitCode === null) {
-        return done({
-          message: `opencode was stopped by ${exit.signal ?? 'a signal'}${stderrSuffix(exit.stderrTail)}`,
-          kind: 'unknown',
-          status: null,
-          retryable: !sawEvent,
-        });
-      }
-      if (exit.exitCode !== 0) {
-        const stderr = lastLines(exit.stderrTail);
-        return done({
-          message: `opencode exited with ${exit.exitCode}${stderr === '' ? '' : `: ${stderr}`}`,
-          kind: NETWORK.test(stderr) ? 'network' : 'unknown',
-          status: null,
-          // Nothing decoded: it crashed before doing anything, which another attempt may fix.
-          retryable: !sawEvent || NETWORK.test(stderr),
-        });
-      }
+      if (error !== null) return done(error);
+      if (exit.signal !== null || exit.exitCode === null) return done(crashed(exit));
+      if (exit.exitCode !== 0) return done(exitFailure(exit, sawEvent));
       if (totals.steps === 0) {
-        return done({
-          message: `opencode exited without finishing a model step${stderrSuffix(exit.stderrTail)}`,
-          kind: 'unknown',
-          status: null,
-          retryable: false,
-        });
+        const message = `opencode exited without finishing a model step${stderrSuffix(exit.stderrTail)}`;
+        // Nothing printed at all: OpenCode did not get as far as the task (its config, an
+        // agent it cannot find), which another runtime would not trip over.
+        return done(
+          failure(message, {
+            failureClass: sawEvent ? 'task' : 'unavailable',
+            kind: 'unknown',
+            status: null,
+            retryAfterMs: null,
+          }),
+        );
+      }
+      if (stepCap !== undefined && totals.steps >= stepCap) {
+        return done(
+          task(
+            `OpenCode reached the stage's turn limit (${stepCap} steps) and was told to stop and sum up`,
+            'unknown',
+          ),
+        );
       }
       if (lastReason === 'tool-calls') {
         return done(
           refusedTool !== null
-            ? {
-                message: `OpenCode refused a tool call and stopped (${preview(refusedTool)})`,
-                kind: 'permission',
-                status: null,
-                retryable: false,
-              }
-            : {
-                message: 'opencode stopped after a step that asked for tools, without an answer',
-                kind: 'unknown',
-                status: null,
-                retryable: false,
-              },
+            ? task(
+                `OpenCode refused a tool call and stopped (${preview(refusedTool)})`,
+                'permission',
+              )
+            : task('opencode stopped after a step that asked for tools, without an answer'),
         );
       }
-      if (lastReason === 'length' || lastReason === 'content-filter') {
-        return done({
-          message:
-            lastReason === 'length'
-              ? 'the model stopped at its output limit before finishing'
-              : "the provider's content filter stopped the answer",
-          kind: 'model',
-          status: null,
-          retryable: false,
-        });
+      if (lastReason === 'length') {
+        return done(task('the model stopped at its output limit before finishing', 'model'));
+      }
+      if (lastReason === 'content-filter') {
+        return done(task("the provider's content filter stopped the answer", 'model'));
       }
       return done(null);
     },
   };
 }
 
-/** An OpenCode error object (`APIError`, `ProviderAuthError`, `UnknownError`, …) as a stage error. */
-export function apiError(error: Json | null): StageError {
-  const data = record(error?.data);
-  const name = typeof error?.name === 'string' ? error.name : null;
-  const detail = nonEmptyText(data?.message) ?? nonEmptyText(error?.message);
-  const message = detail ?? name ?? 'OpenCode reported an error';
-  const status =
-    typeof data?.statusCode === 'number' && Number.isInteger(data.statusCode)
-      ? data.statusCode
-      : null;
-  const kind = errorKind(name, status, message);
-  return {
-    message:
-      detail !== null && name !== null && name !== 'UnknownError' ? `${name}: ${detail}` : message,
-    kind,
-    status,
-    retryable: kind === 'rate-limit' || kind === 'server' || kind === 'network',
-  };
+function task(message: string, kind: StageFailure['kind'] = 'unknown'): StageFailure {
+  return failure(message, { failureClass: 'task', kind, status: null, retryAfterMs: null });
 }
 
-export function errorKind(name: string | null, status: number | null, message: string): ErrorKind {
-  if (name === 'ProviderAuthError' || status === 401 || status === 403) return 'auth';
-  if (status === 429) return 'rate-limit';
-  if (status === 408) return 'timeout';
-  if (status !== null && status >= 500) return 'server';
-  if (status !== null && status >= 400) return 'model';
-  if (name === 'ContextOverflowError' || name === 'MessageOutputLengthError') return 'model';
-  if (NETWORK.test(message)) return 'network';
-  if (/rate.?limit|too many requests/i.test(message)) return 'rate-limit';
-  if (/timed? ?out\b/i.test(message)) return 'timeout';
-  return 'unknown';
+/** Stopped by a signal: a crash (or Baton's own limit, which the runner reports itself). */
+function crashed(exit: ProcessExit): StageFailure {
+  return failure(
+    `opencode was stopped by ${exit.signal ?? 'a signal'}${stderrSuffix(exit.stderrTail)}`,
+    { failureClass: 'transient', kind: 'unknown', status: null, retryAfterMs: null },
+  );
+}
+
+/**
+ * A non-zero exit without an `error` event. Words on stderr that name a cause decide;
+ * otherwise an exit before any event means OpenCode could not start here (a broken install,
+ * its config), and one after the run began is the task's.
+ */
+function exitFailure(exit: ProcessExit, started: boolean): StageFailure {
+  const stderr = lastLines(exit.stderrTail);
+  const message = `opencode exited with ${exit.exitCode}${stderr === '' ? '' : `: ${stderr}`}`;
+  const named = classifyWords(stderr, false, null);
+  if (named.failureClass !== 'task') return failure(message, named);
+  return failure(message, {
+    failureClass: started ? 'task' : 'unavailable',
+    kind: 'unknown',
+    status: null,
+    retryAfterMs: null,
+  });
 }
 
 function record(value: unknown): Json | null {
@@ -332,10 +316,6 @@ function text(value: unknown): string | null {
   if (typeof value === 'string') return value;
   if (value === undefined || value === null) return null;
   return JSON.stringify(value);
-}
-
-function nonEmptyText(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() !== '' ? value : null;
 }
 
 function preview(value: string): string {

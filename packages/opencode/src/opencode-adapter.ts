@@ -5,7 +5,7 @@ import {
   type RuntimeSettings,
   SPECIFICATION_VERSION,
 } from '@baton/core';
-import { buildOpenCodeCommand } from './command.js';
+import { buildOpenCodeCommand, OPENCODE_EFFORTS } from './command.js';
 import { createOpenCodeDecoder } from './decode.js';
 import { createOpenCodeDoctorChecks } from './doctor.js';
 import { openCodeProfileMapping } from './profile.js';
@@ -25,12 +25,18 @@ export const OPENCODE_IDENTITY: AdapterIdentity = {
     "OpenCode agent prompt (the selected agent's `prompt`, via OPENCODE_CONFIG_CONTENT)",
 };
 
-/** What Baton may ask of this runtime beyond running a stage (see the adapter spec). */
+/**
+ * What Baton may ask of this runtime beyond running a stage (see the adapter spec and
+ * docs/adapters/opencode.md): `opencode run --session <id>` continues a session; efforts
+ * are OpenCode model variants (`--variant`); a turn budget is the agent's `steps`; OpenCode
+ * has no spending cap; it prices each step itself where its catalogue or config has the
+ * model's price.
+ */
 export const OPENCODE_CAPABILITIES: AdapterCapabilities = {
-  resumeSession: false,
-  efforts: [],
+  resumeSession: true,
+  efforts: OPENCODE_EFFORTS,
   costCap: false,
-  turnCap: false,
+  turnCap: true,
   reportsCost: true,
 };
 
@@ -43,7 +49,7 @@ export function createOpencodeAdapter(settings: OpencodeSettings = {}): RuntimeA
     profile: openCodeProfileMapping,
     doctorChecks: () => createOpenCodeDoctorChecks({ identity: OPENCODE_IDENTITY, defaults }),
     buildCommand: (request) => buildOpenCodeCommand(request, defaults),
-    createDecoder: () => createOpenCodeDecoder(),
+    createDecoder: (request) => createOpenCodeDecoder(request),
     nativeConfig: createOpenCodeNativeConfig(defaults),
   };
 }

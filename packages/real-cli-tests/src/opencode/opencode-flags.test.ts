@@ -1,8 +1,9 @@
 /**
  * Every argument the OpenCode adapter can emit is one the pinned `opencode` 1.18.33 really
  * accepts: checked against the binary's own `opencode run --help`, over all access levels ×
- * profile × model × base_url × resume × contract. The binary refuses an unknown option
- * (exit 1), so every run that succeeds in the runs test proves its options too.
+ * profile × model × base_url × resume × contract × effort × turn budget. The binary refuses
+ * an unknown option (exit 1), so every run that succeeds in the runs test proves its options
+ * too. A turn budget travels in the config layer (the agent's `steps`), not in argv.
  */
 import { ACCESS_LEVELS, type StageRequest } from '@baton/core';
 import { runCommand } from '@baton/core/doctor';
@@ -65,20 +66,26 @@ function requests(): StageRequest[] {
         for (const baseUrl of [undefined, 'http://127.0.0.1:4000/v1']) {
           for (const resumeSessionId of [undefined, 'ses_e0014db6cffe1xqLRYbZabiLeT']) {
             for (const contract of ['', 'You are the Builder.']) {
-              if (baseUrl !== undefined && model === undefined) continue; // refused: needs a model
-              all.push({
-                stage: 'execute',
-                prompt: 'Build it.',
-                contract,
-                cwd: sandbox.workspace,
-                access,
-                profile,
-                ...(model === undefined ? {} : { model }),
-                ...(resumeSessionId === undefined ? {} : { resumeSessionId }),
-                settings: baseUrl === undefined ? {} : { baseUrl, apiKeyEnv: KEY_VARIABLE },
-                scratchDir: sandbox.scratchDir,
-                env: sandbox.env,
-              });
+              for (const effort of [undefined, 'high']) {
+                for (const maxTurns of [undefined, 3]) {
+                  if (baseUrl !== undefined && model === undefined) continue; // refused: needs a model
+                  all.push({
+                    stage: 'execute',
+                    prompt: 'Build it.',
+                    contract,
+                    cwd: sandbox.workspace,
+                    access,
+                    profile,
+                    ...(model === undefined ? {} : { model }),
+                    ...(resumeSessionId === undefined ? {} : { resumeSessionId }),
+                    ...(effort === undefined ? {} : { effort }),
+                    ...(maxTurns === undefined ? {} : { budget: { maxTurns } }),
+                    settings: baseUrl === undefined ? {} : { baseUrl, apiKeyEnv: KEY_VARIABLE },
+                    scratchDir: sandbox.scratchDir,
+                    env: sandbox.env,
+                  });
+                }
+              }
             }
           }
         }
@@ -97,10 +104,10 @@ describe('opencode 1.18.33 run --help accepts every argument the adapter emits',
     expect(version.stdout.trim()).toBe('1.18.33');
   });
 
-  it('knows every option and value, over 72 commands', () => {
+  it('knows every option and value, over 288 commands', () => {
     const options = parseHelp(help);
     const all = requests();
-    expect(all).toHaveLength(72);
+    expect(all).toHaveLength(288);
     const used = new Set<string>();
     for (const request of all) {
       const { args } = adapter.buildCommand(request);
@@ -126,6 +133,7 @@ describe('opencode 1.18.33 run --help accepts every argument the adapter emits',
       '--model',
       '--session',
       '--title',
+      '--variant',
     ]);
     expect(options.get('--format')).toEqual({ type: 'string', choices: ['default', 'json'] });
     expect(options.get('--auto')?.type).toBe('boolean');
@@ -134,6 +142,17 @@ describe('opencode 1.18.33 run --help accepts every argument the adapter emits',
     expect(options.get('--agent')?.type).toBe('string');
     expect(options.get('--dir')?.type).toBe('string');
     expect(options.get('--title')?.type).toBe('string');
+    expect(options.get('--variant')?.type).toBe('string');
+  });
+
+  it('takes every declared effort as a --variant value (OpenCode lists no choices)', () => {
+    const options = parseHelp(help);
+    expect(options.get('--variant')).toEqual({ type: 'string', choices: null });
+    expect(help).toMatch(/--variant\s+model variant \(provider-specific reasoning effort/);
+    for (const effort of adapter.capabilities.efforts) {
+      const { args } = adapter.buildCommand({ ...requests()[0]!, effort });
+      expect(args.slice(-2)).toEqual(['--variant', effort]);
+    }
   });
 
   it('takes the message from stdin: the positional message is optional', () => {

@@ -107,7 +107,8 @@ describe('opencode 1.18.33 runs the adapter command', () => {
         outputTokens: 7,
         reasoningTokens: 0,
         totalTokens: 127,
-        costUsd: 0,
+        // The gateway's model has no price in OpenCode: unknown, not free.
+        costUsd: null,
       },
       error: null,
     });
@@ -199,6 +200,8 @@ describe('opencode 1.18.33 runs the adapter command', () => {
         kind: 'auth',
         status: 401,
         retryable: false,
+        failureClass: 'auth',
+        retryAfterMs: null,
       },
     });
     const requests = chatRequests('auth-model');
@@ -207,7 +210,7 @@ describe('opencode 1.18.33 runs the adapter command', () => {
     expect(tools(requests[0]!)).toEqual(['glob', 'grep', 'read', 'skill', 'todowrite', 'webfetch']);
   });
 
-  it('HTTP 500: OpenCode retries five times on its own, then the stage fails as a retryable server error', async () => {
+  it('HTTP 500: OpenCode retries five times on its own, then the stage fails as transient', async () => {
     // retry-after-ms keeps OpenCode's back-off (2 s doubling to 30 s) out of the test.
     server.script({ model: 'server-model' }, [
       { error: { status: 500, headers: { 'retry-after-ms': '0' } } },
@@ -224,12 +227,16 @@ describe('opencode 1.18.33 runs the adapter command', () => {
       kind: 'server',
       status: 500,
       retryable: true,
+      failureClass: 'transient',
+      // OpenCode's own header for its back-off, read like any stated delay.
+      retryAfterMs: 0,
     });
     expect(chatRequests('server-model')).toHaveLength(6);
     expect(run.events.filter((event) => event.type === 'error')).toHaveLength(1);
   });
 
-  it('resumes the session it reported, with the earlier turn in the request', async () => {
+  it('resumes the session it announced first thing, with the earlier turn in the request', async () => {
+    expect(adapter.capabilities.resumeSession).toBe(true);
     server.script({ model: 'resume-model', text: 'second question' }, [{ text: 'Second answer' }]);
     server.script({ model: 'resume-model', text: /^(?![\s\S]*second question)/ }, [
       { text: 'First answer' },
@@ -238,6 +245,8 @@ describe('opencode 1.18.33 runs the adapter command', () => {
     const settings = { ...base.settings, model: 'resume-model' };
     const first = await runStage(adapter, { ...base, settings, prompt: 'first question' });
     expect(first.outcome.finalText).toBe('First answer');
+    // The session id is the first thing decoded, so an interrupted stage can still name it.
+    expect(first.events[0]).toEqual({ type: 'session', sessionId: first.outcome.sessionId });
     const second = await runStage(adapter, {
       ...base,
       settings,
@@ -245,6 +254,7 @@ describe('opencode 1.18.33 runs the adapter command', () => {
       resumeSessionId: first.outcome.sessionId!,
     });
     expect(second.args.slice(-2)).toEqual(['--session', first.outcome.sessionId]);
+    expect(second.events[0]).toEqual({ type: 'session', sessionId: first.outcome.sessionId });
     expect(second.outcome).toMatchObject({
       status: 'succeeded',
       finalText: 'Second answer',

@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Environment, RuntimeAdapter, StageRequest } from '@baton/core';
+import type { Environment, OutputDecoder, RuntimeAdapter, StageRequest } from '@baton/core';
 import { runCommandSpec, type SpecRun } from '@baton/core/testing';
 import { requireCli } from '../binaries.js';
 
@@ -89,6 +89,8 @@ export function stageRequest(
 export interface StageRun extends SpecRun {
   readonly args: readonly string[];
   readonly stdin: string | null;
+  /** The CLI's stdout, line by line, as the decoder received it. */
+  readonly lines: readonly string[];
 }
 
 /** Builds the adapter's command for the request, runs the real CLI, decodes its real stdout. */
@@ -98,9 +100,15 @@ export async function runStage(
   timeoutMs = 45_000,
 ): Promise<StageRun> {
   const command = adapter.buildCommand(request);
-  const run = await runCommandSpec(command, adapter.createDecoder(request), {
-    baseEnv: request.env,
-    timeoutMs,
-  });
-  return { ...run, args: command.args, stdin: command.stdin };
+  const lines: string[] = [];
+  const decoder = adapter.createDecoder(request);
+  const recording: OutputDecoder = {
+    push: (line) => {
+      lines.push(line);
+      return decoder.push(line);
+    },
+    finish: (exit) => decoder.finish(exit),
+  };
+  const run = await runCommandSpec(command, recording, { baseEnv: request.env, timeoutMs });
+  return { ...run, args: command.args, stdin: command.stdin, lines };
 }
