@@ -48,6 +48,9 @@ export interface NewEvent {
   readonly at?: string;
 }
 
+/** Told the events of each committed append (see `Journal.onAppend`). */
+export type AppendListener = (events: readonly JournalEvent[]) => void;
+
 export interface RunRecord {
   readonly runId: string;
   readonly createdAt: string;
@@ -122,6 +125,7 @@ export class Journal {
   readonly readOnly: boolean;
   private readonly db: DatabaseSync;
   private readonly busyTimeoutMs: number;
+  private readonly appendListeners = new Set<AppendListener>();
   private readonly statements: {
     lastSeq: StatementSync;
     insertEvent: StatementSync;
@@ -225,10 +229,25 @@ export class Journal {
     if (this.db.isOpen) this.db.close();
   }
 
+  /**
+   * Calls `listener` with the events of every append made through this instance, once they
+   * are committed, in sequence order (appends by other instances or processes are not seen).
+   * A listener must not throw: the events are already written. Returns its removal.
+   */
+  onAppend(listener: AppendListener): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  private appended(events: JournalEvent[]): JournalEvent[] {
+    for (const listener of this.appendListeners) listener(events);
+    return events;
+  }
+
   /** Creates a run and appends its first events, atomically. */
   createRun(run: NewRun, events: readonly NewEvent[], update: RunUpdate = {}): JournalEvent[] {
     // No run to continue if this fails: the run does not exist until the transaction commits.
-    return this.transaction(undefined, () => {
+    const appended = this.transaction(undefined, () => {
       const at = new Date().toISOString();
       this.db
         .prepare(
@@ -247,6 +266,7 @@ export class Journal {
         );
       return this.appendInTransaction(run.runId, events, update);
     });
+    return this.appended(appended);
   }
 
   /**
@@ -254,7 +274,9 @@ export class Journal {
    * sequence number, and applies `update` to the run's index row in the same transaction.
    */
   append(runId: string, events: readonly NewEvent[], update: RunUpdate = {}): JournalEvent[] {
-    return this.transaction(runId, () => this.appendInTransaction(runId, events, update));
+    return this.appended(
+      this.transaction(runId, () => this.appendInTransaction(runId, events, update)),
+    );
   }
 
   /**

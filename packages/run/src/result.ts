@@ -1,0 +1,327 @@
+/**
+ * A run's typed result, read from its journal alone: status, every stage attempt (runtime,
+ * model, verdict, usage, failure) and each stage's latest attempt by name. What the
+ * programmatic API returns and what `baton test` expectations look into.
+ */
+import type { Stage } from '@baton/core';
+import type { RunStatus, Verdict } from './engine/types.js';
+import {
+  displayStatus,
+  type Journal,
+  type JournalEvent,
+  type RunRecord,
+  runNotFound,
+} from './journal/journal.js';
+import { causeOf } from './summary.js';
+
+/** Where a cost figure came from: the runtime's own report, the `[pricing]` table, or both. */
+export type CostSource = 'runtime' | 'pricing' | 'mixed';
+
+/** Tokens and cost of one attempt, a stage or a whole run. */
+export interface UsageSummary {
+  /** Input tokens, cached ones included; `null` when no attempt counted reported them. */
+  readonly inputTokens: number | null;
+  readonly cachedInputTokens: number | null;
+  readonly outputTokens: number | null;
+  /** Reasoning tokens (a part of the output tokens), when reported. */
+  readonly reasoningTokens: number | null;
+  readonly totalTokens: number | null;
+  /** USD; for a total, the sum of the costs that are known (see `costComplete`). */
+  readonly costUsd: number | null;
+  /** `null` when some part's cost is unknown. */
+  readonly costSource: CostSource | null;
+  /** Every attempt counted has a known cost. */
+  readonly costComplete: boolean;
+}
+
+/** One attempt at a stage: one runtime process (or a start that failed before one ran). */
+export interface AttemptResult {
+  readonly stage: Stage;
+  /** Index of the mission step. */
+  readonly step: number;
+  readonly attempt: number;
+  /** Loops back to execute before this attempt. */
+  readonly loop: number;
+  readonly runtime: string;
+  /** The model asked for, when Baton chose one; `null`: the harness's own choice. */
+  readonly model: string | null;
+  readonly status: 'succeeded' | 'failed' | 'interrupted';
+  /** The evaluate stage's verdict; `null` for other stages or a failed attempt. */
+  readonly verdict: Verdict | null;
+  /** The stage's final message as journaled (redacted, bounded). */
+  readonly finalText: string | null;
+  readonly error: string | null;
+  /** The error's kind as the runtime's decoder read it (`auth`, `rate-limit`, `server`, …). */
+  readonly errorKind: string | null;
+  /** Why the attempt failed as far as retrying is concerned (`rate_limited`, `transient`, …), when recorded. */
+  readonly failureClass: string | null;
+  readonly exitCode: number | null;
+  readonly sessionId: string | null;
+  readonly durationMs: number;
+  readonly toolCalls: number | null;
+  readonly usage: UsageSummary;
+}
+
+/** A stage by name: its latest attempt, with how many attempts it took and what they cost. */
+export interface StageResult {
+  readonly stage: Stage;
+  readonly step: number;
+  /** The runtime of the latest attempt. */
+  readonly runtime: string;
+  readonly model: string | null;
+  readonly status: AttemptResult['status'];
+  readonly verdict: Verdict | null;
+  readonly finalText: string | null;
+  readonly error: string | null;
+  readonly failureClass: string | null;
+  /** Attempts at this stage, retries, fallbacks and loops included. */
+  readonly attempts: number;
+  /** The runtime of each attempt in order: more than one name when the stage fell back. */
+  readonly runtimes: readonly string[];
+  readonly durationMs: number;
+  /** Usage of all the stage's attempts together. */
+  readonly usage: UsageSummary;
+}
+
+export interface RunResult {
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly cause: string | null;
+  /** The question a waiting run asks. */
+  readonly question: string | null;
+  readonly goal: string;
+  readonly mission: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** The hash of the engine state the journal recorded last. */
+  readonly stateHash: string | null;
+  /** Each stage that ran, by name (its latest attempt). */
+  readonly stages: Readonly<Partial<Record<Stage, StageResult>>>;
+  /** Every stage attempt, in the order they ran. */
+  readonly attempts: readonly AttemptResult[];
+  /** Usage of the whole run. */
+  readonly usage: UsageSummary;
+}
+
+/** Reads a run's result from the journal. */
+export function readRunResult(journal: Journal, runId: string): RunResult {
+  const run = journal.getRun(runId);
+  if (run === undefined) throw runNotFound(runId);
+  return runResultOf(run, journal.events(runId));
+}
+
+/** Folds a run's journal events into its result. */
+export function runResultOf(run: RunRecord, events: Iterable<JournalEvent>): RunResult {
+  const attempts: MutableAttempt[] = [];
+  let started: Record<string, unknown> | null = null;
+  let question: string | null = null;
+  for (const event of events) {
+    const payload = event.payload;
+    switch (event.type) {
+      case 'agent.process.started':
+        started = payload;
+        break;
+      case 'agent.process.exited': {
+        const opened = started !== null && sameAttempt(started, payload) ? started : null;
+        started = null;
+        attempts.push(attemptOf(payload, opened));
+        break;
+      }
+      case 'verdict.recorded': {
+        const last = attempts.at(-1);
+        if (last !== undefined && sameAttempt(payload, last.identity)) {
+          last.verdict = verdictOf(payload);
+        }
+        break;
+      }
+      case 'stage.ended': {
+        const last = attempts.at(-1);
+        if (last !== undefined && sameAttempt(payload, last.identity)) {
+          last.finalText = stringOrNull(payload.final_text);
+          last.failureClass = stringOrNull(payload.failure_class) ?? last.failureClass;
+        }
+        break;
+      }
+      case 'human.asked':
+        question = stringOrNull(payload.question);
+        break;
+      case 'human.answered':
+        question = null;
+        break;
+    }
+  }
+  const status = displayStatus(run);
+  const finished = attempts.map(({ identity: _identity, ...attempt }) => attempt as AttemptResult);
+  return {
+    runId: run.runId,
+    status,
+    cause: causeOf(run, status),
+    question: status === 'waiting' ? question : null,
+    goal: run.goal,
+    mission: run.mission,
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+    stateHash: run.stateHash,
+    stages: stagesOf(finished),
+    attempts: finished,
+    usage: totalUsage(finished.map((attempt) => attempt.usage)),
+  };
+}
+
+type MutableAttempt = { -readonly [Key in keyof AttemptResult]: AttemptResult[Key] } & {
+  identity: Record<string, unknown>;
+};
+
+function attemptOf(
+  exited: Record<string, unknown>,
+  started: Record<string, unknown> | null,
+): MutableAttempt {
+  return {
+    identity: exited,
+    stage: exited.stage as Stage,
+    step: integer(exited.step),
+    attempt: integer(exited.attempt),
+    loop: integer(exited.loop),
+    runtime: String(exited.runtime_id),
+    model: stringOrNull(started?.model),
+    status: exited.status as AttemptResult['status'],
+    verdict: null,
+    finalText: null,
+    error: stringOrNull(exited.error),
+    errorKind: stringOrNull(exited.error_kind),
+    failureClass: stringOrNull(exited.failure_class),
+    exitCode: typeof exited.exit_code === 'number' ? exited.exit_code : null,
+    sessionId: stringOrNull(exited.session_id),
+    durationMs: integer(exited.duration_ms),
+    toolCalls: typeof exited.tool_calls === 'number' ? exited.tool_calls : null,
+    usage: usageOf(exited.usage),
+  };
+}
+
+/** Whether two journal payloads name the same attempt (step, stage, attempt and loop). */
+function sameAttempt(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return (
+    a.step === b.step &&
+    a.stage === b.stage &&
+    a.attempt === b.attempt &&
+    (a.loop ?? 0) === (b.loop ?? 0)
+  );
+}
+
+function verdictOf(payload: Record<string, unknown>): Verdict | null {
+  switch (payload.outcome) {
+    case 'pass':
+      return { outcome: 'pass' };
+    case 'fail':
+    case 'missing':
+      return { outcome: payload.outcome, reason: String(payload.reason ?? '') };
+    default:
+      return null;
+  }
+}
+
+function stagesOf(attempts: readonly AttemptResult[]): Partial<Record<Stage, StageResult>> {
+  const stages: Partial<Record<Stage, StageResult>> = {};
+  for (const last of attempts) {
+    const all = attempts.filter((attempt) => attempt.stage === last.stage);
+    stages[last.stage] = {
+      stage: last.stage,
+      step: last.step,
+      runtime: last.runtime,
+      model: last.model,
+      status: last.status,
+      verdict: last.verdict,
+      finalText: last.finalText,
+      error: last.error,
+      failureClass: last.failureClass,
+      attempts: all.length,
+      runtimes: all.map((attempt) => attempt.runtime),
+      durationMs: all.reduce((sum, attempt) => sum + attempt.durationMs, 0),
+      usage: totalUsage(all.map((attempt) => attempt.usage)),
+    };
+  }
+  return stages;
+}
+
+const NO_USAGE: UsageSummary = {
+  inputTokens: null,
+  cachedInputTokens: null,
+  outputTokens: null,
+  reasoningTokens: null,
+  totalTokens: null,
+  costUsd: null,
+  costSource: null,
+  costComplete: false,
+};
+
+/** An attempt's usage from its journaled (snake_case) form. */
+function usageOf(value: unknown): UsageSummary {
+  if (value === null || typeof value !== 'object') return NO_USAGE;
+  const wire = value as Record<string, unknown>;
+  if (wire.known === false) return NO_USAGE;
+  const count = (key: string) => (typeof wire[key] === 'number' ? (wire[key] as number) : null);
+  const input = count('input_tokens');
+  const output = count('output_tokens');
+  const costUsd = count('cost_usd');
+  const recordedSource = wire.cost_source;
+  const costSource: CostSource | null =
+    costUsd === null
+      ? null
+      : recordedSource === 'pricing' || recordedSource === 'runtime'
+        ? recordedSource
+        : 'runtime';
+  return {
+    inputTokens: input,
+    cachedInputTokens: count('cached_input_tokens'),
+    outputTokens: output,
+    reasoningTokens: count('reasoning_tokens'),
+    totalTokens:
+      count('total_tokens') ??
+      (input === null && output === null ? null : (input ?? 0) + (output ?? 0)),
+    costUsd,
+    costSource,
+    costComplete: costUsd !== null,
+  };
+}
+
+/** The sum of several usages: each count over the parts that know it. */
+export function totalUsage(parts: readonly UsageSummary[]): UsageSummary {
+  const sum = (
+    key:
+      | 'inputTokens'
+      | 'cachedInputTokens'
+      | 'outputTokens'
+      | 'reasoningTokens'
+      | 'totalTokens'
+      | 'costUsd',
+  ) => {
+    const known = parts.map((part) => part[key]).filter((value): value is number => value !== null);
+    return known.length === 0 ? null : known.reduce((total, value) => total + value, 0);
+  };
+  const costComplete = parts.length > 0 && parts.every((part) => part.costComplete);
+  const sources = new Set(parts.map((part) => part.costSource).filter((source) => source !== null));
+  return {
+    inputTokens: sum('inputTokens'),
+    cachedInputTokens: sum('cachedInputTokens'),
+    outputTokens: sum('outputTokens'),
+    reasoningTokens: sum('reasoningTokens'),
+    totalTokens: sum('totalTokens'),
+    costUsd: sum('costUsd'),
+    costSource: !costComplete
+      ? null
+      : sources.size === 1
+        ? [...sources][0]!
+        : sources.size > 1
+          ? 'mixed'
+          : null,
+    costComplete,
+  };
+}
+
+function integer(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
