@@ -1,6 +1,6 @@
-import { ACCESS_LEVELS, type StageRequest } from '@baton/core';
+import { ACCESS_LEVELS, BatonError, type StageRequest } from '@baton/core';
 import { describe, expect, it } from 'vitest';
-import { buildHermesCommand, normaliseBaseUrl } from './command.js';
+import { buildHermesCommand, HERMES_EFFORTS, normaliseBaseUrl } from './command.js';
 
 const SCRATCH = '/srv/.baton/scratch/run-7/reflect-1';
 const USAGE = `${SCRATCH}/usage.json`;
@@ -163,6 +163,49 @@ describe('buildHermesCommand', () => {
     );
     expect(command.file).toBe('/opt/hermes/bin/hermes');
     expect(command.args).toEqual([...BASE, '--max-turns', '1']);
+  });
+
+  it('takes the effort as the top-level --reasoning, before the subcommand', () => {
+    expect(buildHermesCommand(request({ effort: 'high', profile: 'worker' })).args).toEqual([
+      '-p',
+      'baton-worker',
+      '--usage-file',
+      USAGE,
+      '--reasoning',
+      'high',
+      ...BASE.slice(2),
+    ]);
+    for (const effort of HERMES_EFFORTS) {
+      const args = buildHermesCommand(request({ effort })).args;
+      expect(args.slice(2, 4)).toEqual(['--reasoning', effort]);
+    }
+  });
+
+  it('refuses an effort Hermes does not know, naming the ones it does', () => {
+    expect(() => buildHermesCommand(request({ effort: 'extreme' }))).toThrow(BatonError);
+    expect(() => buildHermesCommand(request({ effort: 'extreme' }))).toThrow(
+      'Hermes has no reasoning effort "extreme"; use one of none, minimal, low, medium, high, xhigh, max, ultra.',
+    );
+  });
+
+  it("caps the stage's turns with --max-turns; a cost budget has no Hermes flag", () => {
+    expect(buildHermesCommand(request({ budget: { maxTurns: 8 } })).args).toEqual([
+      ...BASE,
+      '--max-turns',
+      '8',
+    ]);
+    expect(buildHermesCommand(request({ budget: { maxCostUsd: 2.5 } })).args).toEqual(BASE);
+    // The doctor probe's own cap wins over a stage budget.
+    expect(buildHermesCommand(request({ budget: { maxTurns: 8 } }), { maxTurns: 1 }).args).toEqual([
+      ...BASE,
+      '--max-turns',
+      '1',
+    ]);
+    for (const maxTurns of [0, 2.5, -1]) {
+      expect(() => buildHermesCommand(request({ budget: { maxTurns } }))).toThrow(
+        `A stage's turn budget must be a whole number of turns, 1 or more; got ${maxTurns}.`,
+      );
+    }
   });
 
   it('keeps a 300 kB prompt out of argv', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ProcessExit } from '@baton/core';
 import { UNKNOWN_USAGE } from '@baton/core';
 import { describe, expect, it } from 'vitest';
-import { classifyError, createHermesDecoder, parseUsageReport, usageFromReport } from './decode.js';
+import { createHermesDecoder, parseUsageReport, usageFromReport } from './decode.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8');
@@ -32,7 +32,7 @@ describe('Hermes decoder', () => {
     expect(outcome.error).toBeNull();
   });
 
-  it('normalises usage: cache reads join the input, auxiliary calls are added', () => {
+  it('normalises usage: cache reads join the input, auxiliary calls are added (the run of 3 API calls is already summed by Hermes)', () => {
     const { outcome } = decode(
       ANSWER_LINES,
       exit({ resultFiles: { usage: fixture('hermes-0.21-usage-completed.json') } }),
@@ -106,6 +106,8 @@ describe('Hermes decoder', () => {
       kind: 'auth',
       status: 401,
       retryable: false,
+      failureClass: 'auth',
+      retryAfterMs: null,
     });
     expect(outcome.usage.known).toBe(true);
     expect(outcome.usage.inputTokens).toBe(0);
@@ -124,6 +126,18 @@ describe('Hermes decoder', () => {
     );
   });
 
+  it('names the turn cap that stopped a capped run when its report says so', () => {
+    const report = fixture('hermes-0.21-usage-partial.json');
+    const capped = createHermesDecoder({ turnCapped: true });
+    capped.push('half');
+    const outcome = capped.finish(exit({ resultFiles: { usage: report } }));
+    expect(outcome.error).toMatchObject({ failureClass: 'task', limitReached: 'turns' });
+    // Without Baton's turn budget the same stop is the task's (Hermes's own agent.max_turns).
+    expect(
+      decode(['half'], exit({ resultFiles: { usage: report } })).outcome.error?.limitReached,
+    ).toBeUndefined();
+  });
+
   it('fails partial and interrupted runs even with exit 0', () => {
     const partial = decode(
       ['half'],
@@ -135,6 +149,8 @@ describe('Hermes decoder', () => {
       kind: 'unknown',
       status: null,
       retryable: false,
+      failureClass: 'task',
+      retryAfterMs: null,
     });
     expect(partial.sessionId).toBe('20261121_150000_0c0ffe');
     const interrupted = decode(
@@ -177,24 +193,31 @@ describe('Hermes decoder', () => {
     );
     expect(outcome.status).toBe('failed');
     expect(outcome.error).toEqual({
-      message: 'hermes exited with 1: Error: Connection error.',
+      message: 'hermes exited with 1: partial answer',
       kind: 'network',
       status: null,
-      retryable: true,
+      retryable: false,
+      failureClass: 'unavailable',
+      retryAfterMs: null,
     });
   });
 
-  it('marks a crash before any output as retryable', () => {
-    const { outcome } = decode(
+  it('calls an unexplained exit before any answer unavailable, and one after an answer the task', () => {
+    const before = decode(
       [],
       exit({ exitCode: 1, stderrTail: 'Traceback (most recent call last):\nKeyError: x\n' }),
-    );
-    expect(outcome.error).toEqual({
+    ).outcome;
+    expect(before.error).toEqual({
       message: 'hermes exited with 1: Traceback (most recent call last): | KeyError: x',
       kind: 'unknown',
       status: null,
-      retryable: true,
+      retryable: false,
+      failureClass: 'unavailable',
+      retryAfterMs: null,
     });
+    const after = decode(['I changed two files.'], exit({ exitCode: 1 })).outcome;
+    expect(after.error).toMatchObject({ failureClass: 'task', kind: 'unknown' });
+    expect(after.error?.message).toBe('hermes exited with 1: I changed two files.');
   });
 
   it('explains a rejected command line instead of retrying it', () => {
@@ -207,14 +230,16 @@ describe('Hermes decoder', () => {
     );
     expect(outcome.status).toBe('failed');
     expect(outcome.error?.retryable).toBe(false);
+    expect(outcome.error?.failureClass).toBe('unavailable');
     expect(outcome.error?.message).toContain('hermes rejected its command line (exit 2)');
     expect(outcome.error?.message).toContain('unrecognized arguments: --source tool');
   });
 
-  it('fails a kill by signal', () => {
+  it('fails a kill by signal as a transient crash', () => {
     const { outcome } = decode(['started'], exit({ exitCode: null, signal: 'SIGKILL' }));
     expect(outcome.status).toBe('failed');
     expect(outcome.error?.message).toBe('hermes was stopped by SIGKILL');
+    expect(outcome.error?.failureClass).toBe('transient');
   });
 
   it('fails an exit 0 without any answer', () => {
@@ -225,6 +250,8 @@ describe('Hermes decoder', () => {
       kind: 'model',
       status: null,
       retryable: false,
+      failureClass: 'task',
+      retryAfterMs: null,
     });
   });
 
@@ -266,19 +293,124 @@ describe('parseUsageReport', () => {
   });
 });
 
-describe('classifyError', () => {
+describe('usageFromReport', () => {
+  it('counts cache writes into the prompt as well, as Hermes does', () => {
+    expect(
+      usageFromReport({
+        input_tokens: 1000,
+        cache_read_tokens: 400,
+        cache_write_tokens: 100,
+        output_tokens: 50,
+        total_tokens: 1550,
+        estimated_cost_usd: 0.01,
+      }),
+    ).toEqual({
+      known: true,
+      inputTokens: 1500,
+      cachedInputTokens: 400,
+      outputTokens: 50,
+      reasoningTokens: null,
+      totalTokens: 1550,
+      costUsd: 0.01,
+    });
+  });
+
+  it('keeps the cost unknown when Hermes could not price the model', () => {
+    const usage = usageFromReport({
+      input_tokens: 10,
+      output_tokens: 2,
+      estimated_cost_usd: 0,
+      cost_status: 'unknown',
+    });
+    expect(usage.costUsd).toBeNull();
+    expect(usage.inputTokens).toBe(10);
+  });
+});
+
+/** A `hermes chat -Q` run as Hermes 0.21.3 prints it (see __fixtures__/README.md). */
+function chatRun(name: string) {
+  const run = JSON.parse(fixture(`hermes-0.21.3-chat-q-${name}.json`)) as {
+    stdout: string;
+    stderr: string;
+    exitCode: number;
+  };
+  const lines = run.stdout === '' ? [] : run.stdout.replace(/\n$/, '').split('\n');
+  return decode(lines, exit({ exitCode: run.exitCode, stderrTail: run.stderr }));
+}
+
+describe('Hermes 0.21 chat -Q failures', () => {
   it.each([
-    ["Error code: 401 - {'error': 'bad key'}", 'auth', 401],
-    ['Error code: 403 - forbidden', 'auth', 403],
-    ["Error code: 429 - {'error': 'slow down'}", 'rate-limit', 429],
-    ['Error code: 503 - upstream overloaded', 'server', 503],
-    ['HTTP 404 model not found', 'model', 404],
-    ['Connection error.', 'network', null],
-    ['Request timed out.', 'timeout', null],
-    ['Invalid API key provided', 'auth', null],
-    ['The model `x` does not exist', 'model', null],
-    ['something odd', 'unknown', null],
-  ] as const)('%s → %s', (text, kind, status) => {
-    expect(classifyError(text)).toEqual({ kind, status });
+    ['http-401', 'auth', 'auth', 401, null],
+    ['http-402-billing', 'quota_exhausted', 'rate-limit', 402, null],
+    ['http-429-retries', 'rate_limited', 'rate-limit', 429, 20_000],
+    ['insufficient-quota', 'quota_exhausted', 'rate-limit', 429, null],
+    ['http-500-retries', 'transient', 'server', 500, null],
+    ['http-529-overloaded', 'transient', 'server', 529, null],
+    ['connection-error', 'unavailable', 'network', null, null],
+    ['offline', 'unavailable', 'network', null, null],
+    ['context-overflow', 'task', 'model', null, null],
+    ['error-no-response', 'transient', 'server', 503, null],
+    ['not-configured', 'auth', 'auth', null, null],
+    ['model-refused', 'unavailable', 'unknown', null, null],
+    ['interrupted', 'transient', 'unknown', null, null],
+    ['empty-sentinel', 'task', 'model', null, null],
+    ['session-not-found', 'task', 'unknown', null, null],
+    ['unrecognized-arguments', 'unavailable', 'unknown', null, null],
+  ] as const)('%s → %s', (name, failureClass, kind, status, retryAfterMs) => {
+    const { outcome } = chatRun(name);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toMatchObject({ failureClass, kind, status, retryAfterMs });
+    expect(outcome.error?.retryable).toBe(
+      failureClass === 'rate_limited' || failureClass === 'transient',
+    );
+  });
+
+  it('names the failure with the summary Hermes printed, and keeps the session id', () => {
+    const { outcome, events } = chatRun('http-429-retries');
+    expect(outcome.error?.message).toBe(
+      'hermes exited with 1: API call failed after 3 retries: HTTP 429: Rate limit reached for requests. Please try again in 20s.',
+    );
+    expect(outcome.sessionId).toBe('20261121_141502_9f3c2a');
+    expect(outcome.usage).toEqual(UNKNOWN_USAGE);
+    expect(events).toEqual([
+      {
+        type: 'text',
+        text: 'API call failed after 3 retries: HTTP 429: Rate limit reached for requests. Please try again in 20s.',
+      },
+    ]);
+  });
+
+  it('says when the session to resume was not found, so the engine can restart the stage', () => {
+    expect(chatRun('session-not-found').outcome.error?.sessionNotFound).toBe(true);
+    expect(chatRun('http-429-retries').outcome.error?.sessionNotFound).toBeUndefined();
+  });
+
+  it('keeps the session id of an interrupted turn, so it can be resumed', () => {
+    expect(chatRun('interrupted').outcome.sessionId).toBe('20261121_141502_9f3c2a');
+  });
+
+  it('succeeds on a completed turn, with the session id from stderr and usage unknown', () => {
+    const { outcome } = chatRun('answer');
+    expect(outcome).toEqual({
+      status: 'succeeded',
+      finalText: 'The change is in place.\nTests pass (12 of 12).',
+      sessionId: '20261121_141502_9f3c2a',
+      usage: UNKNOWN_USAGE,
+      error: null,
+    });
+  });
+
+  it('cannot tell a turn stopped by --max-turns from a finished one (chat -Q exits 0)', () => {
+    const { outcome } = chatRun('turn-cap');
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.finalText).toBe('I ran out of iterations; the tests still fail in two places.');
+  });
+
+  it('never classifies a successful answer that quotes an error', () => {
+    const { outcome } = decode(
+      ['The API returned HTTP 429: Rate limit reached; I added a retry.'],
+      exit({ stderrTail: '\nsession_id: x\n' }),
+    );
+    expect(outcome.status).toBe('succeeded');
   });
 });

@@ -1,6 +1,4 @@
 import {
-  type ErrorKind,
-  failureClassOf,
   type OutputDecoder,
   type ProcessExit,
   type RuntimeEvent,
@@ -8,13 +6,19 @@ import {
   UNKNOWN_USAGE,
   type Usage,
 } from '@baton/core';
+import { classifyHermesFailure, type HermesFailure } from './classify.js';
 import { USAGE_FILE } from './command.js';
 
 /**
- * Decodes one Hermes one-shot run. Hermes prints only the final answer as plain text on
- * stdout (no event stream), so every stdout line is assistant text; the structured facts
- * (tokens, cost, session id, `completed` / `failed`) come from the `--usage-file` report,
- * read once the process has ended.
+ * Decodes one `hermes chat -Q` run. Hermes prints only the final response as plain text on
+ * stdout (no event stream), so every stdout line is assistant text — or, for a failed run,
+ * Hermes's own error summary, which it returns as the final response. On stderr it prints
+ * `session_id: <id>` once the turn has ended (and `Error: …` for a failure without a
+ * response); exit 1 means the turn failed, 130 that a signal interrupted it.
+ *
+ * Hermes 0.21's `chat` does not write the `--usage-file` report (only `-z` does), so usage
+ * and cost are unknown with it; a Hermes whose `chat` writes the report gets its tokens, cost
+ * and `failed` / `partial` flags read once the process has ended.
  */
 
 /** The documented fields of the usage report (`hermes … --usage-file PATH`). */
@@ -26,6 +30,8 @@ export interface HermesUsageReport {
   readonly reasoning_tokens?: unknown;
   readonly total_tokens?: unknown;
   readonly estimated_cost_usd?: unknown;
+  readonly cost_status?: unknown;
+  readonly cost_source?: unknown;
   readonly api_calls?: unknown;
   readonly model?: unknown;
   readonly provider?: unknown;
@@ -64,10 +70,13 @@ function count(value: unknown): number | null {
 }
 
 /**
- * Normalises the report's token counts. Hermes's `input_tokens` leaves out cache reads
- * (`input + cache_read + output = total`, per an integrator's note), while Baton counts
- * cached tokens inside `inputTokens`. When the report's own total says otherwise
- * (`input + output = total` with cache reads present), `input_tokens` already included them.
+ * Normalises the report's token counts. Hermes counts a prompt in three parts
+ * (`agent/usage_pricing.py`, `CanonicalUsage`: `prompt_tokens = input_tokens +
+ * cache_read_tokens + cache_write_tokens`, `total_tokens = prompt_tokens + output_tokens`),
+ * while Baton's `inputTokens` is the whole prompt, cached tokens included. A report whose own
+ * total shows the cache reads already inside `input_tokens` (`input + output = total`) is
+ * taken as it is. The counts are the run's own (every API call of this process), not the
+ * session's since its start.
  */
 export function usageFromReport(report: HermesUsageReport): Usage {
   const main = blockUsage(report);
@@ -84,16 +93,19 @@ export function usageFromReport(report: HermesUsageReport): Usage {
 function blockUsage(block: HermesUsageReport): Usage | null {
   const input = count(block.input_tokens);
   const cacheRead = count(block.cache_read_tokens);
+  const cacheWrite = count(block.cache_write_tokens);
   const output = count(block.output_tokens);
   const reasoning = count(block.reasoning_tokens);
   const total = count(block.total_tokens);
-  const cost = count(block.estimated_cost_usd);
+  // `cost_status: unknown` means Hermes could not price the model: its figure is no cost.
+  const cost = block.cost_status === 'unknown' ? null : count(block.estimated_cost_usd);
   if ([input, cacheRead, output, reasoning, total, cost].every((value) => value === null))
     return null;
   let inputTokens: number | null = input;
-  if (input !== null && cacheRead !== null && cacheRead > 0) {
+  const cached = (cacheRead ?? 0) + (cacheWrite ?? 0);
+  if (input !== null && cached > 0) {
     const alreadyIncluded = total !== null && output !== null && total === input + output;
-    inputTokens = alreadyIncluded ? input : input + cacheRead;
+    inputTokens = alreadyIncluded ? input : input + cached;
   }
   const computedTotal = inputTokens !== null && output !== null ? inputTokens + output : null;
   return {
@@ -102,7 +114,7 @@ function blockUsage(block: HermesUsageReport): Usage | null {
     cachedInputTokens: cacheRead,
     outputTokens: output,
     reasoningTokens: reasoning,
-    // Baton's total counts cache reads as input; a report total without them is recomputed.
+    // Baton's total counts cached tokens as input; a report total without them is recomputed.
     totalTokens:
       computedTotal !== null && (total === null || total < computedTotal) ? computedTotal : total,
     costUsd: cost,
@@ -142,59 +154,42 @@ export function reportedFailure(report: HermesUsageReport): string | null {
   return null;
 }
 
-const STATUS_PATTERN =
-  /(?:error code|status(?: code)?|http(?:\/\d(?:\.\d)?)?)\s*[:=]?\s*([1-5]\d\d)\b/i;
-
-/** Classifies an error text from Hermes (its usage report's `failure`, or stderr). */
-export function classifyError(text: string): { kind: ErrorKind; status: number | null } {
-  const match = STATUS_PATTERN.exec(text);
-  const status = match ? Number(match[1]) : null;
-  if (status !== null) {
-    if (status === 401 || status === 403) return { kind: 'auth', status };
-    if (status === 429) return { kind: 'rate-limit', status };
-    if (status === 408) return { kind: 'timeout', status };
-    if (status >= 500) return { kind: 'server', status };
-    if (status === 400 || status === 404 || status === 422) return { kind: 'model', status };
-  }
-  if (
-    /unauthori[sz]ed|invalid api key|incorrect api key|authentication|no api key|api key not/i.test(
-      text,
-    )
-  ) {
-    return { kind: 'auth', status };
-  }
-  if (/rate.?limit|too many requests|quota exceeded|insufficient_quota/i.test(text)) {
-    return { kind: 'rate-limit', status };
-  }
-  if (
-    /connection error|connection refused|econnrefused|econnreset|connecterror|name or service not known|getaddrinfo|network is unreachable|failed to establish a new connection/i.test(
-      text,
-    )
-  ) {
-    return { kind: 'network', status };
-  }
-  if (/timed? ?out|timeout/i.test(text)) return { kind: 'timeout', status };
-  if (/internal server error|bad gateway|service unavailable|overloaded/i.test(text)) {
-    return { kind: 'server', status };
-  }
-  if (
-    /model .*not found|unknown model|model_not_found|does not exist|context length|context_length/i.test(
-      text,
-    )
-  ) {
-    return { kind: 'model', status };
-  }
-  if (/approval|permission denied|not permitted|outside hermes_write_safe_root/i.test(text)) {
-    return { kind: 'permission', status };
-  }
-  return { kind: 'unknown', status };
-}
-
-const RETRYABLE_KINDS: readonly ErrorKind[] = ['rate-limit', 'server', 'network'];
-
 // CSI and OSC sequences; `-Q` output should have none, but a terminal-minded build might.
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
 const SESSION_LINE = /^\s*session_id:\s*(\S+)\s*$/;
+// argparse's own words for a command line it refuses (exit 2).
+const REJECTED_COMMAND_LINE =
+  /unrecognized arguments|invalid choice|the following arguments are required|expected one argument|usage: hermes/i;
+// The sentinel Hermes answers with when the model returned no content after its retries.
+const EMPTY_SENTINEL = '(empty)';
+// How much of the answer a failure is read from: with `chat -Q` a failed run prints its
+// error as the final response, a few lines at most.
+const FAILURE_TAIL_LINES = 40;
+// `hermes chat -Q` exits 130 when a signal interrupted the turn (cli.py, `_run_quiet_single_query`).
+const INTERRUPTED_EXIT_CODE = 130;
+
+const TRANSIENT_CRASH: HermesFailure = {
+  kind: 'unknown',
+  status: null,
+  retryable: true,
+  failureClass: 'transient',
+  retryAfterMs: null,
+};
+const UNAVAILABLE: HermesFailure = {
+  kind: 'unknown',
+  status: null,
+  retryable: false,
+  failureClass: 'unavailable',
+  retryAfterMs: null,
+};
+const TASK_UNKNOWN: HermesFailure = {
+  kind: 'unknown',
+  status: null,
+  retryable: false,
+  failureClass: 'task',
+  retryAfterMs: null,
+};
+const NO_ANSWER: HermesFailure = { ...TASK_UNKNOWN, kind: 'model' };
 
 function lastLines(text: string, limit = 3): string {
   return text
@@ -202,7 +197,7 @@ function lastLines(text: string, limit = 3): string {
     .trim()
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line !== '')
+    .filter((line) => line !== '' && !SESSION_LINE.test(line))
     .slice(-limit)
     .join(' | ')
     .slice(0, 500);
@@ -217,7 +212,19 @@ function sessionFromStderr(stderr: string): string | null {
   return found;
 }
 
-export function createHermesDecoder(): OutputDecoder {
+/** A report's sign that the iteration budget (`--max-turns`) ended the turn. */
+export function stoppedByTurnLimit(report: HermesUsageReport): boolean {
+  if (report.failed === true || report.interrupted === true) return false;
+  const reason = typeof report.turn_exit_reason === 'string' ? report.turn_exit_reason : '';
+  return /max_iterations_reached|max_turns|iteration budget/i.test(reason);
+}
+
+export interface HermesDecoderOptions {
+  /** The stage ran with Baton's turn budget as `--max-turns`. */
+  readonly turnCapped?: boolean;
+}
+
+export function createHermesDecoder(options: HermesDecoderOptions = {}): OutputDecoder {
   const lines: string[] = [];
   let streamSession: string | null = null;
 
@@ -244,77 +251,72 @@ export function createHermesDecoder(): OutputDecoder {
           ? report.session_id
           : null;
       const sessionId = reportSession ?? streamSession ?? sessionFromStderr(exit.stderrTail);
-      const failed = (
-        message: string,
-        kind: ErrorKind,
-        status: number | null,
-        retryable: boolean,
-      ): StageOutcome => ({
+      const failed = (message: string, why: HermesFailure): StageOutcome => ({
         status: 'failed',
         finalText,
         sessionId,
         usage,
-        error: {
-          message,
-          kind,
-          status,
-          retryable,
-          failureClass: failureClassOf(kind, retryable),
-          retryAfterMs: null,
-        },
+        error: { message, ...why },
       });
       const stderr = lastLines(exit.stderrTail);
+      // With `chat -Q` a failed run prints its error as the final response (stdout), and an
+      // error without a response as `Error: …` on stderr: both are read.
+      const answerTail = lines.slice(-FAILURE_TAIL_LINES).join('\n');
+      const words = (reason: string | null) =>
+        [reason ?? '', answerTail, exit.stderrTail].filter((part) => part !== '').join('\n');
 
       if (exit.signal !== null || exit.exitCode === null) {
+        // A crash or a kill from outside; Baton's own stops are named by the runner.
         return failed(
           `hermes was stopped by ${exit.signal ?? 'an unknown signal'}${stderr ? `: ${stderr}` : ''}`,
-          'unknown',
-          null,
-          finalText === null && report === null,
+          TRANSIENT_CRASH,
         );
       }
+      if (exit.exitCode === INTERRUPTED_EXIT_CODE) {
+        // Hermes caught SIGINT/SIGTERM/SIGHUP, printed its session id and exited 130.
+        return failed('hermes was interrupted (exit 130)', TRANSIENT_CRASH);
+      }
       if (exit.exitCode !== 0) {
-        const reason = (report ? reportedFailure(report) : null) ?? (stderr || 'no error output');
-        if (
-          /unrecognized arguments|invalid choice|the following arguments are required|usage: hermes/i.test(
-            exit.stderrTail,
-          )
-        ) {
+        if (REJECTED_COMMAND_LINE.test(exit.stderrTail)) {
           return failed(
             `hermes rejected its command line (exit ${exit.exitCode}): ${stderr}. Is the installed Hermes inside the tested range?`,
-            'unknown',
-            null,
-            false,
+            UNAVAILABLE,
           );
         }
-        const { kind, status } = classifyError(`${reason}\n${exit.stderrTail}`);
-        const crashedBeforeOutput = finalText === null && report === null && kind === 'unknown';
+        const reportReason = report ? reportedFailure(report) : null;
+        const reason = reportReason ?? (lastLines(answerTail) || stderr || 'no error output');
+        // Hermes stopped before it answered anything, for no reason it named: it could not
+        // start here (its configuration, its install; exit 2 is its own startup refusal).
+        const didNotStart = finalText === null && (report === null || exit.exitCode === 2);
         return failed(
           `hermes exited with ${exit.exitCode}: ${reason}`,
-          kind,
-          status,
-          RETRYABLE_KINDS.includes(kind) || crashedBeforeOutput,
+          classifyHermesFailure(words(reportReason)) ?? (didNotStart ? UNAVAILABLE : TASK_UNKNOWN),
         );
       }
       if (parsed.status === 'unreadable') {
         return failed(
           `hermes exited 0 but its usage report is unreadable (${parsed.reason}); the run's outcome cannot be confirmed`,
-          'unknown',
-          null,
-          false,
+          TASK_UNKNOWN,
         );
       }
       const failure = report ? reportedFailure(report) : null;
       if (failure !== null) {
-        const { kind, status } = classifyError(failure);
-        return failed(failure, kind, status, RETRYABLE_KINDS.includes(kind));
+        // Only a usage report tells a turn the iteration budget stopped; `chat -Q` exits 0.
+        if (options.turnCapped === true && report !== null && stoppedByTurnLimit(report)) {
+          return failed(failure, { ...TASK_UNKNOWN, limitReached: 'turns' });
+        }
+        return failed(failure, classifyHermesFailure(words(failure)) ?? TASK_UNKNOWN);
       }
       if (finalText === null) {
         return failed(
           `hermes exited 0 without a final response${stderr ? `: ${stderr}` : ''}`,
-          'model',
-          null,
-          false,
+          NO_ANSWER,
+        );
+      }
+      if (finalText.trim() === EMPTY_SENTINEL) {
+        return failed(
+          'the model returned no content after Hermes\'s retries (Hermes answered "(empty)")',
+          NO_ANSWER,
         );
       }
       return { status: 'succeeded', finalText, sessionId, usage, error: null };

@@ -200,7 +200,7 @@ describe('Hermes doctor against the stand-in', () => {
     ['network-error', 'network'],
     ['rate-limit', 'rate-limit'],
     ['server-error', 'server'],
-    ['failed-exit0', 'server'],
+    ['billing', 'rate-limit'],
     ['empty', 'model'],
   ])('fails the probe when Hermes reports %s', async (script, kind) => {
     const report = await doctor({ probe: true, env: { HERMES_STANDIN_SCRIPT: script } });

@@ -55,6 +55,16 @@ describe('Hermes adapter', () => {
     ]);
   });
 
+  it('declares what it can do: resume, efforts, a turn cap; no cost cap, no cost of its own', () => {
+    expect(hermes.capabilities).toEqual({
+      resumeSession: true,
+      efforts: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max', 'ultra'],
+      costCap: false,
+      turnCap: true,
+      reportsCost: false,
+    });
+  });
+
   it('offers cheap checks and one probe', () => {
     expect(hermes.doctorChecks().map((check) => [check.id, check.probe === true])).toEqual([
       ['binary', false],

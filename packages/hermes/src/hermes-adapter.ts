@@ -8,7 +8,7 @@ import {
   SPECIFICATION_VERSION,
   type StageRequest,
 } from '@baton/core';
-import { buildHermesCommand } from './command.js';
+import { buildHermesCommand, HERMES_EFFORTS } from './command.js';
 import { createHermesDecoder } from './decode.js';
 import { hermesDoctorChecks } from './doctor.js';
 import { hermesProfileMapping } from './profile.js';
@@ -27,13 +27,19 @@ export const HERMES_IDENTITY: AdapterIdentity = {
   contractChannel: 'HERMES_EPHEMERAL_SYSTEM_PROMPT (per-run ephemeral system prompt)',
 };
 
-/** What Baton may ask of this runtime beyond running a stage (see the adapter spec). */
+/**
+ * What Baton may ask of this runtime beyond running a stage (see the adapter spec and
+ * docs/adapters/hermes.md): `chat --resume <id>` continues a session (the id Hermes prints
+ * as `session_id:` when a turn ends); `--reasoning` takes the effort; `--max-turns` caps the
+ * agent loop. Hermes has no spend cap, and 0.21's `chat` writes no usage report, so it
+ * reports no cost (a Hermes whose `chat` does write one still has its cost read).
+ */
 export const HERMES_CAPABILITIES: AdapterCapabilities = {
-  resumeSession: false,
-  efforts: [],
+  resumeSession: true,
+  efforts: HERMES_EFFORTS,
   costCap: false,
-  turnCap: false,
-  reportsCost: true,
+  turnCap: true,
+  reportsCost: false,
 };
 
 export function createHermesAdapter(settings: HermesSettings = {}): RuntimeAdapter {
@@ -56,8 +62,8 @@ export function createHermesAdapter(settings: HermesSettings = {}): RuntimeAdapt
     buildCommand(request: StageRequest): CommandSpec {
       return buildHermesCommand(withDefaults(request));
     },
-    createDecoder() {
-      return createHermesDecoder();
+    createDecoder(request: StageRequest) {
+      return createHermesDecoder({ turnCapped: request.budget?.maxTurns !== undefined });
     },
     nativeConfig: hermesNativeConfig,
   };
