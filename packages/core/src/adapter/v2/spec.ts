@@ -213,11 +213,16 @@ export interface AdapterCapabilities {
   readonly efforts: readonly string[];
   /** Caps a stage's spend natively with `StageRequest.budget.maxCostUsd`. */
   readonly costCap: boolean;
-  /** Caps a stage's agent turns natively with `StageRequest.budget.maxTurns`. */
+  /**
+   * Caps a stage's agent turns natively with `StageRequest.budget.maxTurns`. The cap may be
+   * advisory (the harness tells the model to wrap up) rather than a hard stop; Baton still
+   * enforces budgets between stages.
+   */
   readonly turnCap: boolean;
   /**
-   * Reports the cost of a stage itself (in `Usage.costUsd`). When false, a stage's cost is
-   * known only where the user's `[pricing]` table prices its model.
+   * May report the cost of a stage itself (in `Usage.costUsd`); a stage whose cost it did not
+   * report (`null`, e.g. a model it has no price for) is priced from the user's `[pricing]`
+   * table like any other. When false, cost is known only from `[pricing]`.
    */
   readonly reportsCost: boolean;
 }
