@@ -208,7 +208,19 @@ function freshJournal(name) {
       runId,
       goal: 'Benchmark the replay',
       mission: { name: 'deliver', steps: core.DELIVER_MISSION.steps, maxLoops: 0 },
-      routing: { runtimeBackend: 'codex', defaultRuntime: null, stages: {}, backendProfile: null },
+      routing: {
+        stages: Object.fromEntries(
+          core.STAGES.map((stage) => [
+            stage,
+            {
+              runtime: 'codex',
+              source: 'fallback',
+              chain: [{ runtime: 'codex', model: null, modelSource: 'harness', effort: null }],
+            },
+          ]),
+        ),
+        backendProfile: null,
+      },
       retry: { maxRetries: 2, baseDelayMs: 1000 },
     },
     true,

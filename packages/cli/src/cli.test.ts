@@ -57,12 +57,20 @@ describe('baton (built CLI, as a subprocess)', () => {
     const result = runCli(root, ['stages', '--json']);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
+    const only = (runtime: string, source: string) => ({
+      runtime,
+      source,
+      model: null,
+      modelSource: 'harness',
+      effort: null,
+      chain: [{ runtime, model: null, modelSource: 'harness', effort: null }],
+    });
     expect(JSON.parse(result.stdout)).toEqual({
       stages: {
-        interview: { runtime: 'alpha', source: 'fallback' },
-        execute: { runtime: 'alpha', source: 'fallback' },
-        evaluate: { runtime: 'beta', source: 'stage' },
-        reflect: { runtime: 'alpha', source: 'fallback' },
+        interview: only('alpha', 'fallback'),
+        execute: only('alpha', 'fallback'),
+        evaluate: only('beta', 'stage'),
+        reflect: only('alpha', 'fallback'),
       },
       backendProfile: 'worker',
       configFiles: [join(root, 'baton.toml')],
@@ -74,11 +82,11 @@ describe('baton (built CLI, as a subprocess)', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).not.toContain('\u001b[');
     expect(result.stdout.split('\n').slice(0, 5)).toEqual([
-      'STAGE      RUNTIME  SOURCE',
-      'interview  alpha    fallback',
-      'execute    alpha    fallback',
-      'evaluate   beta     stage',
-      'reflect    alpha    fallback',
+      'STAGE      RUNTIME  MODEL            SOURCE',
+      'interview  alpha    harness default  fallback',
+      'execute    alpha    harness default  fallback',
+      'evaluate   beta     harness default  stage',
+      'reflect    alpha    harness default  fallback',
     ]);
   });
 
@@ -88,8 +96,8 @@ describe('baton (built CLI, as a subprocess)', () => {
       BATON_STAGE_INTERVIEW: 'beta',
     });
     const stages = JSON.parse(result.stdout).stages;
-    expect(stages.reflect).toEqual({ runtime: 'gamma', source: 'stage' });
-    expect(stages.interview).toEqual({ runtime: 'beta', source: 'stage' });
+    expect(stages.reflect).toMatchObject({ runtime: 'gamma', source: 'stage' });
+    expect(stages.interview).toMatchObject({ runtime: 'beta', source: 'stage' });
   });
 
   it('exits 2 on bad config, listing every problem; with --json only JSON on stdout', () => {
@@ -148,7 +156,7 @@ describe('baton doctor', () => {
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.ok).toBe(true);
-    expect(report.stages.evaluate).toEqual({ runtime: 'beta', source: 'stage' });
+    expect(report.stages.evaluate).toMatchObject({ runtime: 'beta', source: 'stage' });
     expect(report.backendProfile).toBe('worker');
     expect(report.runtimes.map((runtime: { id: string }) => runtime.id)).toEqual(['alpha', 'beta']);
     const [alpha, beta] = report.runtimes;

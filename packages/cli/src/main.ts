@@ -39,7 +39,8 @@ function helpText(): string {
     'Options for every command:',
     '  --json                    Machine-readable output on stdout',
     '  --config FILE             Use FILE instead of the discovered baton.toml',
-    '  --stage STAGE=RUNTIME     Route a stage for this invocation (repeatable)',
+    '  --stage STAGE=RUNTIME     Route a stage for this invocation (repeatable); a chain of',
+    '                            fallbacks is comma-separated: --stage execute=codex,claude',
     '  --runtime-backend ID      Override orchestrator.runtime_backend',
     '  --backend-profile NAME    Override the backend profile',
     '  --no-color                No colour (also: NO_COLOR=1)',
@@ -147,7 +148,9 @@ async function dispatch(
     const text = String(assignment);
     const separator = text.indexOf('=');
     if (assignment === true || separator <= 0 || separator === text.length - 1) {
-      throw usageError(`--stage takes STAGE=RUNTIME, e.g. --stage evaluate=codex (got "${text}").`);
+      throw usageError(
+        `--stage takes STAGE=RUNTIME or STAGE=RUNTIME,RUNTIME…, e.g. --stage evaluate=codex (got "${text}").`,
+      );
     }
     stages[text.slice(0, separator)] = text.slice(separator + 1);
   }

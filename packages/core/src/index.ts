@@ -11,21 +11,36 @@ export { batonJsonSchema, batonJsonSchemaText } from './config/json-schema.js';
 export {
   type ConfigFlags,
   type ConfigResult,
+  DEFAULT_RETRY_SETTINGS,
   DEFAULT_RUNTIME_BACKEND,
   type LoadConfigOptions,
   loadConfig,
 } from './config/load.js';
 export {
   batonFileSchema,
+  MAX_CHAIN_LENGTH,
   MAX_HUMAN_STEPS,
   MAX_MISSION_LOOPS,
   MAX_MISSION_STEPS,
 } from './config/schema.js';
-export type { BatonConfig, ContractOverride } from './config/types.js';
+export type {
+  BatonConfig,
+  ContractOverride,
+  ModelPrice,
+  RetrySettings,
+  StageTarget,
+} from './config/types.js';
 export { type RenderedContract, renderRoleContract, sha256 } from './contracts/render.js';
 export { CONTRACTS_VERSION, ROLE_CONTRACTS, type RoleContract } from './contracts/roles.js';
 export { BatonError, type BatonErrorOptions, ERROR_CODES, type ErrorCode } from './errors.js';
-export { BUILT_IN_MISSIONS, DELIVER_MISSION, type Mission, type MissionStep } from './mission.js';
+export {
+  BUILT_IN_MISSIONS,
+  DELIVER_MISSION,
+  type Mission,
+  type MissionStep,
+  NO_BUDGET,
+  type RunBudget,
+} from './mission.js';
 export {
   createRedactor,
   REDACTED,
@@ -45,10 +60,14 @@ export {
   SUPPORTED_SPECIFICATION_VERSIONS,
 } from './registry.js';
 export {
+  type ModelSource,
   type ResolutionSource,
+  type ResolvedTarget,
+  type RuntimeUse,
   resolveStage,
   resolveStages,
   runtimesInUse,
+  runtimeUses,
   type StageResolution,
 } from './resolve.js';
 export {

@@ -9,9 +9,11 @@ import { hashValue } from './canonical-json.js';
 export function configHash(config: BatonConfig): string {
   return hashValue({
     runtimeBackend: config.runtimeBackend,
-    defaultRuntime: config.defaultRuntime,
+    defaultTargets: config.defaultTargets,
     backendProfile: config.backendProfile,
     stages: config.stages,
+    retry: config.retry,
+    pricing: config.pricing,
     runtimes: config.runtimes,
     missions: config.missions,
     contracts: Object.fromEntries(

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { applyEvent } from './engine/reducer.js';
 import type { RunState } from './engine/types.js';
 import { composePrompt, MAX_RESULT_CHARS } from './prompt.js';
+import { routingFor } from './test-support/routing.js';
 
 function stateAfterInterview(finalText: string): RunState {
   let state = applyEvent(null, {
@@ -10,7 +11,7 @@ function stateAfterInterview(finalText: string): RunState {
     runId: 'r',
     goal: 'Add a --verbose flag',
     mission: { name: 'deliver', steps: DELIVER_MISSION.steps, maxLoops: 0 },
-    routing: { runtimeBackend: 'codex', defaultRuntime: null, stages: {}, backendProfile: null },
+    routing: routingFor({ runtimeBackend: 'codex' }),
     retry: { maxRetries: 0, baseDelayMs: 0 },
   }).state;
   state = applyEvent(state, {

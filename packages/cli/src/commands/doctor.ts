@@ -2,7 +2,7 @@ import {
   type AdapterRegistry,
   type BatonConfig,
   BatonError,
-  runtimesInUse,
+  runtimeUses,
   type Stage,
 } from '@baton/core';
 import type { RuntimeReport } from '@baton/core/doctor';
@@ -11,7 +11,7 @@ import type { Command, CommandContext } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../context.js';
 import { loadForCommand } from '../load.js';
 import { styles, table, visibleLength, writeJson } from '../output.js';
-import { routingJson } from '../routing.js';
+import { routingJson, routingTable } from '../routing.js';
 
 /** Per-check limit; a probe makes a real model call and gets longer. */
 const CHECK_TIMEOUT_MS = 15_000;
@@ -21,6 +21,8 @@ export interface DoctorRuntimeReport extends RuntimeReport {
   readonly displayName: string;
   /** How the role contract reaches this runtime (PRODUCT.md §9). */
   readonly contractChannel: string | null;
+  /** Every place the routing names it: a stage, and its index in that stage's chain (0: first choice). */
+  readonly uses: readonly { readonly stage: Stage; readonly position: number }[];
 }
 
 export const command: Command = {
@@ -30,7 +32,8 @@ export const command: Command = {
     'Usage: baton doctor [--probe] [--json] [--config FILE]',
     '',
     'Validates the config, prints the stage → runtime table, then checks every runtime a',
-    'stage uses, in parallel: binary, version, authentication, native profile.',
+    "stage's chain names (fallbacks included), in parallel: binary, version, authentication,",
+    'native profile, and that the adapter accepts each reasoning effort the routing sets.',
     '  --probe   also make one tiny real call per runtime (bounded in time and tokens)',
     '',
     'Exit 1 when a used runtime fails a check; warnings do not fail.',
@@ -49,7 +52,8 @@ export const command: Command = {
     if (context.json) {
       writeJson(context, { ok, ...routingJson(config), runtimes: reports });
     } else {
-      printReports(context, config, reports, ok);
+      const { describeUse } = await import('@baton/core/doctor');
+      printReports(context, config, reports, ok, describeUse);
     }
     return ok ? EXIT_OK : EXIT_FAILED;
   },
@@ -62,19 +66,23 @@ export async function checkRuntimes(
   context: Pick<CommandContext, 'env'>,
   probe: boolean,
 ): Promise<DoctorRuntimeReport[]> {
-  const { runChecks } = await import('@baton/core/doctor');
-  const used = [...runtimesInUse(config)];
+  const { effortCheck, runChecks } = await import('@baton/core/doctor');
+  const used = [...runtimeUses(config)];
   return Promise.all(
-    used.map(async ([id, stages]): Promise<DoctorRuntimeReport> => {
+    used.map(async ([id, routed]): Promise<DoctorRuntimeReport> => {
       const registered = registry.get(id);
       const displayName = registered?.identity.displayName ?? id;
+      const stages = [...new Set(routed.map((use) => use.stage))];
+      const uses = routed.map(({ stage, position }) => ({ stage, position }));
       try {
         const adapter = await registry.load(id);
+        const effort = effortCheck(adapter, routed);
         const report = await runChecks({
           adapter,
           probe,
           timeoutMs: CHECK_TIMEOUT_MS,
           probeTimeoutMs: PROBE_TIMEOUT_MS,
+          extraChecks: effort ? [effort] : [],
           context: {
             settings: config.runtimes[id] ?? {},
             profile: config.backendProfile,
@@ -83,9 +91,14 @@ export async function checkRuntimes(
             stages,
           },
         });
-        return { ...report, displayName, contractChannel: adapter.identity.contractChannel };
+        return {
+          ...report,
+          displayName,
+          contractChannel: adapter.identity.contractChannel,
+          uses,
+        };
       } catch (error) {
-        return adapterFailure(id, displayName, stages, error);
+        return adapterFailure(id, displayName, stages, uses, error);
       }
     }),
   );
@@ -95,6 +108,7 @@ function adapterFailure(
   id: string,
   displayName: string,
   stages: Stage[],
+  uses: DoctorRuntimeReport['uses'],
   error: unknown,
 ): DoctorRuntimeReport {
   const message =
@@ -106,6 +120,7 @@ function adapterFailure(
     status: 'fail',
     version: null,
     contractChannel: null,
+    uses,
     checks: [
       {
         id: 'adapter',
@@ -125,6 +140,7 @@ function printReports(
   config: BatonConfig,
   reports: DoctorRuntimeReport[],
   ok: boolean,
+  describeUse: (use: DoctorRuntimeReport['uses'][number]) => string,
 ): void {
   const style = styles(context.color);
   const colour = {
@@ -133,17 +149,8 @@ function printReports(
     fail: style.red,
     skip: style.dim,
   } as const;
-  const routing = routingJson(config);
-  const rows = [
-    ['STAGE', 'RUNTIME', 'SOURCE'].map(style.bold),
-    ...Object.entries(routing.stages).map(([stage, resolution]) => [
-      stage,
-      style.cyan(resolution.runtime),
-      style.dim(resolution.source),
-    ]),
-  ];
   const lines = [
-    table(rows, visibleLength),
+    table(routingTable(config, style), visibleLength),
     '',
     `backend profile: ${config.backendProfile ?? 'none'}`,
   ];
@@ -155,7 +162,7 @@ function printReports(
     const version = report.version ? ` ${report.version}` : '';
     lines.push(
       `${colour[report.status](SYMBOLS[report.status])} ${style.bold(report.displayName)}${version} ` +
-        style.dim(`(${report.id}; stages: ${report.stages.join(', ')})`),
+        style.dim(`(${report.id}; stages: ${report.uses.map(describeUse).join(', ')})`),
     );
     if (report.contractChannel) lines.push(`    contract channel: ${report.contractChannel}`);
     for (const check of report.checks) {

@@ -5,7 +5,8 @@ import { parseCommandArguments } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_OK } from '../context.js';
 import { createRegistry } from '../load.js';
-import { writeJson } from '../output.js';
+import { styles, table, visibleLength, writeJson } from '../output.js';
+import { findPreset, listPresets } from '../presets.js';
 
 /** Who we suggest for each stage when installed (PRODUCT.md's example routing). */
 const PREFERRED: Readonly<Record<Stage, readonly string[]>> = {
@@ -25,33 +26,38 @@ export interface InstalledRuntime {
 
 export const command: Command = {
   name: 'init',
-  summary: 'Write a commented starter baton.toml for the runtimes found installed.',
+  summary: 'Write a commented starter baton.toml: from the runtimes found installed, or a preset.',
   usage: [
-    'Usage: baton init [--json]',
+    'Usage: baton init [--preset NAME | --list-presets] [--json]',
     '',
     'Writes baton.toml in the current directory, routing each stage to a runtime found',
     'installed (adapter package present and executable on PATH). Never overwrites a file.',
+    '  --preset NAME    write a named, commented routing instead (see --list-presets)',
+    '  --list-presets   list the presets and what each routes where',
   ].join('\n'),
   async run(context: CommandContext) {
-    parseCommandArguments('init', context.args, {}, { allowPositionals: false });
+    const { values } = parseCommandArguments(
+      'init',
+      context.args,
+      { preset: { type: 'string', value: 'NAME' }, 'list-presets': { type: 'boolean' } },
+      { allowPositionals: false },
+    );
+    if (values['list-presets'] === true) return printPresets(context);
     const target = join(context.cwd, PROJECT_FILE_NAME);
+    if (values.preset !== undefined) {
+      const preset = findPreset(values.preset);
+      writeNew(target, preset.text);
+      if (context.json) {
+        writeJson(context, { path: target, preset: preset.name });
+      } else {
+        context.stdout.write(`Wrote ${target} (preset ${preset.name}: ${preset.description})\n`);
+        context.stdout.write('Next: baton doctor\n');
+      }
+      return EXIT_OK;
+    }
     const runtimes = await findInstalled(context);
     const { text, stages, runtimeBackend } = starterConfig(runtimes);
-    try {
-      // 'wx' is O_CREAT | O_EXCL: an existing file (even one created a moment ago by someone else) is never replaced.
-      writeFileSync(target, text, { flag: 'wx', mode: 0o644 });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new BatonError(
-          'FILE_EXISTS',
-          `${target} already exists; baton init never overwrites it. Edit it, or remove it and run baton init again.`,
-          {
-            details: { path: target },
-          },
-        );
-      }
-      throw error;
-    }
+    writeNew(target, text);
     if (context.json) {
       writeJson(context, {
         path: target,
@@ -73,6 +79,41 @@ export const command: Command = {
     return EXIT_OK;
   },
 };
+
+/** Writes a new file; an existing one (even one created a moment ago by someone else) is never replaced. */
+function writeNew(target: string, text: string): void {
+  try {
+    // 'wx' is O_CREAT | O_EXCL.
+    writeFileSync(target, text, { flag: 'wx', mode: 0o644 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new BatonError(
+        'FILE_EXISTS',
+        `${target} already exists; baton init never overwrites it. Edit it, or remove it and run baton init again.`,
+        {
+          details: { path: target },
+        },
+      );
+    }
+    throw error;
+  }
+}
+
+function printPresets(context: CommandContext): number {
+  const presets = listPresets();
+  if (context.json) {
+    writeJson(context, {
+      presets: presets.map(({ name, description }) => ({ name, description })),
+    });
+    return EXIT_OK;
+  }
+  const style = styles(context.color);
+  const rows = presets.map(({ name, description }) => [style.cyan(name), description]);
+  context.stdout.write(
+    `${table(rows, visibleLength)}\n\nWrite one with: baton init --preset NAME\n`,
+  );
+  return EXIT_OK;
+}
 
 async function findInstalled(context: CommandContext): Promise<InstalledRuntime[]> {
   const { findExecutable } = await import('@baton/core/doctor');

@@ -30,11 +30,15 @@ export function tempProject(files: Record<string, string> = {}): string {
   return root;
 }
 
-/** Installs `baton-adapter-<id>` into the project: a real package using core's doctor checks. */
+/**
+ * Installs `baton-adapter-<id>` into the project: a real package using core's doctor checks.
+ * With `efforts`, it is a specification-v2 adapter declaring those reasoning efforts;
+ * without, a v1 adapter (which the registry upgrades, with no efforts).
+ */
 export function installFakeAdapter(
   root: string,
   id: string,
-  options: { aliases?: string[]; tested?: string } = {},
+  options: { aliases?: string[]; tested?: string; efforts?: readonly string[] } = {},
 ): void {
   const directory = join(root, 'node_modules', `baton-adapter-${id}`);
   mkdirSync(directory, { recursive: true });
@@ -53,6 +57,18 @@ export function installFakeAdapter(
     testedVersions: options.tested ?? '>=1.0.0 <2.0.0',
     contractChannel: 'stdin preamble',
   };
+  const specificationVersion =
+    options.efforts === undefined ? 'baton-adapter-v1' : 'baton-adapter-v2';
+  const capabilities =
+    options.efforts === undefined
+      ? ''
+      : `capabilities: ${JSON.stringify({
+          resumeSession: false,
+          efforts: options.efforts,
+          costCap: false,
+          turnCap: false,
+          reportsCost: false,
+        })},`;
   writeFileSync(
     join(directory, 'package.json'),
     JSON.stringify({
@@ -60,7 +76,7 @@ export function installFakeAdapter(
       version: '1.0.0',
       type: 'module',
       exports: { '.': './index.js' },
-      baton: { adapter: { specificationVersion: 'baton-adapter-v1', ...identity } },
+      baton: { adapter: { specificationVersion, ...identity } },
     }),
   );
   writeFileSync(
@@ -68,8 +84,9 @@ export function installFakeAdapter(
     `import { binaryCheck, versionCheck } from '@baton/core/doctor';
 const identity = ${JSON.stringify(identity)};
 export default {
-  specificationVersion: 'baton-adapter-v1',
+  specificationVersion: '${specificationVersion}',
   identity,
+  ${capabilities}
   profile: { nativeName: (p) => 'baton-' + p, describe: (p) => 'baton-' + p },
   doctorChecks: () => [
     binaryCheck({ identity, installHint: 'install fake-${id}' }),

@@ -2,44 +2,28 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AdapterRegistry } from '../registry.js';
 import { resolveStages } from '../resolve.js';
-import { FIRST_PARTY_IDENTITIES, fakeAdapter } from '../test-support/fake-adapter.js';
 import { fifo } from '../test-support/fifo.js';
+import { config, fullRegistry, issues, load } from '../test-support/load-config.js';
 import { tempDirectory, writeTree } from '../test-support/temp.js';
 import { formatIssue, formatIssues } from './issues.js';
 import { type LoadConfigOptions, loadConfig } from './load.js';
+import type { BatonConfig, StageTarget } from './types.js';
 import { reservedKeyIssue } from './zod-issues.js';
 
-function fullRegistry(except: readonly string[] = []): AdapterRegistry {
-  const registry = new AdapterRegistry();
-  for (const identity of FIRST_PARTY_IDENTITIES) {
-    if (!except.includes(identity.id)) registry.register(fakeAdapter(identity));
-  }
-  return registry;
+/** Each stage's first runtime and the rule that chose it (the `baton stages` columns of old). */
+function routes(loaded: BatonConfig) {
+  return Object.fromEntries(
+    Object.entries(resolveStages(loaded)).map(([stage, { runtime, source }]) => [
+      stage,
+      { runtime, source },
+    ]),
+  );
 }
 
-/** Loads `toml` as a project's baton.toml, with an empty user config dir. */
-function load(toml: string | undefined, options: Partial<LoadConfigOptions> = {}) {
-  const root = tempDirectory();
-  if (toml !== undefined) writeTree(root, { 'project/baton.toml': toml });
-  writeTree(root, { 'project/.keep': '' });
-  return loadConfig({
-    cwd: join(root, 'project'),
-    env: { XDG_CONFIG_HOME: join(root, 'xdg'), HOME: join(root, 'home') },
-    registry: fullRegistry(),
-    ...options,
-  });
-}
-
-function issues(result: ReturnType<typeof loadConfig>) {
-  if (result.ok) throw new Error('expected the config to be rejected');
-  return result.issues;
-}
-
-function config(result: ReturnType<typeof loadConfig>) {
-  if (!result.ok) throw new Error(formatIssues(result.issues));
-  return result.config;
+/** A chain entry that names only its runtime. */
+function plain(runtime: string): StageTarget {
+  return { runtime, model: null, effort: null };
 }
 
 const PRODUCT_EXAMPLE = `
@@ -60,14 +44,19 @@ reflect   = "hermes"
 describe('the example config of PRODUCT.md §3', () => {
   it('resolves exactly as written', () => {
     const loaded = config(load(PRODUCT_EXAMPLE));
+    const one = (runtime: string) => ({
+      runtime,
+      source: 'stage',
+      chain: [{ runtime, model: null, modelSource: 'harness', effort: null }],
+    });
     expect(resolveStages(loaded)).toEqual({
-      interview: { runtime: 'codex', source: 'stage' },
-      execute: { runtime: 'opencode', source: 'stage' },
-      evaluate: { runtime: 'claude-code', source: 'stage' },
-      reflect: { runtime: 'hermes', source: 'stage' },
+      interview: one('codex'),
+      execute: one('opencode'),
+      evaluate: one('claude-code'),
+      reflect: one('hermes'),
     });
     expect(loaded.backendProfile).toBe('worker');
-    expect(loaded.defaultRuntime).toBe('claude-code');
+    expect(loaded.defaultTargets).toEqual([plain('claude-code')]);
     expect(loaded.runtimeBackend).toBe('claude-code');
   });
 });
@@ -75,7 +64,7 @@ describe('the example config of PRODUCT.md §3', () => {
 describe('resolution', () => {
   it('sends every stage to runtime_backend when there is no runtime_profile', () => {
     const loaded = config(load('[orchestrator]\nruntime_backend = "codex"\n'));
-    expect(Object.values(resolveStages(loaded))).toEqual(
+    expect(Object.values(routes(loaded))).toEqual(
       Array(4).fill({ runtime: 'codex', source: 'fallback' }),
     );
     expect(loaded.backendProfile).toBeNull();
@@ -83,7 +72,11 @@ describe('resolution', () => {
 
   it('defaults runtime_backend to claude-code with no file at all', () => {
     const loaded = config(load(undefined));
-    expect(resolveStages(loaded).reflect).toEqual({ runtime: 'claude-code', source: 'fallback' });
+    expect(resolveStages(loaded).reflect).toEqual({
+      runtime: 'claude-code',
+      source: 'fallback',
+      chain: [{ runtime: 'claude-code', model: null, modelSource: 'harness', effort: null }],
+    });
     expect(loaded.files).toEqual([]);
   });
 
@@ -96,7 +89,7 @@ default = "opencode"
 evaluate = "codex"
 `),
     );
-    expect(resolveStages(loaded)).toEqual({
+    expect(routes(loaded)).toEqual({
       interview: { runtime: 'opencode', source: 'default' },
       execute: { runtime: 'opencode', source: 'default' },
       evaluate: { runtime: 'codex', source: 'stage' },
@@ -107,7 +100,7 @@ evaluate = "codex"
   it('accepts runtime_profile = "worker" as shorthand for backend_profile', () => {
     const loaded = config(load('[orchestrator]\nruntime_profile = "worker"\n'));
     expect(loaded.backendProfile).toBe('worker');
-    expect(loaded.defaultRuntime).toBeNull();
+    expect(loaded.defaultTargets).toBeNull();
   });
 
   it('normalises every alias to its canonical id', () => {
@@ -312,6 +305,8 @@ max_loops = 2
         { kind: 'stage', stage: 'evaluate' },
       ],
       maxLoops: 2,
+      budget: { maxCostUsd: null, maxTokens: null },
+      maxTurns: null,
     });
     expect(loaded.missions.deliver?.steps).toHaveLength(4);
   });
@@ -414,7 +409,7 @@ describe('layers: defaults < user < project < environment < flags', () => {
     const loaded = config(layered({}));
     expect(loaded.runtimeBackend).toBe('opencode');
     expect(loaded.backendProfile).toBe('user-profile');
-    expect(loaded.stages).toEqual({ evaluate: 'codex' });
+    expect(loaded.stages).toEqual({ evaluate: [plain('codex')] });
     expect(loaded.runtimes.codex).toEqual({ model: 'project-model', timeoutMs: 300_000 });
     expect(loaded.files).toHaveLength(2);
     expect(loaded.files[0]).toMatch(/xdg\/baton\/config\.toml$/);
@@ -428,7 +423,7 @@ describe('layers: defaults < user < project < environment < flags', () => {
         BATON_RUNTIME_PROFILE: 'env-profile',
       }),
     );
-    expect(loaded.stages.evaluate).toBe('hermes');
+    expect(loaded.stages.evaluate).toEqual([plain('hermes')]);
     expect(loaded.runtimeBackend).toBe('claude-code');
     expect(loaded.backendProfile).toBe('env-profile');
   });
@@ -444,7 +439,7 @@ describe('layers: defaults < user < project < environment < flags', () => {
         },
       ),
     );
-    expect(loaded.stages.evaluate).toBe('opencode');
+    expect(loaded.stages.evaluate).toEqual([plain('opencode')]);
     expect(loaded.runtimeBackend).toBe('codex');
     expect(loaded.backendProfile).toBe('flag-profile');
   });
@@ -833,6 +828,7 @@ describe('invalid UTF-8, reserved names and gateway URLs', () => {
     expect(found.find((issue) => issue.path === 'orchestrator.__proto__')!.accepted).toEqual([
       'runtime_backend',
       'runtime_profile',
+      'retry',
     ]);
   });
 

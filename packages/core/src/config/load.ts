@@ -19,19 +19,40 @@ import { readTextFile } from './read-file.js';
 import {
   type BatonFile,
   batonFileSchema,
+  MAX_CHAIN_LENGTH,
   type MissionFile,
+  type ModelPriceFile,
+  type RetryFile,
   type RuntimeSettingsFile,
+  stageTargetTableSchema,
 } from './schema.js';
-import type { BatonConfig, ContractOverride } from './types.js';
-import { convertZodIssues, formatPath, reservedKeyIssue } from './zod-issues.js';
+import type {
+  BatonConfig,
+  ContractOverride,
+  ModelPrice,
+  RetrySettings,
+  StageTarget,
+} from './types.js';
+import { convertZodIssues, formatPath, reservedKeyIssue, valueAt } from './zod-issues.js';
 
 export const DEFAULT_RUNTIME_BACKEND = 'claude-code';
+
+/** `[orchestrator.retry]` when nothing sets it. */
+export const DEFAULT_RETRY_SETTINGS: RetrySettings = Object.freeze({
+  maxRetries: 2,
+  baseDelayMs: 2000,
+  maxDelayMs: 60_000,
+  rateLimitRetries: 3,
+});
 
 /** Values given on the command line; the highest layer. */
 export interface ConfigFlags {
   readonly runtimeBackend?: string;
   readonly backendProfile?: string;
-  /** `--stage interview=codex`, keyed by the stage name as typed. */
+  /**
+   * `--stage interview=codex` (or a chain, `--stage execute=codex,claude-code`), keyed by the
+   * stage name as typed.
+   */
   readonly stages?: Readonly<Record<string, string>>;
 }
 
@@ -63,18 +84,25 @@ interface Sourced<T> {
   readonly path: string;
 }
 
+/** A stage's chain as one layer gives it; each target's `path` is where its runtime is named. */
+type SourcedChain = readonly Sourced<StageTarget>[];
+
 interface Layer {
   runtimeBackend?: Sourced<string>;
-  defaultRuntime?: Sourced<string>;
+  defaultTargets?: SourcedChain;
   backendProfile?: Sourced<string>;
-  stages: Partial<Record<Stage, Sourced<string>>>;
+  stages: Partial<Record<Stage, SourcedChain>>;
+  /** Merged key by key, like `[runtimes.<id>]`. */
+  retry: Partial<Record<keyof RetrySettings, Sourced<number>>>;
+  /** Merged model by model: a price is one unit, never half the user's and half the project's. */
+  pricing: Record<string, ModelPrice>;
   runtimes: Record<string, Sourced<RuntimeSettings>>;
   missions: Record<string, Mission>;
   contracts: Partial<Record<Stage, ContractOverride>>;
 }
 
 function emptyLayer(): Layer {
-  return { stages: {}, runtimes: {}, missions: {}, contracts: {} };
+  return { stages: {}, retry: {}, pricing: {}, runtimes: {}, missions: {}, contracts: {} };
 }
 
 export function loadConfig(options: LoadConfigOptions): ConfigResult {
@@ -121,14 +149,16 @@ export function loadConfig(options: LoadConfigOptions): ConfigResult {
 
   const merged = mergeLayers(layers);
   checkInstalled(merged, options.registry, issues);
+  const retry = mergedRetry(merged, issues);
   if (issues.count > 0) {
     return { ok: false, issues: issues.issues, omitted: issues.omitted, files };
   }
 
-  const stages: Partial<Record<Stage, string>> = {};
+  const targets = (chain: SourcedChain) => chain.map((target) => target.value);
+  const stages: Partial<Record<Stage, readonly StageTarget[]>> = {};
   for (const stage of STAGES) {
     const chosen = merged.stages[stage];
-    if (chosen) stages[stage] = chosen.value;
+    if (chosen) stages[stage] = targets(chosen);
   }
   const runtimes: Record<string, RuntimeSettings> = {};
   for (const [id, settings] of Object.entries(merged.runtimes)) runtimes[id] = settings.value;
@@ -137,9 +167,11 @@ export function loadConfig(options: LoadConfigOptions): ConfigResult {
     ok: true,
     config: {
       runtimeBackend: merged.runtimeBackend?.value ?? DEFAULT_RUNTIME_BACKEND,
-      defaultRuntime: merged.defaultRuntime?.value ?? null,
+      defaultTargets: merged.defaultTargets ? targets(merged.defaultTargets) : null,
       backendProfile: merged.backendProfile?.value ?? null,
       stages,
+      retry,
+      pricing: merged.pricing,
       runtimes,
       missions: { ...merged.missions, ...BUILT_IN_MISSIONS },
       contracts: merged.contracts,
@@ -274,20 +306,32 @@ function normaliseFile(
   const profile = orchestrator?.runtime_profile;
   if (typeof profile === 'string') {
     layer.backendProfile = { value: profile, source, path: 'orchestrator.runtime_profile' };
-  } else if (profile !== undefined) {
-    const base = 'orchestrator.runtime_profile';
-    layer.defaultRuntime = runtimeName(profile.default, `${base}.default`);
-    if (profile.backend_profile !== undefined) {
-      layer.backendProfile = {
-        value: profile.backend_profile,
-        source,
-        path: `${base}.backend_profile`,
-      };
-    }
-    for (const stage of STAGES) {
-      const chosen = runtimeName(profile.stages?.[stage], `${base}.stages.${stage}`);
-      if (chosen) layer.stages[stage] = chosen;
-    }
+  } else if (profile !== undefined && profile.backend_profile !== undefined) {
+    layer.backendProfile = {
+      value: profile.backend_profile,
+      source,
+      path: 'orchestrator.runtime_profile.backend_profile',
+    };
+  }
+  // Stage values are read as written, not from what validation kept: dropping a broken entry
+  // of a chain would shift its neighbours' positions, and every name must be checked where it is.
+  const chainAt = (path: readonly string[]) => {
+    const value = valueAt(raw, path);
+    return value === undefined
+      ? undefined
+      : fileChain(value, source, formatPath(path), issues, registry);
+  };
+  const base = ['orchestrator', 'runtime_profile'];
+  layer.defaultTargets = chainAt([...base, 'default']);
+  for (const stage of STAGES) {
+    const chosen = chainAt([...base, 'stages', stage]);
+    if (chosen) layer.stages[stage] = chosen;
+  }
+  if (orchestrator?.retry !== undefined) {
+    layer.retry = normaliseRetry(orchestrator.retry, source, 'orchestrator.retry');
+  }
+  for (const [model, price] of Object.entries(file.pricing ?? {})) {
+    layer.pricing[model] = normalisePrice(price);
   }
 
   // The names as written, not as validated: validation drops some (`__proto__`) silently.
@@ -349,7 +393,74 @@ function normaliseMission(name: string, mission: MissionFile): Mission {
       ? { kind: 'stage', stage: step }
       : { kind: 'human', question: step.human },
   );
-  return { name, description: mission.description ?? '', steps, maxLoops: mission.max_loops ?? 0 };
+  return {
+    name,
+    description: mission.description ?? '',
+    steps,
+    maxLoops: mission.max_loops ?? 0,
+    budget: { maxCostUsd: mission.max_cost_usd ?? null, maxTokens: mission.max_tokens ?? null },
+    maxTurns: mission.max_turns ?? null,
+  };
+}
+
+const RETRY_KEYS = {
+  max_retries: 'maxRetries',
+  base_delay: 'baseDelayMs',
+  max_delay: 'maxDelayMs',
+  rate_limit_retries: 'rateLimitRetries',
+} as const satisfies Record<keyof RetryFile, keyof RetrySettings>;
+
+function normaliseRetry(retry: RetryFile, source: string, path: string): Layer['retry'] {
+  const result: Layer['retry'] = {};
+  for (const [key, name] of Object.entries(RETRY_KEYS) as [
+    keyof RetryFile,
+    keyof RetrySettings,
+  ][]) {
+    const value = retry[key];
+    if (value === undefined) continue;
+    const number = typeof value === 'string' ? parseDuration(value) : value;
+    if (number !== undefined) result[name] = { value: number, source, path: `${path}.${key}` };
+  }
+  return result;
+}
+
+function normalisePrice(price: ModelPriceFile): ModelPrice {
+  return {
+    inputPerMTok: price.input,
+    cachedInputPerMTok: price.cached_input ?? price.input,
+    outputPerMTok: price.output,
+    reasoningPerMTok: price.reasoning ?? price.output,
+  };
+}
+
+/**
+ * `[orchestrator.retry]` after layering. The schema checks each file's own pair of delays;
+ * this catches a pair split across layers (a short `max_delay` in the project file under a
+ * user file's longer `base_delay`).
+ */
+function mergedRetry(merged: Layer, issues: IssueCollector): RetrySettings {
+  const value = (key: keyof RetrySettings) =>
+    merged.retry[key]?.value ?? DEFAULT_RETRY_SETTINGS[key];
+  const retry: RetrySettings = {
+    maxRetries: value('maxRetries'),
+    baseDelayMs: value('baseDelayMs'),
+    maxDelayMs: value('maxDelayMs'),
+    rateLimitRetries: value('rateLimitRetries'),
+  };
+  if (retry.baseDelayMs > retry.maxDelayMs) {
+    const culprit = merged.retry.maxDelayMs ?? merged.retry.baseDelayMs!;
+    issues.add({
+      source: culprit.source,
+      path: culprit.path,
+      value:
+        culprit === merged.retry.maxDelayMs ? `${retry.maxDelayMs}ms` : `${retry.baseDelayMs}ms`,
+      message:
+        `leaves base_delay (${retry.baseDelayMs} ms) longer than max_delay (${retry.maxDelayMs} ms)` +
+        `${merged.retry.maxDelayMs ? '' : ', the default'}; make base_delay at most max_delay`,
+      kind: 'schema',
+    });
+  }
+  return retry;
 }
 
 function readContract(
@@ -414,6 +525,139 @@ function checkRuntimeName(
   }
 }
 
+/** One entry of a chain as written: the runtime's name and what was written beside it. */
+interface ChainEntry {
+  readonly name: string;
+  readonly model: string | null;
+  readonly effort: string | null;
+  /** Where the entry is (`….stages.execute[1]`); its name is there or under `.runtime`. */
+  readonly path: string;
+  readonly namePath: string;
+}
+
+/**
+ * A stage's (or default's) value from a file, as written. Entries the schema refused are
+ * reported by the schema pass and skipped here; the rest have their names checked at their
+ * own positions. The chain is kept only when every entry is good.
+ */
+function fileChain(
+  value: unknown,
+  source: string,
+  path: string,
+  issues: IssueCollector,
+  registry: AdapterRegistry,
+): SourcedChain | undefined {
+  const items = Array.isArray(value) ? value : [value];
+  const entries: ChainEntry[] = [];
+  let wellFormed = 0;
+  // A chain longer than allowed is reported as such; names past the limit are not looked up.
+  for (const [index, item] of items.slice(0, MAX_CHAIN_LENGTH).entries()) {
+    const at = Array.isArray(value) ? `${path}[${index}]` : path;
+    if (typeof item === 'string') {
+      const name = item.trim();
+      if (name === '') continue;
+      entries.push({ name, model: null, effort: null, path: at, namePath: at });
+      wellFormed += 1;
+      continue;
+    }
+    const table = stageTargetTableSchema.safeParse(item);
+    if (table.success) wellFormed += 1;
+    // A table with another problem (an unknown key) still has its runtime name checked.
+    const name = table.success ? table.data.runtime : valueAt(item, ['runtime']);
+    if (typeof name !== 'string' || name.trim() === '' || Array.isArray(item)) continue;
+    entries.push({
+      name: name.trim(),
+      model: table.success ? (table.data.model ?? null) : null,
+      effort: table.success ? (table.data.effort ?? null) : null,
+      path: at,
+      namePath: `${at}.runtime`,
+    });
+  }
+  const chain = checkChain(entries, source, issues, registry);
+  const complete =
+    items.length >= 1 &&
+    items.length <= MAX_CHAIN_LENGTH &&
+    wellFormed === items.length &&
+    chain.length === items.length;
+  return complete ? chain : undefined;
+}
+
+/**
+ * A chain given as text, `codex,claude-code` (`BATON_STAGE_<STAGE>`, `--stage`): names only,
+ * comma-separated. Positions are named `[0]`, `[1]`, … when there is more than one.
+ */
+function textChain(
+  text: string,
+  source: string,
+  issues: IssueCollector,
+  registry: AdapterRegistry,
+): SourcedChain | undefined {
+  const names = text.split(',').map((name) => name.trim());
+  if (names.some((name) => name === '')) {
+    issues.add({
+      source,
+      path: '',
+      value: text,
+      message:
+        'has an empty runtime name; give one name, or names separated by single commas, e.g. "codex,claude-code"',
+      kind: 'schema',
+    });
+    return undefined;
+  }
+  if (names.length > MAX_CHAIN_LENGTH) {
+    issues.add({
+      source,
+      path: '',
+      value: text,
+      message: `may list at most ${MAX_CHAIN_LENGTH} runtimes, found ${names.length}`,
+      kind: 'schema',
+    });
+    return undefined;
+  }
+  const entries = names.map((name, index) => {
+    const at = names.length === 1 ? '' : `[${index}]`;
+    return { name, model: null, effort: null, path: at, namePath: at };
+  });
+  const chain = checkChain(entries, source, issues, registry);
+  return chain.length === entries.length ? chain : undefined;
+}
+
+/**
+ * Checks every name of a chain against the vocabulary, then that no runtime appears twice
+ * (aliases included: `claude` and `claude-code` are one runtime). Returns the good entries.
+ */
+function checkChain(
+  entries: readonly ChainEntry[],
+  source: string,
+  issues: IssueCollector,
+  registry: AdapterRegistry,
+): Sourced<StageTarget>[] {
+  const chain: Sourced<StageTarget>[] = [];
+  const firstAt = new Map<string, string>();
+  for (const entry of entries) {
+    const checked = checkRuntimeName(entry.name, source, entry.namePath, issues, registry);
+    if (!checked) continue;
+    const earlier = firstAt.get(checked.value);
+    if (earlier !== undefined) {
+      issues.add({
+        source,
+        path: entry.path,
+        value: entry.name,
+        message: `names ${checked.value} again (first at ${earlier || 'the start'}); a chain tries each runtime once`,
+        kind: 'schema',
+      });
+      continue;
+    }
+    firstAt.set(checked.value, entry.path);
+    chain.push({
+      value: { runtime: checked.value, model: entry.model, effort: entry.effort },
+      source,
+      path: entry.namePath,
+    });
+  }
+  return chain;
+}
+
 const STAGE_VARIABLE = /^BATON_STAGE_(.+)$/;
 
 function environmentLayer(
@@ -474,7 +718,7 @@ function environmentLayer(
     }
     const value = variable(name);
     if (value === undefined) continue;
-    const chosen = checkRuntimeName(value, source, '', issues, registry);
+    const chosen = textChain(value, source, issues, registry);
     if (chosen) layer.stages[stageName as Stage] = chosen;
   }
   return layer;
@@ -513,7 +757,7 @@ function flagsLayer(flags: ConfigFlags, issues: IssueCollector, registry: Adapte
       });
       continue;
     }
-    const chosen = checkRuntimeName(runtime, source, '', issues, registry);
+    const chosen = textChain(runtime, source, issues, registry);
     if (chosen) layer.stages[stage as Stage] = chosen;
   }
   return layer;
@@ -523,9 +767,12 @@ function mergeLayers(layers: readonly Layer[]): Layer {
   const merged = emptyLayer();
   for (const layer of layers) {
     merged.runtimeBackend = layer.runtimeBackend ?? merged.runtimeBackend;
-    merged.defaultRuntime = layer.defaultRuntime ?? merged.defaultRuntime;
+    merged.defaultTargets = layer.defaultTargets ?? merged.defaultTargets;
     merged.backendProfile = layer.backendProfile ?? merged.backendProfile;
+    // A stage's chain is replaced whole: a layer that names a chain means exactly that chain.
     Object.assign(merged.stages, layer.stages);
+    Object.assign(merged.retry, layer.retry);
+    Object.assign(merged.pricing, layer.pricing);
     for (const [id, settings] of Object.entries(layer.runtimes)) {
       const previous = merged.runtimes[id];
       merged.runtimes[id] = previous
@@ -543,10 +790,15 @@ function mergeLayers(layers: readonly Layer[]): Layer {
  * uninstalled runtime that no stage uses are kept for later, not an error.
  */
 function checkInstalled(merged: Layer, registry: AdapterRegistry, issues: IssueCollector): void {
+  // Every runtime of every chain: a fallback that cannot load is no fallback.
   const used: Sourced<string>[] = [];
   for (const stage of STAGES) {
-    const chosen = merged.stages[stage] ?? merged.defaultRuntime ?? merged.runtimeBackend;
-    if (chosen) used.push(chosen);
+    const chain = merged.stages[stage] ?? merged.defaultTargets;
+    if (chain) {
+      for (const target of chain) used.push({ ...target, value: target.value.runtime });
+    } else if (merged.runtimeBackend) {
+      used.push(merged.runtimeBackend);
+    }
   }
   const reported = new Set<string>();
   for (const chosen of used) {
@@ -574,7 +826,7 @@ function checkInstalled(merged: Layer, registry: AdapterRegistry, issues: IssueC
   }
   // The built-in fallback counts too when nothing else routes a stage.
   const fallbackUsed = STAGES.some(
-    (stage) => !merged.stages[stage] && !merged.defaultRuntime && !merged.runtimeBackend,
+    (stage) => !merged.stages[stage] && !merged.defaultTargets && !merged.runtimeBackend,
   );
   // With other problems present the fallback may only be in use because a broken value was
   // dropped; reporting it then would send the user after a phantom.

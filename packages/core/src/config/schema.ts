@@ -20,26 +20,101 @@ const duration = nonEmpty.refine((value) => parseDuration(value) !== undefined, 
   message: 'is not a duration; write a number with a unit, e.g. "30m", "90s", "1h30m" or "500ms"',
 });
 
+/** The most runtimes one stage's fallback chain may list. */
+export const MAX_CHAIN_LENGTH = 5;
+
+/** One runtime of a stage, with the model and reasoning effort to use there. */
+export const stageTargetTableSchema = z.strictObject({
+  runtime: nonEmpty,
+  /** Passed with the runtime's model flag for this stage; default: `[runtimes.<id>] model`. */
+  model: nonEmpty.optional(),
+  /** Reasoning effort; one the runtime's adapter accepts (`baton doctor` checks it). */
+  effort: nonEmpty.optional(),
+});
+
+const stageTarget = z.union([nonEmpty, stageTargetTableSchema]);
+
+/**
+ * A stage's runtime (and `default`'s): a name, a table `{ runtime, model?, effort? }`, or an
+ * ordered fallback chain of those. Names are checked against the registry after this pass.
+ */
+export const stageValueSchema = z
+  .union([
+    nonEmpty,
+    stageTargetTableSchema,
+    z
+      .array(stageTarget)
+      .min(1, { message: 'must name at least one runtime' })
+      .max(MAX_CHAIN_LENGTH, { message: `may list at most ${MAX_CHAIN_LENGTH} runtimes` }),
+  ])
+  // One definition in the JSON Schema instead of five copies (`default` and each stage).
+  .meta({
+    id: 'stageValue',
+    description:
+      'A runtime name, a table { runtime, model?, effort? }, or a fallback chain of up to 5 of those.',
+  });
+
 const stageRuntimes = z.strictObject(
-  Object.fromEntries(STAGES.map((stage) => [stage, nonEmpty.optional()])) as Record<
+  Object.fromEntries(STAGES.map((stage) => [stage, stageValueSchema.optional()])) as Record<
     (typeof STAGES)[number],
-    z.ZodOptional<typeof nonEmpty>
+    z.ZodOptional<typeof stageValueSchema>
   >,
 );
 
 export const runtimeProfileTableSchema = z.strictObject({
-  /** Runtime for every stage not listed under `stages`. */
-  default: nonEmpty.optional(),
+  /** Runtime (or chain) for every stage not listed under `stages`. */
+  default: stageValueSchema.optional(),
   /** Abstract backend profile, mapped by each adapter onto its native mechanism. */
   backend_profile: nonEmpty.optional(),
   stages: stageRuntimes.optional(),
 });
+
+/** Retry counts are bounded: enough for a real outage, never an endless loop. */
+export const MAX_RETRIES = 10;
+/** The longest any one wait may be configured to last. */
+export const MAX_RETRY_DELAY = '1h';
+const MAX_RETRY_DELAY_MS = 3_600_000;
+
+const retryDelay = duration.refine((value) => (parseDuration(value) ?? 0) <= MAX_RETRY_DELAY_MS, {
+  message: `may be at most "${MAX_RETRY_DELAY}"`,
+});
+
+const retryCount = z
+  .number()
+  .int({ message: 'must be a whole number' })
+  .min(0, { message: 'must not be negative' })
+  .max(MAX_RETRIES, { message: `may be at most ${MAX_RETRIES}` });
+
+export const retrySchema = z
+  .strictObject({
+    /** Transient failures retried on the same runtime before falling back. */
+    max_retries: retryCount.optional(),
+    /** Backoff base, doubling per retry. */
+    base_delay: retryDelay.optional(),
+    /** Cap on every wait, including a delay the harness or server states. */
+    max_delay: retryDelay.optional(),
+    /** Waits-and-retries on a rate limit, per runtime, before falling back. */
+    rate_limit_retries: retryCount.optional(),
+  })
+  .superRefine((retry, context) => {
+    const base = retry.base_delay === undefined ? undefined : parseDuration(retry.base_delay);
+    const max = retry.max_delay === undefined ? undefined : parseDuration(retry.max_delay);
+    if (base !== undefined && max !== undefined && base > max) {
+      context.addIssue({
+        code: 'custom',
+        path: ['max_delay'],
+        message: `must not be shorter than base_delay ("${retry.base_delay}")`,
+      });
+    }
+  });
 
 export const orchestratorSchema = z.strictObject({
   /** The single-backend fallback; default `claude-code`. */
   runtime_backend: nonEmpty.optional(),
   /** A table, or a string as shorthand for `{ backend_profile = "..." }`. */
   runtime_profile: z.union([nonEmpty, runtimeProfileTableSchema]).optional(),
+  /** How failed attempts are retried and when a chain falls back. */
+  retry: retrySchema.optional(),
 });
 
 const environmentVariableName = nonEmpty.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
@@ -80,6 +155,12 @@ const missionName = z
     message: `a mission name starts with a letter or digit and has only letters, digits, "-" and "_" (at most ${MAX_MISSION_NAME_LENGTH} characters)`,
   });
 
+const positiveNumber = z.number().positive({ message: 'must be greater than 0' });
+const positiveInteger = z
+  .number()
+  .int({ message: 'must be a whole number' })
+  .positive({ message: 'must be greater than 0' });
+
 const humanStep = z.strictObject({ human: nonEmpty });
 const missionStep = z.union([z.enum(STAGES), humanStep]);
 
@@ -92,6 +173,12 @@ export const missionSchema = z
       .max(MAX_MISSION_STEPS, { message: `may have at most ${MAX_MISSION_STEPS} steps` }),
     /** How many times a failing evaluate verdict may send the run back to execute. */
     max_loops: z.number().int().min(0).max(MAX_MISSION_LOOPS).optional(),
+    /** The run's budget in USD: no stage starts once it is spent. */
+    max_cost_usd: positiveNumber.optional(),
+    /** The run's budget in tokens (input + output): no stage starts once it is spent. */
+    max_tokens: positiveInteger.optional(),
+    /** Agent turns per stage, for harnesses that cap turns natively. */
+    max_turns: positiveInteger.optional(),
   })
   .superRefine((mission, context) => {
     const humans = mission.steps.filter((step) => typeof step !== 'string').length;
@@ -116,10 +203,26 @@ export const contractSchema = z
     message: 'needs exactly one of `text` or `file`',
   });
 
+const pricePerMillion = z.number().min(0, { message: 'must not be negative' });
+
+/** USD per million tokens of one model. */
+export const modelPriceSchema = z.strictObject({
+  input: pricePerMillion,
+  /** Default: `input`. */
+  cached_input: pricePerMillion.optional(),
+  output: pricePerMillion,
+  /** Default: `output` (reasoning tokens are billed as output). */
+  reasoning: pricePerMillion.optional(),
+});
+
+const modelName = z.string().regex(/\S/, { message: 'a model name must not be empty' });
+
 export const batonFileSchema = z.strictObject({
   orchestrator: orchestratorSchema.optional(),
   runtimes: z.record(z.string(), runtimeSettingsSchema).optional(),
   missions: z.record(missionName, missionSchema).optional(),
+  /** Prices by model name, for stages whose harness reports no cost. */
+  pricing: z.record(modelName, modelPriceSchema).optional(),
   contracts: z
     .strictObject(
       Object.fromEntries(STAGES.map((stage) => [stage, contractSchema.optional()])) as Record<
@@ -133,3 +236,6 @@ export const batonFileSchema = z.strictObject({
 export type BatonFile = z.infer<typeof batonFileSchema>;
 export type MissionFile = z.infer<typeof missionSchema>;
 export type RuntimeSettingsFile = z.infer<typeof runtimeSettingsSchema>;
+export type StageValueFile = z.infer<typeof stageValueSchema>;
+export type RetryFile = z.infer<typeof retrySchema>;
+export type ModelPriceFile = z.infer<typeof modelPriceSchema>;

@@ -1,4 +1,4 @@
-import type { RuntimeSettings } from '../adapter/v1/spec.js';
+import type { RuntimeSettings } from '../adapter/v2/spec.js';
 import type { Mission } from '../mission.js';
 import type { Stage } from '../stage.js';
 
@@ -10,14 +10,48 @@ export interface ContractOverride {
   readonly source: string;
 }
 
+/** One runtime of a stage's chain, with the model and effort chosen for it there. */
+export interface StageTarget {
+  /** Canonical runtime id. */
+  readonly runtime: string;
+  /** The model written beside the runtime; `null`: `[runtimes.<id>] model`, else the harness's own. */
+  readonly model: string | null;
+  /** The reasoning effort written beside the runtime; `null`: the harness's default. */
+  readonly effort: string | null;
+}
+
+/** `[orchestrator.retry]`, durations in milliseconds. */
+export interface RetrySettings {
+  /** Transient failures retried on the same runtime before falling back. */
+  readonly maxRetries: number;
+  /** Backoff base, doubling per retry. */
+  readonly baseDelayMs: number;
+  /** Cap on every wait, including a delay the harness or server states. */
+  readonly maxDelayMs: number;
+  /** Waits-and-retries on a rate limit, per runtime, before falling back. */
+  readonly rateLimitRetries: number;
+}
+
+/** `[pricing."<model>"]`: USD per million tokens, defaults already applied. */
+export interface ModelPrice {
+  readonly inputPerMTok: number;
+  readonly cachedInputPerMTok: number;
+  readonly outputPerMTok: number;
+  readonly reasoningPerMTok: number;
+}
+
 /** Configuration after layering and validation; every runtime name is a canonical id. */
 export interface BatonConfig {
   /** The single-backend fallback. */
   readonly runtimeBackend: string;
-  /** Runtime for stages not listed in `stages`, or `null`. */
-  readonly defaultRuntime: string | null;
+  /** The chain for stages not listed in `stages` (length ≥ 1), or `null`. */
+  readonly defaultTargets: readonly StageTarget[] | null;
   readonly backendProfile: string | null;
-  readonly stages: Readonly<Partial<Record<Stage, string>>>;
+  /** Each listed stage's chain, first choice first; every chain has at least one target. */
+  readonly stages: Readonly<Partial<Record<Stage, readonly StageTarget[]>>>;
+  readonly retry: RetrySettings;
+  /** Prices by model name as written in `[pricing."<model>"]`. */
+  readonly pricing: Readonly<Record<string, ModelPrice>>;
   /** `[runtimes.<id>]` settings keyed by canonical id. */
   readonly runtimes: Readonly<Record<string, RuntimeSettings>>;
   /** Built-in and user missions by name. */

@@ -71,7 +71,7 @@ function convertOne(
         source,
         path: formatPath(path),
         value,
-        message: describeUnion(root, path),
+        message: describeUnion(root, path, value),
         kind: 'schema',
       });
       return;
@@ -93,7 +93,11 @@ function convertOne(
       const message =
         value === undefined
           ? 'is required'
-          : `must be ${article(issue.expected)}, not ${describe(value)}`;
+          : typeof value === 'number' && issue.expected === 'number'
+            ? `must be a finite number, not ${String(value)}`
+            : typeof value === 'number' && issue.expected === 'int'
+              ? `must be a whole number, not ${String(value)}`
+              : `must be ${article(issue.expected)}, not ${describe(value)}`;
       collector.add({ source, path: formatPath(path), value, message, kind: 'schema' });
       return;
     }
@@ -167,8 +171,53 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function describeUnion(root: Schema, path: Path): string {
-  return knownKeysAt(root, path).length > 0 ? 'must be a string or a table' : 'has the wrong type';
+/** `must be a string, a table or an array, not a number (3)`: the kinds the union accepts. */
+function describeUnion(root: Schema, path: Path, value: unknown): string {
+  const schema = schemaAt(root, path);
+  const options = schema ? unionOptions(schema) : [];
+  const kinds = [
+    ...new Set(
+      options.map((option) => KIND_NAMES[(unwrapOne(option).def as { type: string }).type]),
+    ),
+  ].filter((kind) => kind !== undefined);
+  if (kinds.length === 0) return 'has the wrong type';
+  const list =
+    kinds.length === 1 ? kinds[0] : `${kinds.slice(0, -1).join(', ')} or ${kinds.at(-1)}`;
+  return value === undefined ? `must be ${list}` : `must be ${list}, not ${describe(value)}`;
+}
+
+const KIND_NAMES: Record<string, string> = {
+  string: 'a string',
+  object: 'a table',
+  record: 'a table',
+  array: 'an array',
+  number: 'a number',
+  boolean: 'a boolean',
+  enum: 'a string',
+};
+
+/** The options of the union at `schema` (through optional and similar wrappers), or none. */
+function unionOptions(schema: Schema): Schema[] {
+  let current = schema;
+  for (;;) {
+    const def = current.def as { type: string; innerType?: Schema; options?: Schema[] };
+    if (def.type === 'union') return def.options ?? [];
+    const next = unwrapOne(current);
+    if (next === current) return [];
+    current = next;
+  }
+}
+
+/** Peels one wrapper that does not change what a value must be (optional, default, pipe). */
+function unwrapOne(schema: Schema): Schema {
+  const def = schema.def as { type: string; innerType?: Schema; in?: Schema };
+  if (
+    (def.type === 'optional' || def.type === 'default' || def.type === 'nullable') &&
+    def.innerType
+  )
+    return unwrapOne(def.innerType);
+  if (def.type === 'pipe' && def.in) return unwrapOne(def.in);
+  return schema;
 }
 
 export function formatPath(path: Path): string {
@@ -206,12 +255,17 @@ export function knownKeysAt(root: Schema, path: Path): string[] {
 function schemaAt(root: Schema, path: Path): Schema | undefined {
   let schema: Schema | undefined = root;
   for (const part of path) {
-    schema = schema ? child(unwrap(schema), part) : undefined;
+    schema = schema ? child(unwrap(schema, part), part) : undefined;
   }
   return schema;
 }
 
-function unwrap(schema: Schema): Schema {
+/**
+ * The schema a value at this point is checked against, wrappers removed. For a union, the
+ * option that has a child named `next` (an array's for an index, a table's for a key), or
+ * its table option when `next` is not given.
+ */
+function unwrap(schema: Schema, next?: PropertyKey): Schema {
   let current = schema as Schema & { def: { type: string } };
   for (;;) {
     const def = current.def as {
@@ -228,9 +282,14 @@ function unwrap(schema: Schema): Schema {
     } else if (def.type === 'pipe' && def.in) {
       current = def.in as typeof current;
     } else if (def.type === 'union' && def.options) {
-      const table = def.options.find((option) => objectShape(unwrap(option)));
-      if (!table) return current;
-      current = unwrap(table) as typeof current;
+      const fits = (option: Schema) => {
+        const inner = unwrap(option);
+        if (next === undefined) return objectShape(inner) !== undefined;
+        return child(inner, next) !== undefined;
+      };
+      const chosen = def.options.find(fits);
+      if (!chosen) return current;
+      current = unwrap(chosen, next) as typeof current;
     } else {
       return current;
     }
@@ -244,7 +303,8 @@ function objectShape(schema: Schema): Record<string, Schema> | undefined {
 
 function child(schema: Schema, part: PropertyKey): Schema | undefined {
   const def = schema.def as { type: string; valueType?: Schema; element?: Schema };
-  if (def.type === 'record') return def.valueType;
-  if (def.type === 'array') return def.element;
-  return objectShape(schema)?.[String(part)];
+  if (def.type === 'record') return typeof part === 'number' ? undefined : def.valueType;
+  if (def.type === 'array') return typeof part === 'number' ? def.element : undefined;
+  const shape = objectShape(schema);
+  return shape && Object.hasOwn(shape, String(part)) ? shape[String(part)] : undefined;
 }

@@ -6,6 +6,7 @@ export {
   type VersionCheckOptions,
   versionCheck,
 } from './checks.js';
+export { describeUse, EFFORT_CHECK_ID, effortCheck } from './effort.js';
 export { type ExecutableHead, findExecutable, readExecutableHead } from './executable.js';
 export { PROBE_PROMPT, type ProbeOptions, runProbe } from './probe.js';
 export {

@@ -32,6 +32,8 @@ export interface RunChecksOptions {
   readonly timeoutMs: number;
   /** Time limit for probe checks unless the check sets its own; default `timeoutMs`. */
   readonly probeTimeoutMs?: number;
+  /** Checks of how the routing uses this runtime (e.g. `effortCheck`), run beside the adapter's. */
+  readonly extraChecks?: readonly DoctorCheck[];
 }
 
 /**
@@ -40,9 +42,9 @@ export interface RunChecksOptions {
  * enforced here, so no check (nor a hung child it started) can hang doctor.
  */
 export async function runChecks(options: RunChecksOptions): Promise<RuntimeReport> {
-  const checks = options.adapter
-    .doctorChecks()
-    .filter((check) => options.probe || check.probe !== true);
+  const checks = [...options.adapter.doctorChecks(), ...(options.extraChecks ?? [])].filter(
+    (check) => options.probe || check.probe !== true,
+  );
   const known = new Set(checks.map((check) => check.id));
   const results: Record<string, CheckResult> = {};
   const running = new Map<string, Promise<CheckReport>>();

@@ -1,16 +1,16 @@
 import { BatonError, DELIVER_MISSION, type MissionStep } from '@baton/core';
 import { describe, expect, it } from 'vitest';
+import { routingFor } from '../test-support/routing.js';
 import { applyEvent, replayEvents } from './reducer.js';
 import { stateHash } from './state-hash.js';
 import type { Directive, EngineEvent, RunState } from './types.js';
 import { decodeEvent, encodeDirective, encodeEvent } from './wire.js';
 
-const routing = {
+const routing = routingFor({
   runtimeBackend: 'claude-code',
-  defaultRuntime: null,
   stages: { interview: 'codex', execute: 'opencode', reflect: 'hermes' },
   backendProfile: 'worker',
-} as const;
+});
 
 function started(
   steps: readonly MissionStep[] = DELIVER_MISSION.steps,

@@ -7,15 +7,18 @@ import {
   type Environment,
   type RuntimeAdapter,
   type RuntimeSettings,
+  type RuntimeUse,
   type Stage,
 } from '@baton/core';
-import { type RuntimeReport, runChecks } from '@baton/core/doctor';
+import { effortCheck, type RuntimeReport, runChecks } from '@baton/core/doctor';
 
 export interface PreflightRuntime {
   readonly id: string;
   readonly adapter: RuntimeAdapter;
   readonly settings: RuntimeSettings;
   readonly stages: readonly Stage[];
+  /** Where the run uses it: an effort its adapter does not accept fails the preflight. */
+  readonly uses?: readonly RuntimeUse[];
 }
 
 export async function preflight(options: {
@@ -26,9 +29,11 @@ export async function preflight(options: {
   readonly timeoutMs: number;
 }): Promise<RuntimeReport[]> {
   const reports = await Promise.all(
-    options.runtimes.map((runtime) =>
-      runChecks({
+    options.runtimes.map((runtime) => {
+      const effort = effortCheck(runtime.adapter, runtime.uses ?? []);
+      return runChecks({
         adapter: runtime.adapter,
+        extraChecks: effort ? [effort] : [],
         context: {
           settings: runtime.settings,
           profile: options.profile,
@@ -38,8 +43,8 @@ export async function preflight(options: {
         },
         probe: false,
         timeoutMs: options.timeoutMs,
-      }),
-    ),
+      });
+    }),
   );
   const failed = reports.filter((report) => report.status === 'fail');
   if (failed.length > 0) {
