@@ -164,9 +164,12 @@ function latestRunId(): string {
   return json(['runs'])[0].runId;
 }
 
-/** The controls outside text must never bring to the terminal (Baton's own SGR colours aside). */
+/**
+ * The controls outside text must never bring to the terminal (Baton's own SGR colours, and the
+ * erase-line its status line is redrawn with, aside).
+ */
 function rawControls(text: string): string[] {
-  const withoutColours = text.replace(/\u001b\[[0-9;]*m/g, '');
+  const withoutColours = text.replace(/\u001b\[[0-9;]*m/g, '').replace(/\r\u001b\[2K/g, '');
   return [
     ...withoutColours.matchAll(
       /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
@@ -481,7 +484,7 @@ describe('arguments are refused with one clear line (exit 2)', () => {
       [['init', 'now'], 'init: unexpected argument "now" (see baton init --help).'],
       [['contract', 'execute', '--runtime'], 'contract: --runtime needs a value: --runtime ID.'],
       [['run', 'g', '--mission'], 'run: --mission needs a value: --mission NAME.'],
-      [['run', 'g', '--verbose'], 'run: unknown option "--verbose" (see baton run --help).'],
+      [['run', 'g', '--loud'], 'run: unknown option "--loud" (see baton run --help).'],
       [['resume', 'a', 'b'], 'resume: give exactly one run id (see baton runs), got 2.'],
       [['resume', 'a', '--input'], 'resume: --input needs a value: --input TEXT.'],
       [['events', 'a', '--follow'], 'events: unknown option "--follow" (see baton events --help).'],

@@ -8,7 +8,10 @@
  * - JSON is redacted and otherwise exact (JSON escapes control characters itself);
  * - a reader that goes away (`baton runs | head`) ends the output quietly: the failed
  *   write (EPIPE) marks the writer closed, later output is dropped, and the command goes on
- *   to its own exit code — a run is never stopped because nobody reads its progress.
+ *   to its own exit code — a run is never stopped because nobody reads its progress;
+ * - on a terminal, one status line may be kept at the bottom and updated in place (a run's
+ *   live progress); the writer is the only one to emit the cursor controls that does, and
+ *   every other line it writes goes above the status line.
  */
 import { type BatonConfig, createRedactor, type Environment, type Redactor } from '@baton/core';
 import { renderForTerminal } from './terminal-text.js';
@@ -17,6 +20,8 @@ import { renderForTerminal } from './terminal-text.js';
 export interface OutputStream {
   write(text: string): unknown;
   readonly isTTY?: boolean;
+  /** The terminal's width, when it is one. */
+  readonly columns?: number;
   on?(event: 'error', listener: (error: Error) => void): unknown;
   readonly destroyed?: boolean;
 }
@@ -41,12 +46,18 @@ export class Secrets {
   }
 }
 
+/** Carriage return, then erase the line: where a status line is redrawn. */
+const CLEAR_LINE = '\r\u001b[2K';
+const DEFAULT_COLUMNS = 80;
+
 export class Writer {
   readonly isTTY: boolean;
   private readonly stream: OutputStream;
   private readonly secrets: Secrets;
   private readonly color: boolean;
   private failed = false;
+  /** The status line as shown (rendered), or `''` when none is. */
+  private statusLine = '';
 
   constructor(stream: OutputStream, secrets: Secrets, options: { color: boolean }) {
     this.stream = stream;
@@ -65,7 +76,34 @@ export class Writer {
 
   /** Human-readable text: redacted, control characters escaped, Baton's styles rendered. */
   write(text: string): void {
-    this.emit(renderForTerminal(this.secrets.redactor.text(text), this.color));
+    const rendered = renderForTerminal(this.secrets.redactor.text(text), this.color);
+    // Lines go above the status line: it is taken away, the text written, and it is put back.
+    if (this.statusLine !== '' && rendered !== '')
+      this.emit(`${CLEAR_LINE}${rendered}${rendered.endsWith('\n') ? this.statusLine : ''}`);
+    else this.emit(rendered);
+    if (!rendered.endsWith('\n') && rendered !== '') this.statusLine = '';
+  }
+
+  /**
+   * On a terminal, shows `text` (one line of plain text) as the status line, in place of the
+   * previous one, cut to the terminal's width; elsewhere does nothing.
+   */
+  status(text: string): void {
+    if (!this.isTTY) return;
+    const plain = renderForTerminal(this.secrets.redactor.text(text), false).replace(/\n/g, ' ');
+    const width = Math.max((this.stream.columns || DEFAULT_COLUMNS) - 1, 10);
+    const cut = [...plain].length > width ? `${[...plain].slice(0, width - 1).join('')}…` : plain;
+    const line = this.color ? `\u001b[2m${cut}\u001b[22m` : cut;
+    if (line === this.statusLine) return;
+    this.statusLine = line;
+    this.emit(`${CLEAR_LINE}${line}`);
+  }
+
+  /** Takes the status line away, if one is shown. */
+  clearStatus(): void {
+    if (this.statusLine === '') return;
+    this.statusLine = '';
+    this.emit(CLEAR_LINE);
   }
 
   /** A JSON document on its own lines: redacted, otherwise exact. */

@@ -149,7 +149,11 @@ describe('runMission', () => {
     expect(first.status).toBe('waiting');
     expect(first.question).toBe('Approve the spec?');
 
-    const resumed = resumeRun({ ...options(), runId: first.runId, answer: 'approved' });
+    const resumed = resumeRun({
+      ...options(),
+      runId: first.runId,
+      answer: { decision: 'approve', text: 'approved' },
+    });
     const [streamed, result] = await Promise.all([collect(resumed.events), resumed.result]);
     expect(result.status).toBe('succeeded');
     expect(result.question).toBeNull();
@@ -169,7 +173,7 @@ describe('runMission', () => {
       mission: 'reviewed',
       ask: async (question) => {
         questions.push(question);
-        return 'go';
+        return { decision: 'approve', text: 'go' };
       },
     }).result;
     expect(questions).toEqual(['Approve the spec?']);

@@ -30,7 +30,7 @@ import {
 import { ensureJournalDirectory, journalPath, locateProjectRoot } from './journal/location.js';
 import { type ReplayReport, replayRun as replayJournal } from './replay.js';
 import { type RunResult, readRunResult } from './result.js';
-import type { AskHuman, RunnerOptions, RunObserver } from './runner/driver.js';
+import type { AskHuman, HumanAnswer, RunnerOptions, RunObserver } from './runner/driver.js';
 import { resumeRun as resumeInJournal, startRun } from './service.js';
 import { causeOf } from './summary.js';
 
@@ -43,7 +43,7 @@ export type {
   StageResult,
   UsageSummary,
 } from './result.js';
-export type { AskHuman, RunnerOptions, RunObserver } from './runner/driver.js';
+export type { AskHuman, HumanAnswer, RunnerOptions, RunObserver } from './runner/driver.js';
 
 /** Where a call finds the project, its configuration and its adapters. */
 export interface ProjectOptions {
@@ -83,8 +83,8 @@ export interface RunMissionOptions extends DriveOptions {
 export interface ResumeRunOptions extends DriveOptions {
   /** A run id, or an unambiguous prefix of one. */
   readonly runId: string;
-  /** The answer to the question a waiting run asks. */
-  readonly answer?: string;
+  /** The answer to the question a waiting run asks: approve (with input), or reject (why). */
+  readonly answer?: HumanAnswer;
 }
 
 /** A mission in progress. */
@@ -116,7 +116,7 @@ export function resumeRun(options: ResumeRunOptions): MissionHandle {
   return drive(options, (context) =>
     resumeInJournal(context, {
       runId: options.runId,
-      ...(options.answer === undefined ? {} : { input: options.answer }),
+      ...(options.answer === undefined ? {} : { answer: options.answer }),
     }),
   );
 }

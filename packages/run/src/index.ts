@@ -1,3 +1,4 @@
+export { approvalSubject } from './approval.js';
 export { canonicalJson, hashValue } from './canonical-json.js';
 export { configHash } from './config-hash.js';
 export { applyEvent, replayEvents } from './engine/reducer.js';
@@ -7,7 +8,9 @@ export {
   ENGINE_EVENT_TYPES,
   type EngineEvent,
   type EngineEventType,
+  FINAL_RUN_STATUSES,
   type HistoryEntry,
+  type HumanDecision,
   type InFlightStage,
   type MissionSnapshot,
   type RetryPolicy,
@@ -48,20 +51,31 @@ export { createRedactor, REDACTED, type Redactor, SECRET_NAME, secretValues } fr
 export { type ReplayReport, replayRun } from './replay.js';
 export { RUN_ERROR_EVENT, recordRunError } from './run-error.js';
 export {
+  type ApprovalSubject,
   type AskHuman,
   DEFAULT_RUNNER_OPTIONS,
+  type HumanAnswer,
   type RunnerOptions,
   type RunObserver,
   type StageProgress,
   type StageReport,
 } from './runner/driver.js';
 export { assertDepth, currentDepth, DEPTH_VARIABLE, MAX_DEPTH } from './runner/environment.js';
+export { displayEndpoint } from './runner/failure-detail.js';
+export { MessageJoiner } from './runner/messages.js';
 export {
   type ProcessOptions,
   type ProcessResult,
   runProcess,
   type StopReason,
 } from './runner/spawn.js';
+export { ToolCallCounter } from './runner/tool-calls.js';
+export {
+  type ChangedFile,
+  type FileChangeStatus,
+  MAX_LISTED_FILES,
+  type WorkspaceChanges,
+} from './runner/workspace-changes.js';
 export {
   findMission,
   type ResumeRequest,
@@ -70,5 +84,13 @@ export {
   type StartRequest,
   startRun,
 } from './service.js';
+export {
+  type AttemptStory,
+  type FileChangeStory,
+  type HumanStory,
+  type RunStory,
+  readRunStory,
+  type StageStory,
+} from './story.js';
 export { causeOf, type RunSummary, type StageSummary, summarizeRun } from './summary.js';
 export { readVerdict, VERDICT_INSTRUCTION } from './verdict.js';

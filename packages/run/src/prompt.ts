@@ -17,7 +17,17 @@ export function composePrompt(state: RunState, stage: Stage, step: number): stri
     `You are running the ${stage} stage (${ROLE_CONTRACTS[stage].role}) of the Baton mission "${mission.name}", ` +
       `step ${step + 1} of ${mission.steps.length}. Your role's instructions are given to you separately; follow them.`,
   ];
-  if (state.loops > 0 && stage === 'execute') {
+  const reason = state.loops > 0 ? loopReason(state) : null;
+  if (reason?.kind === 'human' && step < reason.step) {
+    const why =
+      reason.answer.trim() === ''
+        ? 'no reason was given'
+        : `the reason given: ${reason.answer.trim()}`;
+    parts.push(
+      `This is loop ${state.loops} of at most ${mission.maxLoops}: a human rejected the result asked about at step ` +
+        `${reason.step + 1} ("${reason.question}"); ${why}. Do this step's work again and address it.`,
+    );
+  } else if (reason?.kind === 'stage' && stage === 'execute') {
     parts.push(
       `This is loop ${state.loops} of at most ${mission.maxLoops} back to execute: the evaluate stage did not pass ` +
         'the previous work. Address its findings, listed below.',
@@ -36,9 +46,30 @@ export function composePrompt(state: RunState, stage: Stage, step: number): stri
   return `${parts.join('\n\n')}\n`;
 }
 
+/** What sent the run round its latest loop: a human's rejection, or a verdict that did not pass. */
+function loopReason(state: RunState): HistoryEntry | null {
+  for (let index = state.history.length - 1; index >= 0; index--) {
+    const entry = state.history[index]!;
+    if (entry.kind === 'human' && entry.decision === 'reject') return entry;
+    if (entry.kind === 'stage' && entry.verdict !== null && entry.verdict.outcome !== 'pass')
+      return entry;
+  }
+  return null;
+}
+
 function renderEntry(entry: HistoryEntry): string {
   if (entry.kind === 'human') {
-    return `--- human step ${entry.step + 1}: ${entry.question} ---\n${entry.answer}`;
+    // Runs journaled before decisions existed keep the prompt they had.
+    if (entry.decision === undefined)
+      return `--- human step ${entry.step + 1}: ${entry.question} ---\n${entry.answer}`;
+    const decision = entry.decision === 'approve' ? 'approved' : 'rejected';
+    const text =
+      entry.answer.trim() !== ''
+        ? entry.answer
+        : entry.decision === 'approve'
+          ? '(no input given)'
+          : '(no reason given)';
+    return `--- human step ${entry.step + 1}: ${entry.question} (${decision}) ---\n${text}`;
   }
   const verdict =
     entry.verdict === null

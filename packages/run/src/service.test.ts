@@ -421,24 +421,63 @@ describe('human steps and resume', () => {
     });
     const resumed = await resumeRun(context(), {
       runId: paused.runId.slice(0, 18),
-      input: 'Approved, keep it small.',
+      answer: { decision: 'approve', text: 'Approved, keep it small.' },
     });
     expect(resumed.status).toBe('succeeded');
     expect(project.invocations()[1]!.stdin).toContain(
-      '--- human step 2: Approve the spec? ---\nApproved, keep it small.',
+      '--- human step 2: Approve the spec? (approved) ---\nApproved, keep it small.',
     );
     expect(events(paused.runId, 'human.asked').map((event) => event.payload.question)).toEqual([
       'Approve the spec?',
     ]);
     expect(events(paused.runId, 'human.answered')[0]!.payload).toMatchObject({
       step: 1,
+      decision: 'approve',
       answer: 'Approved, keep it small.',
       via: 'resume',
     });
     expect(replayRun(project.journal({ readOnly: true }), paused.runId).matches).toBe(true);
     await expect(
-      resumeRun(context(), { runId: paused.runId, input: 'again' }),
+      resumeRun(context(), { runId: paused.runId, answer: { decision: 'approve', text: 'again' } }),
     ).rejects.toMatchObject({ code: 'RUN_STATE' });
+  });
+
+  it('ends the run rejected on a rejection without a loop left, and sends it back with one', async () => {
+    project.writeConfig(
+      `${MIXED_ROUTING}\n[missions.reviewed]\nsteps = ["interview", { human = "Approve the spec?" }, "execute"]\n` +
+        `[missions.looped]\nsteps = ["interview", { human = "Approve the spec?" }, "execute"]\nmax_loops = 1\n`,
+    );
+    const paused = await startRun(context(), { goal: 'g', mission: 'reviewed' });
+    const rejected = await resumeRun(context(), {
+      runId: paused.runId,
+      answer: { decision: 'reject', text: 'too vague' },
+    });
+    expect(rejected).toMatchObject({
+      status: 'rejected',
+      cause: 'rejected at step 2 (Approve the spec?): too vague',
+    });
+    expect(events(paused.runId, 'run.ended').map((event) => event.payload.status)).toEqual([
+      'rejected',
+    ]);
+    expect(project.invocations().map((invocation) => invocation.stage)).toEqual(['interview']);
+    expect(replayRun(project.journal({ readOnly: true }), paused.runId).matches).toBe(true);
+    await expect(
+      resumeRun(context(), { runId: paused.runId, answer: { decision: 'approve', text: '' } }),
+    ).rejects.toMatchObject({ code: 'RUN_STATE', message: expect.stringContaining('rejected') });
+
+    const looped = await startRun(context(), { goal: 'g', mission: 'looped' });
+    const again = await resumeRun(context(), {
+      runId: looped.runId,
+      answer: { decision: 'reject', text: 'add a second line' },
+    });
+    expect(again.status).toBe('waiting');
+    const redo = project.invocations().at(-1)!;
+    expect(redo.stage).toBe('interview');
+    expect(redo.stdin).toContain('the reason given: add a second line');
+    expect(redo.stdin).toContain(
+      '--- human step 2: Approve the spec? (rejected) ---\nadd a second line',
+    );
+    expect(replayRun(project.journal({ readOnly: true }), looped.runId).matches).toBe(true);
   });
 
   it('answers inline when asked, without pausing', async () => {
@@ -446,11 +485,12 @@ describe('human steps and resume', () => {
       `${MIXED_ROUTING}\n[missions.reviewed]\nsteps = [{ human = "Go?" }, "interview"]\n`,
     );
     const summary = await startRun(
-      { ...context(), ask: async () => 'yes' },
+      { ...context(), ask: async () => ({ decision: 'approve', text: 'yes' }) },
       { goal: 'g', mission: 'reviewed' },
     );
     expect(summary.status).toBe('succeeded');
     expect(events(summary.runId, 'human.answered')[0]!.payload).toMatchObject({
+      decision: 'approve',
       answer: 'yes',
       via: 'inline',
     });

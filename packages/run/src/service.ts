@@ -12,22 +12,28 @@ import {
   type Environment,
   type Mission,
   type RuntimeAdapter,
-  type RuntimeUse,
+  resolveStage,
   type Stage,
 } from '@baton/core';
 import type { RuntimeReport } from '@baton/core/doctor';
+import { approvalSubject } from './approval.js';
 import { configHash } from './config-hash.js';
-import type { MissionSnapshot, RetryPolicy, RoutingSnapshot, RunState } from './engine/types.js';
+import {
+  FINAL_RUN_STATUSES,
+  type MissionSnapshot,
+  type RoutingSnapshot,
+  type RunState,
+} from './engine/types.js';
 import { displayStatus, type Journal, type NewEvent, type RunRecord } from './journal/journal.js';
 import { JOURNAL_DIRECTORY } from './journal/location.js';
 import { currentProcess, isProcessAlive, type ProcessIdentity } from './journal/owner.js';
 import { newRunId } from './journal/run-id.js';
 import { createRedactor } from './redact.js';
 import { replayRun } from './replay.js';
-import { dispatchedRuntimes, routingSnapshot } from './routing.js';
 import { type BinaryRecord, fingerprintBinary } from './runner/binaries.js';
 import {
   type AskHuman,
+  type HumanAnswer,
   type ResolvedRunnerOptions,
   RunDriver,
   type RunnerOptions,
@@ -67,8 +73,8 @@ export interface StartRequest {
 export interface ResumeRequest {
   /** A run id, or an unambiguous prefix of one. */
   readonly runId: string;
-  /** The answer to the human step a waiting run asks. */
-  readonly input?: string;
+  /** The answer to the human step a waiting run asks: approve (with input) or reject (why). */
+  readonly answer?: HumanAnswer;
 }
 
 export async function startRun(context: RunContext, request: StartRequest): Promise<RunSummary> {
@@ -81,10 +87,10 @@ export async function startRun(context: RunContext, request: StartRequest): Prom
     );
   const mission = findMission(context.config, request.mission ?? 'deliver');
   const options = resolveRunnerOptions(context.options);
-  const routing = routingSnapshot(context.config, mission.steps);
+  const routing = routingSnapshot(context.config);
   const prepared = await prepareRuntimes(
     context,
-    dispatchedRuntimes(routing, mission.steps),
+    missionRuntimes(mission, routing),
     routing,
     options,
   );
@@ -117,7 +123,7 @@ export async function startRun(context: RunContext, request: StartRequest): Prom
   };
   try {
     await driver.start(
-      { type: 'run.started', runId, goal, mission: snapshot, routing, retry: runRetry(context) },
+      { type: 'run.started', runId, goal, mission: snapshot, routing, retry: options.retry },
       { goal: redactor.text(goal), mission: mission.name, configHash: hash },
       {
         extra: {
@@ -155,21 +161,28 @@ export async function resumeRun(context: RunContext, request: ResumeRequest): Pr
   }
   const state: RunState = replay.state;
   const status = displayStatus(found);
-  let answer: string | null = null;
+  let answer: HumanAnswer | null = null;
   if (status === 'waiting') {
-    answer =
-      request.input ?? (context.ask ? await context.ask(state.question ?? '', state.step) : null);
+    answer = request.answer ?? null;
+    if (answer === null && context.ask) {
+      const subject = approvalSubject(state, state.step);
+      const question = state.question ?? '';
+      context.observer?.question?.(state.step, question, subject);
+      answer = await context.ask(question, state.step, subject);
+    }
     if (answer === null) {
       throw new BatonError(
         'USAGE',
-        `Run ${runId} is waiting for an answer to: ${state.question}\nGive it with: baton resume ${runId} --input "<answer>"`,
+        `Run ${runId} is waiting for an answer to: ${state.question}\n` +
+          `Approve it with: baton resume ${runId} --approve [--input TEXT]\n` +
+          `or reject it with: baton resume ${runId} --reject "<why>"`,
         { details: { runId, question: state.question } },
       );
     }
-  } else if (request.input !== undefined) {
+  } else if (request.answer !== undefined) {
     throw new BatonError(
       'USAGE',
-      `Run ${runId} is ${status}, not waiting for an answer; resume it without --input.`,
+      `Run ${runId} is ${status}, not waiting for an answer; resume it without --approve or --reject.`,
       {
         details: { runId, status },
       },
@@ -178,7 +191,7 @@ export async function resumeRun(context: RunContext, request: ResumeRequest): Pr
 
   const prepared = await prepareRuntimes(
     context,
-    dispatchedRuntimes(state.routing, state.mission.steps),
+    missionRuntimes(state.mission, state.routing),
     state.routing,
     options,
   );
@@ -211,7 +224,7 @@ interface ClaimedRun {
   readonly previous: RunRecord;
   readonly prepared: PreparedRuntimes;
   readonly state: RunState;
-  readonly answer: string | null;
+  readonly answer: HumanAnswer | null;
   readonly depth: number;
   readonly options: ResolvedRunnerOptions;
 }
@@ -256,7 +269,7 @@ async function continueClaimed(context: RunContext, run: ClaimedRun): Promise<vo
   }
   if (answer !== null) {
     await driver.continueWith(
-      { type: 'human.answered', step: state.step, answer },
+      { type: 'human.answered', step: state.step, decision: answer.decision, answer: answer.text },
       { extra: { ...extra, via: 'resume' }, after },
     );
   } else {
@@ -265,7 +278,7 @@ async function continueClaimed(context: RunContext, run: ClaimedRun): Promise<vo
 }
 
 function checkResumable(run: RecordLike, self: ProcessIdentity): void {
-  if (run.status === 'succeeded' || run.status === 'failed') {
+  if (FINAL_RUN_STATUSES.includes(run.status)) {
     throw new BatonError(
       'RUN_STATE',
       `Run ${run.runId} already ended (${run.status}); there is nothing to resume.`,
@@ -314,10 +327,34 @@ export function findMission(config: BatonConfig, name: string): Mission {
   );
 }
 
-/** `[orchestrator.retry]`, unless the caller's runner options say otherwise (tests: short waits). */
-function runRetry(context: RunContext): RetryPolicy {
-  const { maxRetries, baseDelayMs } = context.config.retry;
-  return { maxRetries, baseDelayMs, ...context.options?.retry };
+export function routingSnapshot(config: BatonConfig): RoutingSnapshot {
+  return {
+    runtimeBackend: config.runtimeBackend,
+    defaultRuntime: config.defaultRuntime,
+    stages: { ...config.stages },
+    backendProfile: config.backendProfile,
+  };
+}
+
+/** The runtimes a mission's stage steps resolve to, each with its stages. */
+function missionRuntimes(
+  mission: Pick<Mission, 'steps'>,
+  routing: RoutingSnapshot,
+): Map<string, Stage[]> {
+  const used = new Map<string, Stage[]>();
+  const config = {
+    runtimeBackend: routing.runtimeBackend,
+    defaultRuntime: routing.defaultRuntime,
+    stages: routing.stages,
+  } as BatonConfig;
+  for (const step of mission.steps) {
+    if (step.kind !== 'stage') continue;
+    const { runtime } = resolveStage(config, step.stage);
+    const stages = used.get(runtime) ?? [];
+    if (!stages.includes(step.stage)) stages.push(step.stage);
+    used.set(runtime, stages);
+  }
+  return used;
 }
 
 interface PreparedRuntimes {
@@ -329,22 +366,18 @@ interface PreparedRuntimes {
 
 async function prepareRuntimes(
   context: RunContext,
-  used: Map<string, RuntimeUse[]>,
+  used: Map<string, Stage[]>,
   routing: RoutingSnapshot,
   options: ResolvedRunnerOptions,
 ): Promise<PreparedRuntimes> {
   const adapters = new Map<string, RuntimeAdapter>();
   for (const id of used.keys()) adapters.set(id, await context.registry.load(id));
-  const stages = new Map(
-    [...used].map(([id, uses]) => [id, [...new Set(uses.map((use) => use.stage))]] as const),
-  );
   const reports = await preflight({
-    runtimes: [...used].map(([id, uses]) => ({
+    runtimes: [...used].map(([id, stages]) => ({
       id,
       adapter: adapters.get(id)!,
       settings: context.config.runtimes[id] ?? {},
-      stages: stages.get(id)!,
-      uses,
+      stages,
     })),
     profile: routing.backendProfile,
     env: context.env,
@@ -365,7 +398,7 @@ async function prepareRuntimes(
       }),
     );
   }
-  return { adapters, binaries, reports, stages };
+  return { adapters, binaries, reports, stages: used };
 }
 
 function resolvedEvents(

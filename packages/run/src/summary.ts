@@ -13,6 +13,10 @@ export interface StageSummary {
   readonly loop: number;
   readonly tokens: number | null;
   readonly error: string | null;
+  /** The kind of the error (`auth`, `network`, `timeout`, `spawn`, …), when the attempt failed. */
+  readonly errorKind: string | null;
+  /** The failure class of a failed attempt, when the journal records one. */
+  readonly failureClass: string | null;
 }
 
 export interface RunSummary {
@@ -51,6 +55,8 @@ export function summarizeRun(journal: Journal, runId: string): RunSummary {
         loop: Number(payload.loop ?? 0),
         tokens: typeof usage?.total_tokens === 'number' ? usage.total_tokens : null,
         error: typeof payload.error === 'string' ? payload.error : null,
+        errorKind: typeof payload.error_kind === 'string' ? payload.error_kind : null,
+        failureClass: typeof payload.failure_class === 'string' ? payload.failure_class : null,
       });
     } else if (event.type === 'human.asked') {
       question = String(payload.question);

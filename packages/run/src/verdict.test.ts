@@ -17,6 +17,37 @@ describe('readVerdict', () => {
     expect(readVerdict('VERDICT: FAIL')).toEqual({ outcome: 'fail', reason: 'no reason given' });
   });
 
+  it("takes a bare FAIL's reason from the failing criteria of the review", () => {
+    expect(
+      readVerdict('Criterion 1: FAIL — NOTES.md is missing.\nCriterion 2: PASS\n\nVERDICT: FAIL'),
+    ).toEqual({ outcome: 'fail', reason: 'Criterion 1: FAIL — NOTES.md is missing.' });
+    expect(
+      readVerdict(
+        [
+          '- **Criterion 1**: NOT MET (no test)',
+          '- Criterion 2: ✗ docs unchanged',
+          '- Criterion 3: FAILED lint',
+          '- Criterion 4: FAIL on Windows',
+          '- Criterion 5: PASS',
+          '**VERDICT: FAIL**',
+        ].join('\n'),
+      ),
+    ).toEqual({
+      outcome: 'fail',
+      reason:
+        'Criterion 1**: NOT MET (no test); Criterion 2: ✗ docs unchanged; Criterion 3: FAILED lint (and 1 more failing)',
+    });
+    // A reason on the verdict line wins; a review naming nothing failing still says so.
+    expect(readVerdict('Criterion 1: FAIL — a\nVERDICT: FAIL b')).toEqual({
+      outcome: 'fail',
+      reason: 'b',
+    });
+    expect(readVerdict('All looked fine to me.\nVERDICT: FAIL')).toEqual({
+      outcome: 'fail',
+      reason: 'no reason given',
+    });
+  });
+
   it('counts anything else as a missing verdict', () => {
     expect(readVerdict(null)).toEqual({
       outcome: 'missing',

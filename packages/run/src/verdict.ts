@@ -19,9 +19,11 @@ export function readVerdict(finalText: string | null): Verdict {
   }
   const lines = finalText.split(/\r?\n/);
   let last = '';
+  let lastIndex = -1;
   for (let index = lines.length - 1; index >= 0; index--) {
     if (lines[index]!.trim() !== '') {
       last = lines[index]!;
+      lastIndex = index;
       break;
     }
   }
@@ -43,12 +45,35 @@ export function readVerdict(finalText: string | null): Verdict {
     };
   }
   if (word === 'FAIL') {
-    return { outcome: 'fail', reason: rest.replace(/^[-:—–]\s*/, '') || 'no reason given' };
+    const reason = rest.replace(/^[-:—–]\s*/, '');
+    return {
+      outcome: 'fail',
+      reason: reason || failingCriteria(lines.slice(0, lastIndex)) || 'no reason given',
+    };
   }
   return {
     outcome: 'missing',
     reason: `unreadable verdict line ${JSON.stringify(clip(line))}: expected PASS or FAIL`,
   };
+}
+
+/** Most failing criteria quoted as the reason of a FAIL verdict that gave none on its line. */
+const MAX_QUOTED_CRITERIA = 3;
+/** A line of the review that says something failed: `Criterion 1: FAIL — NOTES.md is missing.` */
+const FAILING_LINE = /\b(?:FAIL(?:ED|S)?|NOT MET)\b|[✗✘❌]/;
+
+/**
+ * The reviewer's failing criteria, for a `VERDICT: FAIL` line without a reason: the lines of
+ * the review that say FAIL (or NOT MET, ✗), joined; `''` when there are none.
+ */
+function failingCriteria(lines: readonly string[]): string {
+  const failing = lines
+    .map((line) => line.replace(DECORATION, '').trim())
+    .filter((line) => line !== '' && FAILING_LINE.test(line) && !VERDICT_LINE.test(line));
+  if (failing.length === 0) return '';
+  const quoted = failing.slice(0, MAX_QUOTED_CRITERIA).map((line) => clip(line));
+  const more = failing.length - quoted.length;
+  return quoted.join('; ') + (more > 0 ? ` (and ${more} more failing)` : '');
 }
 
 function clip(text: string): string {

@@ -23,7 +23,6 @@ import {
   installFakeAdapterPackages,
   writeFakeBinaries,
 } from '../../../run/src/test-support/fake-adapters.mjs';
-import { progressObserver } from './run.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, checked field by field below.
 type Json = any;
@@ -286,9 +285,15 @@ describe('baton run (built CLI)', () => {
 
     const missing = json(['resume', runId]);
     expect(missing.status).toBe(2);
-    expect(missing.value.error.message).toContain(`baton resume ${runId} --input`);
+    expect(missing.value.error.message).toContain(`baton resume ${runId} --approve [--input TEXT]`);
+    expect(missing.value.error.message).toContain(`baton resume ${runId} --reject "<why>"`);
+    const inputAlone = baton(['resume', runId, '--input', 'yes']);
+    expect(inputAlone.status).toBe(2);
+    expect(inputAlone.stderr).toBe(
+      'baton: resume: --input alone does not say whether you approve: use --approve --input TEXT, or --reject "<why>".\n',
+    );
 
-    const resumed = json(['resume', runId, '--input', 'Approved: keep it small']);
+    const resumed = json(['resume', runId, '--approve', '--input', 'Approved: keep it small']);
     expect(resumed.status).toBe(0);
     expect(resumed.value.status).toBe('succeeded');
     expect(resumed.value.stages.map((stage: { stage: string }) => stage.stage)).toEqual([
@@ -300,17 +305,20 @@ describe('baton run (built CLI)', () => {
     expect(
       events
         .filter((event) => event.type.startsWith('human.'))
-        .map((event) => [event.type, event.payload.question ?? event.payload.answer]),
+        .map((event) => [
+          event.type,
+          event.payload.question ?? `${event.payload.decision}: ${event.payload.answer}`,
+        ]),
     ).toEqual([
       ['human.asked', 'Approve the spec?'],
-      ['human.answered', 'Approved: keep it small'],
+      ['human.answered', 'approve: Approved: keep it small'],
     ]);
     const prompts = readFileSync(join(project.root, 'invocations.jsonl'), 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line));
     expect(prompts[1].stdin).toContain(
-      '--- human step 2: Approve the spec? ---\nApproved: keep it small',
+      '--- human step 2: Approve the spec? (approved) ---\nApproved: keep it small',
     );
     expect(json(['replay', runId]).value.matches).toBe(true);
   });
@@ -471,68 +479,5 @@ describe('baton run (built CLI)', () => {
     const replay = json(['replay', run.value.runId]);
     expect(replay.value.matches).toBe(true);
     expect(replay.value.stateHash).toBe(replay.value.recordedStateHash);
-  });
-});
-
-describe('baton run progress on a terminal', () => {
-  const stage = {
-    runId: 'r',
-    step: 3,
-    stage: 'reflect',
-    runtime: 'litellm',
-    attempt: 1,
-    loop: 0,
-  } as const;
-  const ended = {
-    status: 'succeeded',
-    durationMs: 200,
-    tokens: 12,
-    error: null,
-    verdict: null,
-  } as const;
-
-  function watch(isTTY: boolean) {
-    const lines: string[] = [];
-    const stderr = { isTTY, write: (text: string) => lines.push(text) };
-    return { observer: progressObserver({ color: false, stderr }), lines };
-  }
-
-  it('shows a message streamed in pieces as one line, and the first line of a whole message', () => {
-    const { observer, lines } = watch(true);
-    observer.stageStarted!(stage, 42);
-    for (const piece of ['Went', ' well:', ' one', ' criterion.', '\nLesson:', ' keep', ' it.']) {
-      observer.runtimeEvent!(stage, { type: 'text', text: piece });
-    }
-    observer.runtimeEvent!(stage, {
-      type: 'tool-use',
-      name: 'Bash',
-      id: 't1',
-      status: 'started',
-      input: {},
-      output: null,
-    });
-    observer.runtimeEvent!(stage, { type: 'text', text: 'Done.' });
-    observer.runtimeEvent!(stage, { type: 'text', text: '' });
-    observer.stageEnded!(stage, ended);
-    expect(lines).toEqual([
-      '▶ reflect · litellm pid 42\n',
-      '  │ Went well: one criterion.\n',
-      '  ⚙ Bash started\n',
-      '  │ Done.\n',
-      '✔ reflect · litellm · 0.2s · 12 tokens\n',
-    ]);
-  });
-
-  it('cuts a long first line, and shows only stage lines when stderr is not a terminal', () => {
-    const { observer, lines } = watch(true);
-    observer.runtimeEvent!(stage, { type: 'text', text: 'x'.repeat(100) });
-    observer.runtimeEvent!(stage, { type: 'text', text: 'y'.repeat(100) });
-    observer.runtimeEvent!(stage, { type: 'text', text: 'z' });
-    expect(lines).toEqual([`  │ ${'x'.repeat(100)}${'y'.repeat(57)}...\n`]);
-
-    const plain = watch(false);
-    plain.observer.runtimeEvent!(stage, { type: 'text', text: 'Hello\n' });
-    plain.observer.stageEnded!(stage, ended);
-    expect(plain.lines).toEqual(['✔ reflect · litellm · 0.2s · 12 tokens\n']);
   });
 });

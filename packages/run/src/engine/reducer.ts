@@ -2,7 +2,13 @@
  * The engine: (state, event) → (state, directives). Pure and deterministic — no I/O, no
  * clock, no randomness — so replaying a run's journaled events reproduces its state exactly.
  */
-import { BatonError, defaultAccessLevel, type Stage } from '@baton/core';
+import {
+  type BatonConfig,
+  BatonError,
+  defaultAccessLevel,
+  resolveStage,
+  type Stage,
+} from '@baton/core';
 import type {
   Directive,
   EngineEvent,
@@ -57,10 +63,6 @@ export function replayEvents(events: Iterable<EngineEvent>): {
 
 function startRun(event: Extract<EngineEvent, { type: 'run.started' }>): Transition {
   if (event.mission.steps.length === 0) throw invalid(null, event, 'the mission has no steps');
-  for (const step of event.mission.steps) {
-    if (step.kind === 'stage' && event.routing.stages[step.stage] === undefined)
-      throw invalid(null, event, `the routing has no runtime for the ${step.stage} stage`);
-  }
   const state: RunState = {
     runId: event.runId,
     goal: event.goal,
@@ -101,9 +103,7 @@ function enterStep(state: RunState, index: number): Transition {
       directives: [{ kind: 'ask_human', step: index, question: step.question }],
     };
   }
-  // Checked at run.started: every stage of the mission has a chain. Today the first runtime
-  // of the chain runs it; the rest of the chain is for falling back.
-  const resolution = state.routing.stages[step.stage]!;
+  const resolution = resolveStage(routingConfig(state), step.stage);
   const inFlight: InFlightStage = {
     step: index,
     stage: step.stage,
@@ -228,11 +228,32 @@ function humanAnswered(
     step: state.step,
     question: state.question,
     answer: event.answer,
+    ...(event.decision === undefined ? {} : { decision: event.decision }),
   };
-  return enterStep(
-    { ...state, status: 'running', question: null, history: [...state.history, entry] },
-    state.step + 1,
-  );
+  const answered: RunState = {
+    ...state,
+    status: 'running',
+    question: null,
+    history: [...state.history, entry],
+  };
+  if (event.decision !== 'reject') return enterStep(answered, state.step + 1);
+
+  // Rejected: the stage before the question does its work again, with the reason in its
+  // prompt, when the mission has a loop left; otherwise the run ends rejected.
+  const back = lastStageBefore(state, state.step);
+  if (back !== -1 && state.loops < state.mission.maxLoops) {
+    return enterStep({ ...answered, loops: state.loops + 1 }, back);
+  }
+  const reason = event.answer.trim() === '' ? '' : `: ${event.answer.trim()}`;
+  const noLoop =
+    back !== -1 && state.mission.maxLoops > 0
+      ? ` (no loop left: ${state.loops} of ${state.mission.maxLoops} used)`
+      : '';
+  const cause = `rejected at step ${state.step + 1} (${state.question})${reason}${noLoop}`;
+  return {
+    state: { ...answered, status: 'rejected', inFlight: null, cause },
+    directives: [{ kind: 'reject', step: state.step, cause }],
+  };
 }
 
 function resumed(
@@ -257,12 +278,31 @@ function fail(state: RunState, stage: Stage | null, cause: string): Transition {
   };
 }
 
+function lastStageBefore(state: RunState, index: number): number {
+  for (let candidate = index - 1; candidate >= 0; candidate--) {
+    if (state.mission.steps[candidate]?.kind === 'stage') return candidate;
+  }
+  return -1;
+}
+
 function lastExecuteBefore(state: RunState, index: number): number {
   for (let candidate = index - 1; candidate >= 0; candidate--) {
     const step = state.mission.steps[candidate];
     if (step?.kind === 'stage' && step.stage === 'execute') return candidate;
   }
   return -1;
+}
+
+/**
+ * The resolver reads only the routing fields; the snapshot carries exactly those, so the
+ * engine resolves with core's one rule instead of a copy of it.
+ */
+function routingConfig(state: RunState): BatonConfig {
+  return {
+    runtimeBackend: state.routing.runtimeBackend,
+    defaultRuntime: state.routing.defaultRuntime,
+    stages: state.routing.stages,
+  } as BatonConfig;
 }
 
 function invalid(state: RunState | null, event: EngineEvent, reason: string): BatonError {

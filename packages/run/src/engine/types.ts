@@ -3,11 +3,27 @@
  * The engine is a pure function of these (see `reducer.ts`); everything here is plain data
  * that survives a round trip through the journal.
  */
-import type { AccessLevel, ErrorKind, MissionStep, Stage, StageResolution } from '@baton/core';
+import type { AccessLevel, ErrorKind, MissionStep, Stage } from '@baton/core';
 
-export const RUN_STATUSES = ['running', 'waiting', 'succeeded', 'failed', 'interrupted'] as const;
-/** Where a run stands. `succeeded` and `failed` are final; the others can continue. */
+export const RUN_STATUSES = [
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'interrupted',
+  'rejected',
+] as const;
+/**
+ * Where a run stands. `succeeded`, `failed` and `rejected` (a human rejected a result and the
+ * mission allowed no loop back) are final; the others can continue.
+ */
 export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Statuses a run never leaves. */
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'rejected'];
+
+/** A human's decision at a human step. */
+export type HumanDecision = 'approve' | 'reject';
 
 /** The mission as it was when the run started; later config changes do not affect the run. */
 export interface MissionSnapshot {
@@ -16,26 +32,12 @@ export interface MissionSnapshot {
   readonly maxLoops: number;
 }
 
-/**
- * The routing resolved at run start: each stage of the mission with its chain, models
- * included, so a later config change never changes a run.
- */
+/** The routing part of the config at run start, enough to resolve every stage's runtime. */
 export interface RoutingSnapshot {
-  readonly stages: Readonly<Partial<Record<Stage, StageResolution>>>;
-  readonly backendProfile: string | null;
-  /**
-   * Only in a run started before stage chains (journal format 1): its routing as that
-   * version journaled it. Its stages were resolved from these at decoding; they are kept so
-   * that the run's recorded state hashes still verify (`state-hash.ts`).
-   */
-  readonly legacy?: LegacyRouting;
-}
-
-/** The routing of journal format 1: one runtime per stage, resolved when the stage started. */
-export interface LegacyRouting {
   readonly runtimeBackend: string;
   readonly defaultRuntime: string | null;
   readonly stages: Readonly<Partial<Record<Stage, string>>>;
+  readonly backendProfile: string | null;
 }
 
 /** How transient stage failures are retried: at most `maxRetries` more attempts, with doubling backoff. */
@@ -88,7 +90,10 @@ export type HistoryEntry =
       readonly kind: 'human';
       readonly step: number;
       readonly question: string;
+      /** The input given with an approval, or why the result was rejected. */
       readonly answer: string;
+      /** Absent in runs journaled before decisions existed, where every answer approved. */
+      readonly decision?: HumanDecision;
     };
 
 export interface RunState {
@@ -100,7 +105,10 @@ export interface RunState {
   readonly status: RunStatus;
   /** Index of the current step in `mission.steps`. */
   readonly step: number;
-  /** Loops back to execute used so far (bounded by `mission.maxLoops`). */
+  /**
+   * Loops used so far (bounded by `mission.maxLoops`): back to execute after a failing
+   * verdict, or back to the stage before a human step that rejected its result.
+   */
   readonly loops: number;
   readonly inFlight: InFlightStage | null;
   /** The question of the human step the run is waiting on. */
@@ -135,7 +143,14 @@ export type EngineEvent =
       /** Set for the evaluate stage only. */
       readonly verdict: Verdict | null;
     }
-  | { readonly type: 'human.answered'; readonly step: number; readonly answer: string }
+  | {
+      readonly type: 'human.answered';
+      readonly step: number;
+      /** The input given with an approval, or why the result was rejected (may be empty). */
+      readonly answer: string;
+      /** Absent in journals written before decisions existed: read as `approve`. */
+      readonly decision?: HumanDecision;
+    }
   | { readonly type: 'run.interrupted'; readonly cause: string }
   | { readonly type: 'run.resumed' };
 
@@ -166,6 +181,8 @@ export type Directive =
   | { readonly kind: 'ask_human'; readonly step: number; readonly question: string }
   | { readonly kind: 'converge' }
   | { readonly kind: 'fail'; readonly stage: Stage | null; readonly cause: string }
+  /** A human rejected the result asked about at `step`, and no loop was left: the run ends. */
+  | { readonly kind: 'reject'; readonly step: number; readonly cause: string }
   | { readonly kind: 'cancel'; readonly cause: string };
 
 export interface Transition {

@@ -17,16 +17,18 @@ import {
   renderRoleContract,
   type StageRequest,
 } from '@baton/core';
+import { approvalSubject } from '../approval.js';
 import { sha256Text as sha256 } from '../canonical-json.js';
 import { applyEvent } from '../engine/reducer.js';
 import { stateHash } from '../engine/state-hash.js';
-import type {
-  Directive,
-  EngineEvent,
-  RetryPolicy,
-  RunState,
-  RunStatus,
-  Verdict,
+import {
+  type Directive,
+  type EngineEvent,
+  FINAL_RUN_STATUSES,
+  type RetryPolicy,
+  type RunState,
+  type RunStatus,
+  type Verdict,
 } from '../engine/types.js';
 import {
   DIRECTIVE_EVENT_TYPE,
@@ -43,8 +45,17 @@ import type { Redactor } from '../redact.js';
 import { readVerdict } from '../verdict.js';
 import { type BinaryRecord, binaryChange } from './binaries.js';
 import { childEnvironment } from './environment.js';
+import { explainFailure } from './failure-detail.js';
+import { MessageJoiner } from './messages.js';
 import { runStage, type StageRunResult } from './stage.js';
+import { ToolCallCounter } from './tool-calls.js';
 import { clip, runtimeEventToWire, totalTokens, usageToWire } from './wire-events.js';
+import {
+  changesBetween,
+  changesToWire,
+  readWorkspaceState,
+  type WorkspaceChanges,
+} from './workspace-changes.js';
 
 /** What a terminal (or any caller) is told while a run progresses. */
 export interface StageProgress {
@@ -62,19 +73,51 @@ export interface StageReport {
   readonly tokens: number | null;
   readonly error: string | null;
   readonly verdict: Verdict | null;
+  /** Tool calls the runtime made (each counted once, however the harness reported it). */
+  readonly toolCalls: number;
+  /** Runtime events past the per-stage cap: counted, not journaled. */
+  readonly eventsDropped: number;
+  /** Files the stage changed; `null` when unknown (not a git work tree). */
+  readonly changes: WorkspaceChanges | null;
 }
 
-/** Told what happens as a run progresses; every text it gets is redacted like the journal. */
+/** A stage's result a human step asks about: what the human approves or rejects. */
+export interface ApprovalSubject {
+  readonly runId: string;
+  readonly step: number;
+  readonly stage: StageProgress['stage'];
+  readonly runtime: string;
+  /** The stage's final text as journaled (redacted); `null` when it wrote none. */
+  readonly finalText: string | null;
+}
+
+/**
+ * Told what happens as a run progresses; every text it gets is redacted like the journal.
+ * `runtimeEvent` gets messages whole: a message a harness streams in pieces arrives as
+ * `partial` text events carrying its beginning so far, then once whole (not partial).
+ */
 export interface RunObserver {
   stageStarted?(stage: StageProgress, pid: number): void;
   runtimeEvent?(stage: StageProgress, event: RuntimeEvent): void;
   stageEnded?(stage: StageProgress, report: StageReport): void;
   retryScheduled?(stage: StageProgress, delayMs: number): void;
-  question?(step: number, question: string): void;
+  /** A human step asks `question` about `subject` (the result before it), before the answer is sought. */
+  question?(step: number, question: string, subject: ApprovalSubject | null): void;
+}
+
+/** A human's answer to a human step: go on, or send the work back (or end the run). */
+export interface HumanAnswer {
+  readonly decision: 'approve' | 'reject';
+  /** With `approve`, the input for the next steps; with `reject`, why. May be empty. */
+  readonly text: string;
 }
 
 /** Answers a human step inline; `null` leaves the run waiting. */
-export type AskHuman = (question: string, step: number) => Promise<string | null>;
+export type AskHuman = (
+  question: string,
+  step: number,
+  subject: ApprovalSubject | null,
+) => Promise<HumanAnswer | null>;
 
 export interface RunnerOptions {
   readonly retry?: Partial<RetryPolicy>;
@@ -227,7 +270,7 @@ export class RunDriver {
         });
       }
     }
-    if (next.status === 'succeeded' || next.status === 'failed') {
+    if (FINAL_RUN_STATUSES.includes(next.status)) {
       entries.push({
         type: 'run.ended',
         payload: redactor.value({
@@ -263,21 +306,28 @@ export class RunDriver {
           queue.push(...(await this.dispatch(directive)));
           break;
         case 'ask_human': {
+          const subject = approvalSubject(this.state!, directive.step);
           this.init.observer?.question?.(
             directive.step,
             this.init.redactor.text(directive.question),
+            subject,
           );
           const answer = this.init.ask
-            ? await this.init.ask(directive.question, directive.step)
+            ? await this.init.ask(directive.question, directive.step, subject)
             : null;
           if (answer === null) {
-            // Paused: the question waits for `baton resume --input`, from any process.
+            // Paused: the question waits for `baton resume --approve/--reject`, from any process.
             if (this.init.ask) this.init.journal.release(this.init.runId, this.init.owner);
             return this.result();
           }
           queue.push(
             ...this.apply(
-              { type: 'human.answered', step: directive.step, answer },
+              {
+                type: 'human.answered',
+                step: directive.step,
+                decision: answer.decision,
+                answer: answer.text,
+              },
               { extra: { via: 'inline', pid: this.init.owner.pid } },
             ),
           );
@@ -286,6 +336,7 @@ export class RunDriver {
         case 'converge':
         case 'fail':
         case 'cancel':
+        case 'reject':
           return this.result();
       }
     }
@@ -368,6 +419,7 @@ export class RunDriver {
                 duration_ms: 0,
                 status: 'failed',
                 error: message,
+                error_kind: kind,
                 session_id: null,
                 usage: null,
               },
@@ -398,13 +450,6 @@ export class RunDriver {
     const contract = renderRoleContract(directive.stage, init.config);
     const prompt = composePrompt(state, directive.stage, directive.step);
     const settings = init.config.runtimes[directive.runtime] ?? {};
-    // The model and effort the routing chose for this runtime at run start; a target without
-    // a model (and every target of a run journaled before chains) takes the runtime's own.
-    const target = state.routing.stages[directive.stage]?.chain.find(
-      (candidate) => candidate.runtime === directive.runtime,
-    );
-    const model = target?.model ?? settings.model;
-    const effort = target?.effort ?? null;
     const scratchDir = join(
       init.config.projectRoot,
       JOURNAL_DIRECTORY,
@@ -420,8 +465,7 @@ export class RunDriver {
       cwd: init.config.projectRoot,
       access: directive.access,
       profile: state.routing.backendProfile,
-      ...(model !== undefined ? { model } : {}),
-      ...(effort !== null ? { effort } : {}),
+      ...(settings.model !== undefined ? { model: settings.model } : {}),
       settings,
       scratchDir,
       env: childEnvironment(init.env, init.depth, { runId: init.runId, stage: directive.stage }),
@@ -440,6 +484,28 @@ export class RunDriver {
     let journaled = 0;
     let dropped = 0;
     let stageRedactor = init.redactor;
+    const messages = new MessageJoiner();
+    const toolCalls = new ToolCallCounter();
+    const show = (events: readonly RuntimeEvent[]) => {
+      for (const event of events)
+        init.observer?.runtimeEvent?.(progress, stageRedactor.value(event));
+    };
+    const record = (events: readonly RuntimeEvent[]) => {
+      for (const event of events) {
+        if (journaled >= init.options.maxJournaledEvents) {
+          dropped += 1;
+          continue;
+        }
+        journaled += 1;
+        this.init.journal.append(init.runId, [
+          {
+            type: 'runtime.event',
+            payload: stageRedactor.value({ ...identity, event: runtimeEventToWire(event) }),
+          },
+        ]);
+      }
+    };
+    const workspaceBefore = await readWorkspaceState(request.cwd, init.env);
     let result: StageRunResult;
     try {
       result = await runStage({
@@ -463,7 +529,6 @@ export class RunDriver {
                 access: request.access,
                 profile: request.profile,
                 model: request.model ?? null,
-                effort: request.effort ?? null,
                 contract_sha256: contract.sha256,
                 contract_version: contract.version,
                 prompt_sha256: sha256(prompt),
@@ -477,26 +542,40 @@ export class RunDriver {
           init.observer?.stageStarted?.(progress, start.pid);
         },
         onEvent: (event) => {
-          init.observer?.runtimeEvent?.(progress, stageRedactor.value(event));
-          if (journaled >= init.options.maxJournaledEvents) {
-            dropped += 1;
-            return;
-          }
-          journaled += 1;
-          this.init.journal.append(init.runId, [
-            {
-              type: 'runtime.event',
-              payload: stageRedactor.value({ ...identity, event: runtimeEventToWire(event) }),
-            },
-          ]);
+          toolCalls.see(event);
+          // Pieces of a streamed message are joined: one message, one journaled event.
+          const joined = messages.push(event);
+          show(joined.show);
+          record(joined.record);
         },
       });
     } finally {
       rmSync(scratchDir, { recursive: true, force: true });
     }
     stageRedactor = result.redactor;
+    const lastMessage = messages.flush();
+    show(lastMessage.show);
+    record(lastMessage.record);
+    const changes = result.interrupted
+      ? null
+      : changesBetween(workspaceBefore, await readWorkspaceState(request.cwd, init.env));
 
-    const { outcome, process } = result;
+    const { process } = result;
+    const outcome =
+      result.outcome.error === null
+        ? result.outcome
+        : {
+            ...result.outcome,
+            error: {
+              ...result.outcome.error,
+              message: explainFailure(
+                result.outcome.error.message,
+                result.outcome.error.kind,
+                directive.runtime,
+                settings,
+              ),
+            },
+          };
     const verdict =
       directive.stage === 'evaluate' && outcome.status === 'succeeded'
         ? readVerdict(outcome.finalText)
@@ -522,6 +601,7 @@ export class RunDriver {
         stderr_tail: process ? clip(process.stderrTail, 2048) : '',
         events_journaled: journaled,
         events_dropped: dropped,
+        tool_calls: toolCalls.count,
       },
     };
     init.observer?.stageEnded?.(progress, {
@@ -530,10 +610,19 @@ export class RunDriver {
       tokens: totalTokens(outcome.usage),
       error: outcome.error ? stageRedactor.text(outcome.error.message) : null,
       verdict,
+      toolCalls: toolCalls.count,
+      eventsDropped: dropped,
+      changes,
     });
     if (result.interrupted) return this.interrupt([exited], stageRedactor);
 
     const before: NewEvent[] = [exited];
+    if (workspaceBefore !== null) {
+      before.push({
+        type: 'workspace.changed',
+        payload: { ...identity, changes: changesToWire(changes) },
+      });
+    }
     if (verdict !== null) {
       before.push({
         type: 'verdict.recorded',

@@ -502,9 +502,10 @@ function createDecoder(format, _request, naive) {
       };
     case 'hermes':
       return {
+        // Hermes prints its answer line by line: each line is a piece of one message.
         push(line) {
           texts.push(line);
-          return [{ type: 'text', text: line }];
+          return [{ type: 'text', text: texts.length > 1 ? `\n${line}` : line, partial: true }];
         },
         finish(exit) {
           const text = texts.join('\n').trim();

@@ -75,6 +75,7 @@ if (behaviour.hang) {
   setInterval(() => {}, 60_000);
   await new Promise(() => {});
 }
+if (behaviour.tools) await useTools(behaviour.tools, behaviour.toolIntervalMs ?? 0);
 if (behaviour.sleepMs) await new Promise((resolve) => setTimeout(resolve, behaviour.sleepMs));
 if (behaviour.fail) {
   writeLines(failureLines(behaviour.status ?? 401));
@@ -248,6 +249,87 @@ function writeUsageFile(outcome) {
       ...outcome,
     }),
   );
+}
+
+/**
+ * Tool calls in the runtime's own format, `intervalMs` apart: `{ kind: 'edit', target: path }`
+ * (an edit of a file) or `{ kind: 'command', target: 'pnpm test' }` (a shell command).
+ */
+async function useTools(tools, intervalMs) {
+  for (const [index, tool] of tools.entries()) {
+    if (index > 0 && intervalMs > 0)
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    writeLines(toolLines(tool, `call_${index + 1}`));
+  }
+  if (intervalMs > 0) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+}
+
+function toolLines(tool, id) {
+  const edit = tool.kind === 'edit';
+  switch (format) {
+    case 'codex': {
+      const item = {
+        id,
+        type: 'command_execution',
+        command: edit ? `apply_patch ${tool.target}` : `/bin/bash -lc '${tool.target}'`,
+        aggregated_output: '',
+        exit_code: null,
+        status: 'in_progress',
+      };
+      return [
+        JSON.stringify({ type: 'item.started', item }),
+        JSON.stringify({
+          type: 'item.completed',
+          item: { ...item, aggregated_output: 'ok\n', exit_code: 0, status: 'completed' },
+        }),
+      ];
+    }
+    case 'claude':
+      return [
+        JSON.stringify({
+          type: 'assistant',
+          session_id: sessionId,
+          message: {
+            content: [
+              {
+                type: 'tool_use',
+                id,
+                name: edit ? 'Edit' : 'Bash',
+                input: edit
+                  ? {
+                      file_path: join(process.cwd(), tool.target),
+                      old_string: 'a',
+                      new_string: 'b',
+                    }
+                  : { command: tool.target, description: 'run it' },
+              },
+            ],
+          },
+        }),
+      ];
+    case 'opencode':
+      return [
+        JSON.stringify({
+          type: 'tool_use',
+          sessionID: sessionId,
+          part: {
+            type: 'tool',
+            tool: edit ? 'edit' : 'bash',
+            callID: id,
+            sessionID: sessionId,
+            state: {
+              status: 'completed',
+              input: edit
+                ? { filePath: join(process.cwd(), tool.target) }
+                : { command: tool.target },
+              output: 'ok',
+            },
+          },
+        }),
+      ];
+    default:
+      return [];
+  }
 }
 
 /** Prints `bytes` of output in the runtime's format, honouring back-pressure. */

@@ -26,6 +26,9 @@ export interface Behaviour {
   echoEnv?: string;
   floodBytes?: number;
   sleepMs?: number;
+  /** Tool calls in the runtime's format, `toolIntervalMs` apart, before the answer. */
+  tools?: { kind: 'edit' | 'command'; target: string }[];
+  toolIntervalMs?: number;
   stderr?: string;
   startedFile?: string;
   /** Appends a line to this file (e.g. the runtime's own executable, to change it under the run). */

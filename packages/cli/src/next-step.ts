@@ -1,0 +1,59 @@
+/**
+ * The one line that ends a run that did not succeed: what to do next. Read from how the run
+ * ended — the failed stage's kind of error, a failing verdict, a rejection — so a person
+ * never has to guess which command helps.
+ */
+import type { RunSummary } from '@baton/run';
+
+/** Kinds of failure a check of the runtime (and its account or gateway) can explain. */
+const RUNTIME_PROBLEMS = new Set([
+  'auth',
+  'network',
+  'rate-limit',
+  'server',
+  'spawn',
+  'binary-changed',
+]);
+const RUNTIME_CLASSES = new Set([
+  'auth',
+  'unavailable',
+  'rate_limited',
+  'quota_exhausted',
+  'transient',
+]);
+
+/** What to do next, or `null` for a run that succeeded or is still running. */
+export function nextStep(summary: RunSummary): string | null {
+  const id = summary.runId;
+  switch (summary.status) {
+    case 'succeeded':
+    case 'running':
+      return null;
+    case 'waiting':
+      return `approve it with baton resume ${id} --approve [--input TEXT], or reject it with baton resume ${id} --reject "<why>"`;
+    case 'interrupted':
+      return `continue it with baton resume ${id}`;
+    case 'rejected':
+      return `read what was rejected with baton show ${id}, then start again with baton run`;
+    case 'failed':
+      break;
+  }
+  const failed = [...summary.stages].reverse().find((stage) => stage.status === 'failed');
+  if (failed === undefined) {
+    // No stage failed: the verdict did.
+    if (summary.cause?.startsWith('evaluate')) {
+      return `read the review with baton show ${id} --stage evaluate, fix what it found or change the goal, then baton run again`;
+    }
+    return `see what happened with baton show ${id}`;
+  }
+  if (
+    (failed.errorKind !== null && RUNTIME_PROBLEMS.has(failed.errorKind)) ||
+    (failed.failureClass !== null && RUNTIME_CLASSES.has(failed.failureClass))
+  ) {
+    return `check ${failed.runtime} with baton doctor --probe, then baton run again`;
+  }
+  if (failed.errorKind === 'timeout' || failed.failureClass === 'timeout') {
+    return `see how far ${failed.stage} got with baton show ${id} --stage ${failed.stage}; raise [runtimes.${failed.runtime}] timeout if it needs longer, then baton run again`;
+  }
+  return `see what ${failed.runtime} reported with baton show ${id} --stage ${failed.stage}`;
+}
