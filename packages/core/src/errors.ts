@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'RUNTIME_FAILED',
   'NATIVE_CONFIG',
   'FILE_EXISTS',
+  /** A `baton test` scenario file cannot be read or is invalid (each problem with its file, key and line). */
+  'SCENARIO_INVALID',
   'INTERNAL',
 ] as const;
 
