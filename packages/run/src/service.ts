@@ -12,7 +12,7 @@ import {
   type Environment,
   type Mission,
   type RuntimeAdapter,
-  resolveStage,
+  type RuntimeUse,
   type Stage,
 } from '@baton/core';
 import type { RuntimeReport } from '@baton/core/doctor';
@@ -21,6 +21,7 @@ import { configHash } from './config-hash.js';
 import {
   FINAL_RUN_STATUSES,
   type MissionSnapshot,
+  type RetryPolicy,
   type RoutingSnapshot,
   type RunState,
 } from './engine/types.js';
@@ -30,6 +31,7 @@ import { currentProcess, isProcessAlive, type ProcessIdentity } from './journal/
 import { newRunId } from './journal/run-id.js';
 import { createRedactor } from './redact.js';
 import { replayRun } from './replay.js';
+import { dispatchedRuntimes, routingSnapshot } from './routing.js';
 import { type BinaryRecord, fingerprintBinary } from './runner/binaries.js';
 import {
   type AskHuman,
@@ -87,10 +89,10 @@ export async function startRun(context: RunContext, request: StartRequest): Prom
     );
   const mission = findMission(context.config, request.mission ?? 'deliver');
   const options = resolveRunnerOptions(context.options);
-  const routing = routingSnapshot(context.config);
+  const routing = routingSnapshot(context.config, mission.steps);
   const prepared = await prepareRuntimes(
     context,
-    missionRuntimes(mission, routing),
+    dispatchedRuntimes(routing, mission.steps),
     routing,
     options,
   );
@@ -123,7 +125,7 @@ export async function startRun(context: RunContext, request: StartRequest): Prom
   };
   try {
     await driver.start(
-      { type: 'run.started', runId, goal, mission: snapshot, routing, retry: options.retry },
+      { type: 'run.started', runId, goal, mission: snapshot, routing, retry: runRetry(context) },
       { goal: redactor.text(goal), mission: mission.name, configHash: hash },
       {
         extra: {
@@ -191,7 +193,7 @@ export async function resumeRun(context: RunContext, request: ResumeRequest): Pr
 
   const prepared = await prepareRuntimes(
     context,
-    missionRuntimes(state.mission, state.routing),
+    dispatchedRuntimes(state.routing, state.mission.steps),
     state.routing,
     options,
   );
@@ -327,34 +329,10 @@ export function findMission(config: BatonConfig, name: string): Mission {
   );
 }
 
-export function routingSnapshot(config: BatonConfig): RoutingSnapshot {
-  return {
-    runtimeBackend: config.runtimeBackend,
-    defaultRuntime: config.defaultRuntime,
-    stages: { ...config.stages },
-    backendProfile: config.backendProfile,
-  };
-}
-
-/** The runtimes a mission's stage steps resolve to, each with its stages. */
-function missionRuntimes(
-  mission: Pick<Mission, 'steps'>,
-  routing: RoutingSnapshot,
-): Map<string, Stage[]> {
-  const used = new Map<string, Stage[]>();
-  const config = {
-    runtimeBackend: routing.runtimeBackend,
-    defaultRuntime: routing.defaultRuntime,
-    stages: routing.stages,
-  } as BatonConfig;
-  for (const step of mission.steps) {
-    if (step.kind !== 'stage') continue;
-    const { runtime } = resolveStage(config, step.stage);
-    const stages = used.get(runtime) ?? [];
-    if (!stages.includes(step.stage)) stages.push(step.stage);
-    used.set(runtime, stages);
-  }
-  return used;
+/** `[orchestrator.retry]`, unless the caller's runner options say otherwise (tests: short waits). */
+function runRetry(context: RunContext): RetryPolicy {
+  const { maxRetries, baseDelayMs } = context.config.retry;
+  return { maxRetries, baseDelayMs, ...context.options?.retry };
 }
 
 interface PreparedRuntimes {
@@ -366,18 +344,22 @@ interface PreparedRuntimes {
 
 async function prepareRuntimes(
   context: RunContext,
-  used: Map<string, Stage[]>,
+  used: Map<string, RuntimeUse[]>,
   routing: RoutingSnapshot,
   options: ResolvedRunnerOptions,
 ): Promise<PreparedRuntimes> {
   const adapters = new Map<string, RuntimeAdapter>();
   for (const id of used.keys()) adapters.set(id, await context.registry.load(id));
+  const stages = new Map(
+    [...used].map(([id, uses]) => [id, [...new Set(uses.map((use) => use.stage))]] as const),
+  );
   const reports = await preflight({
-    runtimes: [...used].map(([id, stages]) => ({
+    runtimes: [...used].map(([id, uses]) => ({
       id,
       adapter: adapters.get(id)!,
       settings: context.config.runtimes[id] ?? {},
-      stages,
+      stages: stages.get(id)!,
+      uses,
     })),
     profile: routing.backendProfile,
     env: context.env,
@@ -398,7 +380,7 @@ async function prepareRuntimes(
       }),
     );
   }
-  return { adapters, binaries, reports, stages: used };
+  return { adapters, binaries, reports, stages };
 }
 
 function resolvedEvents(

@@ -2,13 +2,7 @@
  * The engine: (state, event) → (state, directives). Pure and deterministic — no I/O, no
  * clock, no randomness — so replaying a run's journaled events reproduces its state exactly.
  */
-import {
-  type BatonConfig,
-  BatonError,
-  defaultAccessLevel,
-  resolveStage,
-  type Stage,
-} from '@baton/core';
+import { BatonError, defaultAccessLevel, type Stage } from '@baton/core';
 import type {
   Directive,
   EngineEvent,
@@ -63,6 +57,10 @@ export function replayEvents(events: Iterable<EngineEvent>): {
 
 function startRun(event: Extract<EngineEvent, { type: 'run.started' }>): Transition {
   if (event.mission.steps.length === 0) throw invalid(null, event, 'the mission has no steps');
+  for (const step of event.mission.steps) {
+    if (step.kind === 'stage' && event.routing.stages[step.stage] === undefined)
+      throw invalid(null, event, `the routing has no runtime for the ${step.stage} stage`);
+  }
   const state: RunState = {
     runId: event.runId,
     goal: event.goal,
@@ -103,7 +101,9 @@ function enterStep(state: RunState, index: number): Transition {
       directives: [{ kind: 'ask_human', step: index, question: step.question }],
     };
   }
-  const resolution = resolveStage(routingConfig(state), step.stage);
+  // Checked at run.started: every stage of the mission has a chain. Today the first runtime
+  // of the chain runs it; the rest of the chain is for falling back.
+  const resolution = state.routing.stages[step.stage]!;
   const inFlight: InFlightStage = {
     step: index,
     stage: step.stage,
@@ -291,18 +291,6 @@ function lastExecuteBefore(state: RunState, index: number): number {
     if (step?.kind === 'stage' && step.stage === 'execute') return candidate;
   }
   return -1;
-}
-
-/**
- * The resolver reads only the routing fields; the snapshot carries exactly those, so the
- * engine resolves with core's one rule instead of a copy of it.
- */
-function routingConfig(state: RunState): BatonConfig {
-  return {
-    runtimeBackend: state.routing.runtimeBackend,
-    defaultRuntime: state.routing.defaultRuntime,
-    stages: state.routing.stages,
-  } as BatonConfig;
 }
 
 function invalid(state: RunState | null, event: EngineEvent, reason: string): BatonError {

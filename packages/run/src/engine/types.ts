@@ -3,7 +3,7 @@
  * The engine is a pure function of these (see `reducer.ts`); everything here is plain data
  * that survives a round trip through the journal.
  */
-import type { AccessLevel, ErrorKind, MissionStep, Stage } from '@baton/core';
+import type { AccessLevel, ErrorKind, MissionStep, Stage, StageResolution } from '@baton/core';
 
 export const RUN_STATUSES = [
   'running',
@@ -32,12 +32,26 @@ export interface MissionSnapshot {
   readonly maxLoops: number;
 }
 
-/** The routing part of the config at run start, enough to resolve every stage's runtime. */
+/**
+ * The routing resolved at run start: each stage of the mission with its chain, models
+ * included, so a later config change never changes a run.
+ */
 export interface RoutingSnapshot {
+  readonly stages: Readonly<Partial<Record<Stage, StageResolution>>>;
+  readonly backendProfile: string | null;
+  /**
+   * Only in a run started before stage chains (journal format 1): its routing as that
+   * version journaled it. Its stages were resolved from these at decoding; they are kept so
+   * that the run's recorded state hashes still verify (`state-hash.ts`).
+   */
+  readonly legacy?: LegacyRouting;
+}
+
+/** The routing of journal format 1: one runtime per stage, resolved when the stage started. */
+export interface LegacyRouting {
   readonly runtimeBackend: string;
   readonly defaultRuntime: string | null;
   readonly stages: Readonly<Partial<Record<Stage, string>>>;
-  readonly backendProfile: string | null;
 }
 
 /** How transient stage failures are retried: at most `maxRetries` more attempts, with doubling backoff. */

@@ -2,11 +2,19 @@
  * Engine events and directives in their journal form: snake_case JSON payloads. Decoding
  * checks every field, because replay feeds the engine from a file a user can touch.
  */
-import { BatonError, ERROR_KINDS, isStage, type MissionStep, type Stage } from '@baton/core';
+import {
+  BatonError,
+  ERROR_KINDS,
+  isStage,
+  type MissionStep,
+  type Stage,
+  type StageResolution,
+} from '@baton/core';
 import type {
   Directive,
   EngineEvent,
   EngineEventType,
+  LegacyRouting,
   MissionSnapshot,
   RoutingSnapshot,
   StageError,
@@ -71,12 +79,27 @@ export function encodeMission(mission: MissionSnapshot): Payload {
 }
 
 function encodeRouting(routing: RoutingSnapshot): Payload {
-  return {
-    runtime_backend: routing.runtimeBackend,
-    default_runtime: routing.defaultRuntime,
-    stages: { ...routing.stages },
-    backend_profile: routing.backendProfile,
-  };
+  if (routing.legacy !== undefined) {
+    return {
+      runtime_backend: routing.legacy.runtimeBackend,
+      default_runtime: routing.legacy.defaultRuntime,
+      stages: { ...routing.legacy.stages },
+      backend_profile: routing.backendProfile,
+    };
+  }
+  const stages: Payload = {};
+  for (const [stage, resolution] of Object.entries(routing.stages)) {
+    stages[stage] = {
+      source: resolution.source,
+      chain: resolution.chain.map((target) => ({
+        runtime_id: target.runtime,
+        model: target.model,
+        model_source: target.modelSource,
+        effort: target.effort,
+      })),
+    };
+  }
+  return { stages, backend_profile: routing.backendProfile };
 }
 
 /** Reads a journaled engine event; throws `RUN_STATE` naming the bad field. */
@@ -85,23 +108,18 @@ export function decodeEvent(type: EngineEventType, payload: unknown): EngineEven
   switch (type) {
     case 'run.started': {
       const mission = read.object('mission');
-      const routing = read.object('routing');
       const retry = read.object('retry');
+      const steps = mission.array('steps').map((step, index) => decodeStep(type, step, index));
       return {
         type,
         runId: read.string('run_id'),
         goal: read.string('goal'),
         mission: {
           name: mission.string('name'),
-          steps: mission.array('steps').map((step, index) => decodeStep(type, step, index)),
+          steps,
           maxLoops: mission.integer('max_loops'),
         },
-        routing: {
-          runtimeBackend: routing.string('runtime_backend'),
-          defaultRuntime: routing.nullableString('default_runtime'),
-          stages: decodeStageMap(type, routing.object('stages')),
-          backendProfile: routing.nullableString('backend_profile'),
-        },
+        routing: decodeRouting(type, read.object('routing'), steps),
         retry: {
           maxRetries: retry.integer('max_retries'),
           baseDelayMs: retry.integer('base_delay_ms'),
@@ -161,6 +179,62 @@ function decodeStep(type: string, value: unknown, index: number): MissionStep {
   return kind === 'stage'
     ? { kind, stage: read.stage('stage') }
     : { kind, question: read.string('question') };
+}
+
+/** Either journal shape: chains per stage, or format 1's one runtime per stage (`LegacyRouting`). */
+function decodeRouting(type: string, read: Reader, steps: readonly MissionStep[]): RoutingSnapshot {
+  const backendProfile = read.nullableString('backend_profile');
+  if (read.keys().includes('runtime_backend')) {
+    const legacy: LegacyRouting = {
+      runtimeBackend: read.string('runtime_backend'),
+      defaultRuntime: read.nullableString('default_runtime'),
+      stages: decodeStageMap(type, read.object('stages')),
+    };
+    const stages: Partial<Record<Stage, StageResolution>> = {};
+    for (const step of steps) {
+      if (step.kind === 'stage') stages[step.stage] = legacyResolution(legacy, step.stage);
+    }
+    return { stages, backendProfile, legacy };
+  }
+  const table = read.object('stages');
+  const stages: Partial<Record<Stage, StageResolution>> = {};
+  for (const key of table.keys()) {
+    if (!isStage(key)) throw malformed(type, `routing.stages.${key}`, 'is not a stage');
+    const route = table.object(key);
+    const chain = route.array('chain').map((value, index) => {
+      const target = reader(type, value, `routing.stages.${key}.chain[${index}].`);
+      return {
+        runtime: target.string('runtime_id'),
+        model: target.nullableString('model'),
+        modelSource: target.oneOf('model_source', ['stage', 'default', 'runtime', 'harness']),
+        effort: target.nullableString('effort'),
+      };
+    });
+    if (chain.length === 0) throw malformed(type, `routing.stages.${key}.chain`, 'is empty');
+    const source = route.oneOf('source', ['stage', 'default', 'fallback']);
+    stages[key] = { runtime: chain[0]!.runtime, source, chain };
+  }
+  return { stages, backendProfile };
+}
+
+/**
+ * Format 1's one rule (`stages`, else `default`, else `runtime_backend`). Its runs named no
+ * model: the runner took `[runtimes.<id>] model` when a stage started, as it still does for a
+ * target without one.
+ */
+function legacyResolution(legacy: LegacyRouting, stage: Stage): StageResolution {
+  const explicit = legacy.stages[stage];
+  const [runtime, source] =
+    explicit !== undefined
+      ? [explicit, 'stage' as const]
+      : legacy.defaultRuntime !== null
+        ? [legacy.defaultRuntime, 'default' as const]
+        : [legacy.runtimeBackend, 'fallback' as const];
+  return {
+    runtime,
+    source,
+    chain: [{ runtime, model: null, modelSource: 'harness', effort: null }],
+  };
 }
 
 function decodeStageMap(type: string, read: Reader): Partial<Record<Stage, string>> {

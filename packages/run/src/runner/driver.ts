@@ -450,6 +450,13 @@ export class RunDriver {
     const contract = renderRoleContract(directive.stage, init.config);
     const prompt = composePrompt(state, directive.stage, directive.step);
     const settings = init.config.runtimes[directive.runtime] ?? {};
+    // The model and effort the routing chose for this runtime at run start; a target without
+    // a model (and every target of a run journaled before chains) takes the runtime's own.
+    const target = state.routing.stages[directive.stage]?.chain.find(
+      (candidate) => candidate.runtime === directive.runtime,
+    );
+    const model = target?.model ?? settings.model;
+    const effort = target?.effort ?? null;
     const scratchDir = join(
       init.config.projectRoot,
       JOURNAL_DIRECTORY,
@@ -465,7 +472,8 @@ export class RunDriver {
       cwd: init.config.projectRoot,
       access: directive.access,
       profile: state.routing.backendProfile,
-      ...(settings.model !== undefined ? { model: settings.model } : {}),
+      ...(model !== undefined ? { model } : {}),
+      ...(effort !== null ? { effort } : {}),
       settings,
       scratchDir,
       env: childEnvironment(init.env, init.depth, { runId: init.runId, stage: directive.stage }),
@@ -529,6 +537,7 @@ export class RunDriver {
                 access: request.access,
                 profile: request.profile,
                 model: request.model ?? null,
+                effort: request.effort ?? null,
                 contract_sha256: contract.sha256,
                 contract_version: contract.version,
                 prompt_sha256: sha256(prompt),
