@@ -186,11 +186,7 @@ function answering(answers: readonly ScenarioAnswer[]): AskHuman {
   const queue = [...answers];
   return async () => {
     const next = queue.shift();
-    return next === undefined ? null : humanAnswer(next);
+    return next ?? null;
   };
 }
 
-/** A scenario answer as the run takes it. */
-function humanAnswer(answer: ScenarioAnswer): string {
-  return answer.text === '' ? answer.decision : answer.text;
-}
