@@ -183,6 +183,21 @@ describe('routing a run', () => {
   });
 });
 
+describe('[orchestrator.retry] in a run', () => {
+  it('retries a transient failure as the config says, when the caller does not override it', async () => {
+    const fake = setUp(`${CHAINS}\n[orchestrator.retry]\nmax_retries = 1\nbase_delay = "10ms"\n`);
+    fake.plan({ execute: { fail: true, status: 503 } });
+    const { retry: _retry, ...options } = TEST_OPTIONS;
+    const summary = await startRun({ ...context(fake), options }, { goal: 'g' });
+    expect(summary.status).toBe('failed');
+    expect(summary.cause).toBe('execute failed on opencode (after 2 attempts): stub forced 503');
+    expect(events(fake, summary.runId, 'run.started')[0]!.payload.retry).toEqual({
+      max_retries: 1,
+      base_delay_ms: 10,
+    });
+  });
+});
+
 describe('dispatchedRuntimes', () => {
   it('lists the first runtime of each stage chain the mission runs, once per stage', () => {
     const routing = routingFor({

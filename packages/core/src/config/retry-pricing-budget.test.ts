@@ -178,6 +178,18 @@ outptu = 3
     ]);
   });
 
+  it('reports __proto__ inside [orchestrator.retry] and a price as an unknown key', () => {
+    const found = issues(
+      load(
+        '[orchestrator.retry]\n__proto__ = 1\n[pricing.m]\ninput = 1\noutput = 1\n__proto__ = 2\n',
+      ),
+    );
+    expect(found.map((issue) => [issue.path, issue.message])).toEqual([
+      ['orchestrator.retry.__proto__', 'unknown key'],
+      ['pricing.m.__proto__', 'unknown key'],
+    ]);
+  });
+
   it('layers model by model: a model priced in the project file replaces the user file entry', () => {
     const loaded = config(
       layered(

@@ -130,6 +130,18 @@ reflect = ["hermes"]
     ]);
   });
 
+  it('reports __proto__ in a stage table and in a chain entry as an unknown key', () => {
+    const found = issues(
+      stages(
+        'interview = { runtime = "codex", __proto__ = "x" }\nexecute = [{ runtime = "codex", __proto__ = 1 }]',
+      ),
+    );
+    expect(found.map((issue) => [issue.path, issue.message, issue.accepted])).toEqual([
+      [`${STAGES_PATH}.interview.__proto__`, 'unknown key', ['runtime', 'model', 'effort']],
+      [`${STAGES_PATH}.execute[0].__proto__`, 'unknown key', ['runtime', 'model', 'effort']],
+    ]);
+  });
+
   it('says which kinds a stage value and a chain entry may be', () => {
     const found = issues(
       stages('interview = 3\nexecute = ["codex", 4]\nevaluate = [["codex"]]\nreflect = true'),
@@ -178,6 +190,18 @@ execute = [3, "cluade", { runtime = "codex", efort = "high" }, "codex"]
         `names codex again (first at ${STAGES_PATH}.execute[2]); a chain tries each runtime once`,
         undefined,
       ],
+    ]);
+  });
+
+  it('reports a chain of 100,000 entries as too long, looking up no more than 5 names', () => {
+    const numbers = issues(stages(`execute = [${Array(100_000).fill('1').join(',')}]`));
+    expect(summary(numbers).map(([path, , message]) => [path, message])).toEqual([
+      [`${STAGES_PATH}.execute`, 'may list at most 5 runtimes'],
+    ]);
+    const names = issues(stages(`execute = [${Array(30_000).fill('"cdex"').join(',')}]`));
+    expect(names.map((issue) => issue.path)).toEqual([
+      `${STAGES_PATH}.execute`,
+      ...[0, 1, 2, 3, 4].map((index) => `${STAGES_PATH}.execute[${index}]`),
     ]);
   });
 
