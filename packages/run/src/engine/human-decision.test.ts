@@ -6,6 +6,7 @@
 import type { MissionStep } from '@baton/core';
 import { describe, expect, it } from 'vitest';
 import { composePrompt } from '../prompt.js';
+import { routingFor } from '../test-support/routing.js';
 import { applyEvent, replayEvents } from './reducer.js';
 import type { EngineEvent, RunState } from './types.js';
 import { decodeEvent, encodeDirective, encodeEvent } from './wire.js';
@@ -22,12 +23,7 @@ function started(steps: readonly MissionStep[], maxLoops: number): EngineEvent {
     runId: 'run-h',
     goal: 'Write the spec',
     mission: { name: 'reviewed', steps, maxLoops },
-    routing: {
-      runtimeBackend: 'codex',
-      defaultRuntime: null,
-      stages: {},
-      backendProfile: null,
-    },
+    routing: routingFor({ runtimeBackend: 'codex' }, steps),
     retry: { maxRetries: 0, baseDelayMs: 0 },
   };
 }
