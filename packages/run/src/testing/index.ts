@@ -1,0 +1,5 @@
+export {
+  type JournalContractCase,
+  type JournalContractSubject,
+  journalContractCases,
+} from './journal-contract.js';
