@@ -14,7 +14,9 @@ await build({
   platform: 'node',
   // The sources, not the build of sibling packages: one pass, no stale dist.
   resolve: { conditionNames: ['@baton/source', 'import', 'default'] },
-  external: [/^node:/],
+  // `baton test` loads @baton/scenario from the install: it starts harness stand-ins from
+  // files of its own, and no other command should carry it.
+  external: [/^node:/, /^@baton\/scenario(\/|$)/],
   logLevel: 'warn',
   output: {
     dir: outputDirectory,

@@ -189,4 +189,3 @@ function answering(answers: readonly ScenarioAnswer[]): AskHuman {
     return next ?? null;
   };
 }
-

@@ -4,6 +4,7 @@
  * (or written to it with `update`).
  */
 import { availableParallelism } from 'node:os';
+import { relative, sep } from 'node:path';
 import type { AdapterRegistry, BatonConfig, Environment } from '@baton/core';
 import { BatonError } from '@baton/core';
 import { suiteOf } from './discover.js';
@@ -52,6 +53,8 @@ export type ReceiptState =
 
 export interface ScenarioOutcome {
   readonly file: string;
+  /** The file's path from where `baton test` runs, with `/`. */
+  readonly path: string;
   /** The suite (directory) it belongs to, relative to where `baton test` runs. */
   readonly suite: string;
   readonly name: string;
@@ -117,6 +120,7 @@ async function runFile(
 ): Promise<ScenarioOutcome> {
   const started = performance.now();
   const suite = suiteOf(file, options.cwd);
+  const path = relative(options.cwd, file).split(sep).join('/');
   let scenario: ReturnType<typeof loadScenario>;
   try {
     scenario = loadScenario(file);
@@ -124,8 +128,9 @@ async function runFile(
     if (!BatonError.isInstance(error)) throw error;
     return {
       file,
+      path,
       suite,
-      name: file,
+      name: path,
       passed: false,
       run: null,
       error: error.message,
@@ -155,6 +160,7 @@ async function runFile(
   }
   return {
     file,
+    path,
     suite,
     name: scenario.name,
     passed: run.passed && receiptState !== 'changed',

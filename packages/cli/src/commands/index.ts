@@ -42,6 +42,11 @@ export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Pr
       summary: "Write a runtime's native profile config, changing only the keys Baton owns.",
       load: async () => (await import('./setup.js')).command,
     },
+    test: {
+      summary:
+        'Run scenario files against a scripted model server, offline: pass/fail, receipts, JUnit.',
+      load: async () => (await import('./test.js')).command,
+    },
     replay: {
       summary: "Re-derive a run's state from its journal and check it matches.",
       load: async () => (await import('./replay.js')).command,

@@ -8,7 +8,7 @@ export function jsonReport(report: SuiteReport): unknown {
     durationMs: Math.round(report.durationMs),
     lockFile: report.lockFile,
     scenarios: report.outcomes.map((outcome) => ({
-      file: outcome.file,
+      file: outcome.path,
       suite: outcome.suite,
       name: outcome.name,
       passed: outcome.passed,

@@ -39,7 +39,7 @@ function isError(outcome: ScenarioOutcome): boolean {
 }
 
 function testcase(outcome: ScenarioOutcome): string[] {
-  const open = `    <testcase name=${attribute(outcome.name)} classname=${attribute(outcome.file)} time="${seconds(outcome.durationMs)}"`;
+  const open = `    <testcase name=${attribute(outcome.name)} classname=${attribute(outcome.path)} time="${seconds(outcome.durationMs)}"`;
   const out = [
     inspectLine(outcome),
     outcome.receipt === null ? null : `receipt ${outcome.receipt.hash}`,

@@ -62,7 +62,8 @@ export class ScenarioProject {
   }
 
   remove(): void {
-    for (const directory of this.kept.splice(0)) rmSync(directory, { recursive: true, force: true });
+    for (const directory of this.kept.splice(0))
+      rmSync(directory, { recursive: true, force: true });
     rmSync(this.root, { recursive: true, force: true });
   }
 }
