@@ -192,12 +192,20 @@ describe('baton-adapter-gemini installed in a project', () => {
     const result = runBaton(project, ['stages', '--json']);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
+    const routed = (source: string) => ({
+      runtime: 'gemini',
+      source,
+      model: null,
+      modelSource: 'harness',
+      effort: null,
+      chain: [{ runtime: 'gemini', model: null, modelSource: 'harness', effort: null }],
+    });
     expect(JSON.parse(result.stdout)).toEqual({
       stages: {
-        interview: { runtime: 'gemini', source: 'fallback' },
-        execute: { runtime: 'gemini', source: 'fallback' },
-        evaluate: { runtime: 'gemini', source: 'stage' },
-        reflect: { runtime: 'gemini', source: 'fallback' },
+        interview: routed('fallback'),
+        execute: routed('fallback'),
+        evaluate: routed('stage'),
+        reflect: routed('fallback'),
       },
       backendProfile: null,
       configFiles: [join(project, 'baton.toml')],
