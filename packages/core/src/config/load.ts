@@ -92,8 +92,8 @@ interface Layer {
   defaultTargets?: SourcedChain;
   backendProfile?: Sourced<string>;
   stages: Partial<Record<Stage, SourcedChain>>;
-  /** Merged key by key, like `[runtimes.<id>]`. */
-  retry: Partial<Record<keyof RetrySettings, Sourced<number>>>;
+  /** Merged key by key, like `[runtimes.<id>]`; each with its value as written. */
+  retry: Partial<Record<keyof RetrySettings, Sourced<number> & { readonly written: unknown }>>;
   /** Merged model by model: a price is one unit, never half the user's and half the project's. */
   pricing: Record<string, ModelPrice>;
   runtimes: Record<string, Sourced<RuntimeSettings>>;
@@ -419,7 +419,9 @@ function normaliseRetry(retry: RetryFile, source: string, path: string): Layer['
     const value = retry[key];
     if (value === undefined) continue;
     const number = typeof value === 'string' ? parseDuration(value) : value;
-    if (number !== undefined) result[name] = { value: number, source, path: `${path}.${key}` };
+    if (number !== undefined) {
+      result[name] = { value: number, written: value, source, path: `${path}.${key}` };
+    }
   }
   return result;
 }
@@ -452,8 +454,7 @@ function mergedRetry(merged: Layer, issues: IssueCollector): RetrySettings {
     issues.add({
       source: culprit.source,
       path: culprit.path,
-      value:
-        culprit === merged.retry.maxDelayMs ? `${retry.maxDelayMs}ms` : `${retry.baseDelayMs}ms`,
+      value: culprit.written,
       message:
         `leaves base_delay (${retry.baseDelayMs} ms) longer than max_delay (${retry.maxDelayMs} ms)` +
         `${merged.retry.maxDelayMs ? '' : ', the default'}; make base_delay at most max_delay`,

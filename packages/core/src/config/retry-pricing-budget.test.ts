@@ -89,6 +89,7 @@ describe('[orchestrator.retry]', () => {
     expect(across).toEqual([
       expect.objectContaining({
         path: 'orchestrator.retry.max_delay',
+        value: '5s',
         message:
           'leaves base_delay (10000 ms) longer than max_delay (5000 ms); make base_delay at most max_delay',
       }),
@@ -97,6 +98,7 @@ describe('[orchestrator.retry]', () => {
     // The default max_delay (60s) is below a 2m base_delay.
     expect(issues(load('[orchestrator.retry]\nbase_delay = "2m"\n'))[0]).toMatchObject({
       path: 'orchestrator.retry.base_delay',
+      value: '2m',
       message:
         'leaves base_delay (120000 ms) longer than max_delay (60000 ms), the default; make base_delay at most max_delay',
     });
