@@ -1,0 +1,127 @@
+/**
+ * `baton test` end to end: the built CLI runs scenario files of a temporary project through
+ * its routing, on the harness stand-ins (`--runtime fake`), with the first-party adapters
+ * installed beside the CLI.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { junitProblems } from '../../../scenario/src/test-support/junit-schema.js';
+import { runCli, tempProject } from '../test-support/project.js';
+
+const ROUTING = `
+[orchestrator.runtime_profile.stages]
+interview = "codex"
+execute = "opencode"
+evaluate = "claude"
+reflect = "hermes"
+
+[missions.spec-first]
+steps = ["interview", { human = "Approve the spec?" }, "execute", "evaluate"]
+`;
+
+const SCENARIO = `name = "spec-first mission passes with a good spec"
+mission = "spec-first"
+goal = "Add a --verbose flag"
+answers = ["approve"]
+
+[[replies]]
+stage = "interview"
+text = "Spec: add --verbose …"
+[[replies]]
+stage = "execute"
+tool = { shell = "printf 'x' > verbose.txt" }
+[[replies]]
+stage = "evaluate"
+text = "VERDICT: PASS"
+
+[[expect]]
+path = "status"
+eq = "succeeded"
+[[expect]]
+path = "stages.execute.runtime"
+eq = "opencode"
+[[expect]]
+file = "verbose.txt"
+exists = true
+[[expect]]
+event = "control.directive.emitted"
+where = { stage = "evaluate" }
+path = "extra.runtime_id"
+ne = "codex"
+`;
+
+describe('baton test', () => {
+  it('passes the scenario, prints one line per scenario and the total, and exits 0', () => {
+    const root = tempProject({
+      'baton.toml': ROUTING,
+      'tests/spec-first.baton-test.toml': SCENARIO,
+    });
+    const result = runCli(root, ['test', '--runtime', 'fake', '--no-color']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('tests/');
+    expect(lines[1]).toMatch(
+      /^ {2}✔ spec-first mission passes with a good spec \d+\.\ds · no receipt recorded$/,
+    );
+    expect(lines.at(-1)).toBe('1 passed, 0 failed');
+  });
+
+  it('fails with expected and actual and the run to inspect, writes valid JUnit, and exits 1', async () => {
+    const root = tempProject({
+      'baton.toml': ROUTING,
+      'good.baton-test.toml': SCENARIO,
+      'bad.baton-test.toml': SCENARIO.replace('eq = "opencode"', 'eq = "codex"').replace(
+        'name = "spec-first mission passes with a good spec"',
+        'name = "wrong runtime"',
+      ),
+    });
+    const result = runCli(root, [
+      'test',
+      '--runtime',
+      'fake',
+      '--reporter',
+      'junit',
+      '--output',
+      'report.xml',
+      '--no-color',
+    ]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('✖ wrong runtime');
+    expect(result.stdout).toContain('expect[1] (line 19): stages.execute.runtime eq "codex"');
+    expect(result.stdout).toContain('  actual:   "opencode"');
+    expect(result.stdout).toMatch(/run \d{8}-\d{6}-[0-9a-f]+: cd \S+ && baton events \d{8}-/);
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('1 passed, 1 failed');
+    const xml = readFileSync(join(root, 'report.xml'), 'utf8');
+    expect(await junitProblems(xml)).toEqual([]);
+    expect(xml).toContain('tests="2" failures="1" errors="0"');
+  });
+
+  it('writes receipts with --update and reports JSON', () => {
+    const root = tempProject({ 'baton.toml': ROUTING, 'a.baton-test.toml': SCENARIO });
+    expect(runCli(root, ['test', '--runtime', 'fake', '--update']).status).toBe(0);
+    const lock = JSON.parse(readFileSync(join(root, 'baton-test.lock'), 'utf8'));
+    const json = runCli(root, ['test', '--runtime', 'fake', '--json']);
+    expect(json.status).toBe(0);
+    const report = JSON.parse(json.stdout);
+    expect(report).toMatchObject({ passed: 1, failed: 0 });
+    expect(report.scenarios[0]).toMatchObject({
+      file: 'a.baton-test.toml',
+      receiptState: 'matched',
+      receipt: lock.scenarios['a.baton-test.toml'].receipt,
+    });
+  });
+
+  it('refuses bad arguments with one line (exit 2)', () => {
+    const root = tempProject({ 'baton.toml': ROUTING });
+    const runtime = runCli(root, ['test', '--runtime', 'mock']);
+    expect([runtime.status, runtime.stderr.trim()]).toEqual([
+      2,
+      'baton: test: --runtime takes real, fake (got "mock").',
+    ]);
+    expect(runCli(root, ['test', 'missing-dir']).stderr).toContain(
+      'test: missing-dir: no such file or directory.',
+    );
+  });
+});
