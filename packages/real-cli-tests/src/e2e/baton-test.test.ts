@@ -1,0 +1,93 @@
+/**
+ * `baton test` with the real pinned CLIs: the built CLI runs the issue's example scenario
+ * through a project whose routing sends interview to the real Codex, execute to the real
+ * OpenCode and evaluate to the real Claude Code, each aimed by `baton test` at the
+ * scenario's scripted server (the project's baton.toml names only the binaries).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { requireCli } from '../binaries.js';
+import { BATON_BIN, runProcess } from './support.js';
+
+const roots: string[] = [];
+afterEach(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
+const SCENARIO = `name = "spec-first mission passes with a good spec"
+mission = "spec-first"
+goal = "Add a --verbose flag"
+answers = ["approve"]
+
+[[replies]]
+stage = "interview"
+text = "Spec: add --verbose; running it writes verbose.txt."
+[[replies]]
+stage = "execute"
+tool = { shell = "printf 'x' > verbose.txt" }
+[[replies]]
+stage = "evaluate"
+text = "verbose.txt holds x.\\nVERDICT: PASS"
+
+[[expect]]
+path = "status"
+eq = "succeeded"
+[[expect]]
+path = "stages.execute.runtime"
+eq = "opencode"
+[[expect]]
+file = "verbose.txt"
+exists = true
+[[expect]]
+event = "control.directive.emitted"
+where = { stage = "evaluate" }
+path = "extra.runtime_id"
+ne = "codex"
+[[expect]]
+request = { stage = "evaluate", runtime = "claude-code" }
+path = "text"
+contains = "(stage: evaluate)"
+`;
+
+describe('baton test with the real CLIs', () => {
+  it("passes the issue's example scenario", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'baton-e2e-test-'));
+    roots.push(root);
+    const project = join(root, 'project');
+    mkdirSync(join(project, 'tests'), { recursive: true });
+    writeFileSync(
+      join(project, 'baton.toml'),
+      [
+        '[orchestrator.runtime_profile.stages]',
+        'interview = "codex"',
+        'execute = "opencode"',
+        'evaluate = "claude-code"',
+        '',
+        '[missions.spec-first]',
+        'steps = ["interview", { human = "Approve the spec?" }, "execute", "evaluate"]',
+        '',
+        `[runtimes.codex]\nbinary = ${JSON.stringify(requireCli('codex'))}`,
+        `[runtimes.opencode]\nbinary = ${JSON.stringify(requireCli('opencode'))}`,
+        `[runtimes.claude-code]\nbinary = ${JSON.stringify(requireCli('claude'))}`,
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(project, 'tests', 'spec-first.baton-test.toml'), SCENARIO);
+    const env = {
+      PATH: [dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(delimiter),
+      HOME: join(root, 'home'),
+      XDG_CONFIG_HOME: join(root, 'xdg'),
+    };
+    const result = await runProcess(process.execPath, [BATON_BIN, 'test', '--no-color'], {
+      cwd: project,
+      env,
+      timeoutMs: 200_000,
+    });
+    expect(result.timedOut, result.stderr).toBe(false);
+    expect(result.stdout, result.stderr).toMatch(/✔ spec-first mission passes with a good spec/);
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('1 passed, 0 failed');
+    expect(result.exitCode).toBe(0);
+  }, 240_000);
+});
