@@ -5,12 +5,33 @@
  *
  * It POSTs the Chat Completions request read from stdin, with `Authorization: Bearer` set
  * from the environment variable NAME (the key never travels in argv), and prints one JSON
- * line per server-sent event: each `data:` payload as received, `{"type":"client.done"}`
- * for `data: [DONE]`, and on failure one `{"type":"client.error",…}` line before exiting 1.
+ * line per record: `{"type":"client.response",status,headers}` once the proxy answered (the
+ * LiteLLM headers the decoder reads, such as `x-litellm-response-cost`), each `data:` payload
+ * as received, `{"type":"client.done"}` for `data: [DONE]`, and on failure one
+ * `{"type":"client.error",phase,status,code,message,…}` line before exiting 1 — with the
+ * delay a `retry-after` header asked for, which only the client sees.
  * Self-contained (Node built-ins only) and erasable TypeScript, so Node can run the source.
  */
 
 const MAX_ERROR_BODY = 64 * 1024;
+
+/** The response headers the decoder may read: LiteLLM's own (cost, call id, version). */
+const RESPONSE_HEADERS = [
+  'x-litellm-response-cost',
+  'x-litellm-call-id',
+  'x-litellm-version',
+  'x-litellm-attempted-retries',
+  'x-litellm-attempted-fallbacks',
+];
+/** The headers of a refused request that say when to try again. */
+const RETRY_HEADERS = [
+  'retry-after',
+  'retry-after-ms',
+  'x-ratelimit-reset-requests',
+  'x-ratelimit-reset-tokens',
+  'x-ratelimit-remaining-requests',
+  'x-ratelimit-remaining-tokens',
+];
 
 interface Options {
   url: string | undefined;
@@ -25,7 +46,7 @@ async function emit(record: unknown): Promise<void> {
 }
 
 async function fail(record: Record<string, unknown>, exitCode: number): Promise<never> {
-  await emit({ type: 'client.error', status: null, code: null, ...record });
+  await emit({ type: 'client.error', phase: 'setup', status: null, code: null, ...record });
   process.exit(exitCode);
 }
 
@@ -61,19 +82,72 @@ function describeNetworkError(error: unknown): { code: string | null; message: s
   return { code: typeof code === 'string' ? code : null, message };
 }
 
-/** The message in an OpenAI/LiteLLM error body (`{"error":{"message"}}`, `{"detail"}`), else the text. */
-function errorMessage(body: string): string {
+interface ErrorBody {
+  readonly message: string;
+  /** LiteLLM's `error.type` (`budget_exceeded`, `auth_error`, …), when there is one. */
+  readonly type: string | null;
+}
+
+/**
+ * The JSON of an error body. A streamed request whose first chunk is an error comes back with
+ * that chunk's status and an SSE body (`data: {"error":{…}}`), so `data:` lines are read too.
+ */
+function errorJson(body: string): unknown {
   try {
-    const parsed = JSON.parse(body) as { error?: unknown; detail?: unknown };
-    const error = parsed.error as { message?: unknown } | string | undefined;
-    if (typeof error === 'string') return error;
-    if (error && typeof error.message === 'string') return error.message;
-    if (typeof parsed.detail === 'string') return parsed.detail;
-    if (parsed.detail !== undefined) return JSON.stringify(parsed.detail);
+    return JSON.parse(body);
   } catch {
-    // Not JSON: the text itself is the message.
+    for (const line of body.split(/\r?\n/)) {
+      if (!line.startsWith('data:')) continue;
+      try {
+        return JSON.parse(line.slice(5));
+      } catch {
+        // Not this line.
+      }
+    }
   }
-  return body.trim().slice(0, 500) || '(empty body)';
+  return undefined;
+}
+
+/** The message in an OpenAI/LiteLLM error body (`{"error":{"message"}}`, `{"detail"}`), else the text. */
+function errorBody(body: string): ErrorBody {
+  const parsed = errorJson(body) as { error?: unknown; detail?: unknown } | undefined;
+  if (parsed !== null && typeof parsed === 'object') {
+    const error = parsed.error as { message?: unknown; type?: unknown } | string | undefined;
+    if (typeof error === 'string') return { message: error, type: null };
+    if (error && typeof error.message === 'string') {
+      const type = typeof error.type === 'string' && error.type !== 'None' ? error.type : null;
+      return { message: error.message, type };
+    }
+    if (typeof parsed.detail === 'string') return { message: parsed.detail, type: null };
+    if (parsed.detail !== undefined) return { message: JSON.stringify(parsed.detail), type: null };
+  }
+  return { message: body.trim().slice(0, 500) || '(empty body)', type: null };
+}
+
+function pickHeaders(headers: Headers, names: readonly string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of names) {
+    const value = headers.get(name);
+    if (value !== null) picked[name] = value;
+  }
+  return picked;
+}
+
+/**
+ * How long the proxy asked to wait, in ms: `retry-after-ms`, else `retry-after` as seconds or
+ * an HTTP date (measured against the response's own `Date`, so a skewed clock does not
+ * matter). `null` when neither says.
+ */
+function retryAfterMs(headers: Headers, now: number = Date.now()): number | null {
+  const ms = Number(headers.get('retry-after-ms') ?? Number.NaN);
+  if (Number.isFinite(ms) && ms >= 0) return Math.ceil(ms);
+  const value = headers.get('retry-after')?.trim();
+  if (value === undefined || value === '') return null;
+  if (/^\d+(?:\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return null;
+  const sent = Date.parse(headers.get('date') ?? '');
+  return Math.max(0, at - (Number.isNaN(sent) ? now : sent));
 }
 
 async function readLimited(response: Response): Promise<string> {
@@ -167,15 +241,29 @@ async function main(): Promise<void> {
     response = await fetch(url!, { method: 'POST', headers, body });
   } catch (error) {
     const { code, message } = describeNetworkError(error);
-    return fail({ code, message: `cannot reach ${url}: ${message}` }, 1);
+    return fail({ phase: 'connect', code, message: `cannot reach ${url}: ${message}` }, 1);
   }
   if (!response.ok) {
     const text = await readLimited(response).catch(() => '');
+    const { message, type } = errorBody(text);
     return fail(
-      { status: response.status, message: errorMessage(text), body: text.slice(0, 2000) },
+      {
+        phase: 'response',
+        status: response.status,
+        message,
+        errorType: type,
+        retryAfterMs: retryAfterMs(response.headers),
+        headers: pickHeaders(response.headers, [...RETRY_HEADERS, ...RESPONSE_HEADERS]),
+        body: text.slice(0, 2000),
+      },
       1,
     );
   }
+  await emit({
+    type: 'client.response',
+    status: response.status,
+    headers: pickHeaders(response.headers, RESPONSE_HEADERS),
+  });
   try {
     const type = response.headers.get('content-type') ?? '';
     if (response.body === null) {
@@ -190,7 +278,7 @@ async function main(): Promise<void> {
     }
   } catch (error) {
     const { code, message } = describeNetworkError(error);
-    return fail({ code, message: `the response stream broke: ${message}` }, 1);
+    return fail({ phase: 'stream', code, message: `the response stream broke: ${message}` }, 1);
   }
 }
 

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { ACCESS_LEVELS, type StageRequest } from '@baton/core';
+import { ACCESS_LEVELS, BatonError, type StageRequest } from '@baton/core';
 import { describe, expect, it } from 'vitest';
 import {
   buildLitellmCommand,
   CLIENT_PATH,
   chatCompletionsUrl,
   chatRequestBody,
+  LITELLM_EFFORTS,
   proxyRoot,
 } from './command.js';
 
@@ -118,6 +119,23 @@ describe('buildLitellmCommand', () => {
 
   it('adds max_tokens when asked (the doctor probe)', () => {
     expect(chatRequestBody(request(), { maxTokens: 8 }).max_tokens).toBe(8);
+  });
+
+  it('sends the effort as reasoning_effort, and refuses one LiteLLM does not take', () => {
+    for (const effort of LITELLM_EFFORTS) {
+      expect(chatRequestBody(request({ effort })).reasoning_effort).toBe(effort);
+    }
+    expect(chatRequestBody(request())).not.toHaveProperty('reasoning_effort');
+    expect(() => chatRequestBody(request({ effort: 'ultra' }))).toThrow(BatonError);
+    expect(() => chatRequestBody(request({ effort: 'ultra' }))).toThrow(
+      'LiteLLM has no reasoning effort "ultra"; use one of none, minimal, low, medium, high, xhigh.',
+    );
+  });
+
+  it('has no cap to pass a budget to: the request is the same with one', () => {
+    expect(buildLitellmCommand(request({ budget: { maxCostUsd: 1, maxTurns: 3 } }))).toEqual(
+      buildLitellmCommand(request()),
+    );
   });
 });
 

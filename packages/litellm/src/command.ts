@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { CommandSpec, StageRequest } from '@baton/core';
+import { BatonError, type CommandSpec, type StageRequest } from '@baton/core';
 import { nativeModelAlias } from './profile.js';
 
 /**
@@ -33,12 +33,42 @@ export function selectedModel(request: StageRequest): string | undefined {
   return model === undefined || model === '' ? undefined : model;
 }
 
+/**
+ * The values of the Chat Completions `reasoning_effort` the proxy takes (LiteLLM's
+ * `completion(reasoning_effort=…)`: `none`, `minimal`, `low`, `medium`, `high`, `xhigh`) and
+ * passes on to the model's provider, translated where the provider has its own setting.
+ * Which levels a model accepts is the provider's business: one it refuses is a 400.
+ */
+export const LITELLM_EFFORTS: readonly string[] = Object.freeze([
+  'none',
+  'minimal',
+  'low',
+  'medium',
+  'high',
+  'xhigh',
+]);
+
+/** `reasoning_effort` for one of `LITELLM_EFFORTS`. */
+export function reasoningEffort(effort: string): string {
+  if (!LITELLM_EFFORTS.includes(effort)) {
+    throw new BatonError(
+      'CONFIG_INVALID',
+      `LiteLLM has no reasoning effort "${effort}"; use one of ${LITELLM_EFFORTS.join(', ')}.`,
+      { details: { runtime: 'litellm', effort, efforts: [...LITELLM_EFFORTS] } },
+    );
+  }
+  return effort;
+}
+
 export interface ChatBodyOptions {
   /** `max_tokens`, for the doctor probe. */
   readonly maxTokens?: number;
 }
 
-/** The Chat Completions request: the contract as the system message, the prompt as the user message. */
+/**
+ * The Chat Completions request: the contract as the system message, the prompt as the user
+ * message, the stage's effort as `reasoning_effort`.
+ */
 export function chatRequestBody(
   request: StageRequest,
   options: ChatBodyOptions = {},
@@ -53,6 +83,7 @@ export function chatRequestBody(
     messages,
     stream: true,
     stream_options: { include_usage: true },
+    ...(request.effort === undefined ? {} : { reasoning_effort: reasoningEffort(request.effort) }),
     ...(options.maxTokens === undefined ? {} : { max_tokens: options.maxTokens }),
   };
 }

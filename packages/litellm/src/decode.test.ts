@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ProcessExit } from '@baton/core';
 import { UNKNOWN_USAGE } from '@baton/core';
 import { describe, expect, it } from 'vitest';
-import { createLitellmDecoder, errorKind, usageFromOpenAi } from './decode.js';
+import { createLitellmDecoder, headerCost, usageFromOpenAi } from './decode.js';
 
 const lines = (name: string) =>
   readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8')
@@ -54,6 +54,8 @@ describe('LiteLLM decoder', () => {
       kind: 'network',
       status: null,
       retryable: true,
+      failureClass: 'transient',
+      retryAfterMs: null,
     });
   });
 
@@ -61,32 +63,84 @@ describe('LiteLLM decoder', () => {
     [
       'litellm-1.40-client-401.jsonl',
       'auth',
+      'auth',
       401,
-      false,
+      null,
       'HTTP 401: Authentication Error, Invalid proxy server token passed.',
     ],
     [
       'litellm-1.40-client-429.jsonl',
+      'rate_limited',
       'rate-limit',
       429,
-      true,
+      5000,
       'HTTP 429: No deployments available',
     ],
     [
       'litellm-1.40-client-connection-refused.jsonl',
+      'unavailable',
       'network',
       null,
-      true,
+      null,
       'cannot reach http://127.0.0.1:4000',
     ],
     [
       'litellm-1.40-client-mid-stream-error.jsonl',
+      'rate_limited',
       'rate-limit',
       429,
-      true,
+      null,
       'HTTP 429: litellm.RateLimitError',
     ],
-  ] as const)('fails %s as %s', (file, kind, status, retryable, message) => {
+    [
+      'litellm-main-client-http-429-retry-after.jsonl',
+      'rate_limited',
+      'rate-limit',
+      429,
+      60_000,
+      'HTTP 429: Rate limit exceeded for api_key',
+    ],
+    [
+      'litellm-main-client-http-429-no-deployments.jsonl',
+      'rate_limited',
+      'rate-limit',
+      429,
+      5000,
+      'HTTP 429: No deployments available for selected model, Try again in 5 seconds.',
+    ],
+    [
+      'litellm-main-client-stream-first-chunk-429.jsonl',
+      'rate_limited',
+      'rate-limit',
+      429,
+      20_000,
+      'HTTP 429: litellm.RateLimitError',
+    ],
+    [
+      'litellm-main-client-budget-exceeded.jsonl',
+      'quota_exhausted',
+      'rate-limit',
+      400,
+      null,
+      'HTTP 400: Budget has been exceeded! Current cost: 10.0042, Max budget: 10.0',
+    ],
+    [
+      'litellm-main-client-http-503.jsonl',
+      'transient',
+      'server',
+      503,
+      null,
+      'HTTP 503: litellm.ServiceUnavailableError',
+    ],
+    [
+      'litellm-main-client-connection-refused.jsonl',
+      'unavailable',
+      'network',
+      null,
+      null,
+      'cannot reach http://127.0.0.1:',
+    ],
+  ] as const)('fails %s as %s', (file, failureClass, kind, status, retryAfterMs, message) => {
     const { events, outcome } = decode(lines(file), {
       ...CLEAN,
       exitCode: file.includes('mid-stream') ? 0 : 1,
@@ -99,8 +153,68 @@ describe('LiteLLM decoder', () => {
       message: expect.stringContaining(message),
       kind,
       status,
-      retryable,
+      retryable: failureClass === 'rate_limited' || failureClass === 'transient',
+      failureClass,
+      retryAfterMs,
     });
+  });
+
+  it('reads the cost of a stream from its usage chunk (include_cost_in_streaming_usage)', () => {
+    const { events, outcome } = decode(lines('litellm-main-client-stream-cost.jsonl'));
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.finalText).toBe('The plan looks sound.');
+    expect(outcome.usage).toEqual({
+      known: true,
+      inputTokens: 58,
+      cachedInputTokens: 32,
+      outputTokens: 9,
+      reasoningTokens: 2,
+      totalTokens: 67,
+      costUsd: 0.000412,
+    });
+    expect(events.filter((event) => event.type === 'usage')).toHaveLength(1);
+  });
+
+  it('reads the cost of a call that was not streamed from x-litellm-response-cost', () => {
+    const { outcome } = decode(lines('litellm-main-client-non-streamed-cost.jsonl'));
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.usage.costUsd).toBe(0.000412);
+    expect(outcome.usage.inputTokens).toBe(58);
+  });
+
+  it('keeps the cost unknown when the proxy sends none (a stream without the setting)', () => {
+    expect(decode(lines('litellm-1.40-client-stream.jsonl')).outcome.usage.costUsd).toBeNull();
+    const noUsage = decode([
+      '{"type":"client.response","status":200,"headers":{"x-litellm-call-id":"c"}}',
+      '{"choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}]}',
+      '{"type":"client.done"}',
+    ]).outcome;
+    expect(noUsage.usage).toEqual(UNKNOWN_USAGE);
+  });
+
+  it('keeps a cost the proxy stated even without token counts', () => {
+    const { outcome } = decode([
+      '{"type":"client.response","status":200,"headers":{"x-litellm-response-cost":"0.5"}}',
+      '{"choices":[{"message":{"content":"ok"},"finish_reason":"stop"}]}',
+      '{"type":"client.done"}',
+    ]);
+    expect(outcome.usage).toEqual({ ...UNKNOWN_USAGE, known: true, costUsd: 0.5 });
+  });
+
+  it('marks every streamed delta partial and gives the whole reply as the final text', () => {
+    const reply = Array.from({ length: 1500 }, (_, index) => `word${index}`).join(' ');
+    const pieces = reply.match(/.{1,4}/gs) ?? [];
+    const { events, outcome } = decode([
+      ...pieces.map((piece) =>
+        JSON.stringify({ choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] }),
+      ),
+      '{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}',
+      '{"type":"client.done"}',
+    ]);
+    expect(outcome.finalText).toBe(reply);
+    const texts = events.filter((event) => event.type === 'text');
+    expect(texts).toHaveLength(pieces.length);
+    expect(texts.every((event) => event.type === 'text' && event.partial === true)).toBe(true);
   });
 
   it('reads a non-streamed completion', () => {
@@ -173,7 +287,10 @@ describe('LiteLLM decoder', () => {
       kind: 'model',
       status: null,
       retryable: false,
+      failureClass: 'task',
+      retryAfterMs: null,
     });
+    expect(filtered.outcome.error?.failureClass).toBe('task');
   });
 
   it('skips unknown records and warns about unreadable lines without failing', () => {
@@ -196,6 +313,8 @@ describe('LiteLLM decoder', () => {
       kind: 'unknown',
       status: null,
       retryable: true,
+      failureClass: 'transient',
+      retryAfterMs: null,
     });
     const killed = decode(['{"choices":[{"delta":{"content":"a"}}]}'], {
       ...CLEAN,
@@ -206,27 +325,22 @@ describe('LiteLLM decoder', () => {
       message: 'the LiteLLM client was stopped by SIGKILL',
       kind: 'unknown',
       status: null,
-      retryable: false,
+      retryable: true,
+      failureClass: 'transient',
+      retryAfterMs: null,
     });
   });
 });
 
-describe('errorKind', () => {
-  it.each([
-    [401, null, 'auth'],
-    [403, null, 'auth'],
-    [429, null, 'rate-limit'],
-    [500, null, 'server'],
-    [503, null, 'server'],
-    [400, null, 'model'],
-    [404, null, 'model'],
-    [408, null, 'timeout'],
-    [418, null, 'unknown'],
-    [null, 'ECONNREFUSED', 'network'],
-    [null, 'UND_ERR_SOCKET', 'network'],
-    [null, 'NO_BASE_URL', 'unknown'],
-  ] as const)('%s / %s → %s', (status, code, kind) => {
-    expect(errorKind(status, code)).toBe(kind);
+describe('headerCost', () => {
+  it('reads a number of dollars, and nothing else', () => {
+    expect(headerCost({ 'x-litellm-response-cost': '0.000412' })).toBe(0.000412);
+    expect(headerCost({ 'x-litellm-response-cost': '0' })).toBe(0);
+    expect(headerCost({ 'x-litellm-response-cost': 'None' })).toBeNull();
+    expect(headerCost({ 'x-litellm-response-cost': '' })).toBeNull();
+    expect(headerCost({ 'x-litellm-response-cost': '-1' })).toBeNull();
+    expect(headerCost({})).toBeNull();
+    expect(headerCost(null)).toBeNull();
   });
 });
 

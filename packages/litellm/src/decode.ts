@@ -1,6 +1,4 @@
 import {
-  type ErrorKind,
-  failureClassOf,
   type OutputDecoder,
   type ProcessExit,
   type RuntimeEvent,
@@ -8,11 +6,16 @@ import {
   UNKNOWN_USAGE,
   type Usage,
 } from '@baton/core';
+import { classifyLitellmError, type LitellmError, type LitellmFailure } from './classify.js';
 
 /**
  * Decodes the JSON lines the package's client prints: Chat Completions stream chunks as
  * LiteLLM sends them (`choices[].delta.content`, a final `usage` chunk), plus the client's
- * own `client.done` / `client.error` / `client.unparsed` records.
+ * own `client.response` / `client.done` / `client.error` / `client.unparsed` records.
+ *
+ * Each streamed delta is a `text` event marked `partial` (the live view shows the reply as it
+ * grows, the journal keeps it as one message); the stage's final text is every delta joined,
+ * whole. A completion that was not streamed is one whole `text` event.
  */
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -26,7 +29,9 @@ function count(value: unknown): number | null {
 /**
  * OpenAI usage as LiteLLM reports it: `prompt_tokens` already includes cached tokens
  * (`prompt_tokens_details.cached_tokens`), `completion_tokens` includes reasoning
- * (`completion_tokens_details.reasoning_tokens`). No cost is reported in the body.
+ * (`completion_tokens_details.reasoning_tokens`). `usage.cost` is the proxy's price of the
+ * call in USD, which it adds to a stream's usage chunk when the proxy's
+ * `litellm_settings.include_cost_in_streaming_usage` is on.
  */
 export function usageFromOpenAi(usage: Record<string, unknown>): Usage {
   const input = count(usage.prompt_tokens);
@@ -38,7 +43,8 @@ export function usageFromOpenAi(usage: Record<string, unknown>): Usage {
     : {};
   const cached = count(promptDetails.cached_tokens);
   const reasoning = count(completionDetails.reasoning_tokens);
-  if ([input, output, total].every((value) => value === null)) return UNKNOWN_USAGE;
+  const cost = count(usage.cost);
+  if ([input, output, total, cost].every((value) => value === null)) return UNKNOWN_USAGE;
   return {
     known: true,
     inputTokens: input,
@@ -46,40 +52,18 @@ export function usageFromOpenAi(usage: Record<string, unknown>): Usage {
     outputTokens: output,
     reasoningTokens: reasoning,
     totalTokens: total ?? (input !== null && output !== null ? input + output : null),
-    costUsd: null,
+    costUsd: cost,
   };
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
-
-/** An HTTP status (or a client error code) → Baton's error kind. */
-export function errorKind(status: number | null, code: string | null): ErrorKind {
-  if (status !== null) {
-    if (status === 401 || status === 403) return 'auth';
-    if (status === 429) return 'rate-limit';
-    if (status === 408) return 'timeout';
-    if (status >= 500) return 'server';
-    if (status === 400 || status === 404 || status === 422) return 'model';
-    return 'unknown';
-  }
-  if (code !== null && (NETWORK_CODES.has(code) || code.startsWith('UND_ERR'))) return 'network';
-  return 'unknown';
+/** The proxy's `x-litellm-response-cost` header (USD), when it is a number. */
+export function headerCost(headers: unknown): number | null {
+  if (!isRecord(headers)) return null;
+  const value = headers['x-litellm-response-cost'];
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  const cost = Number(value);
+  return Number.isFinite(cost) && cost >= 0 ? cost : null;
 }
-
-const RETRYABLE_KINDS: readonly ErrorKind[] = ['rate-limit', 'server', 'network'];
 
 function statusOf(value: unknown): number | null {
   const number =
@@ -87,28 +71,83 @@ function statusOf(value: unknown): number | null {
   return Number.isInteger(number) && number >= 100 && number <= 599 ? number : null;
 }
 
-interface RecordedError {
+interface RecordedError extends LitellmFailure {
   readonly message: string;
-  readonly kind: ErrorKind;
-  readonly status: number | null;
 }
+
+const SETUP_CODES = new Set(['NO_BASE_URL', 'NO_API_KEY', 'USAGE']);
+
+/** The client's `client.error` record as a `LitellmError` (records before `phase` included). */
+function clientError(record: Record<string, unknown>): LitellmError {
+  const status = statusOf(record.status);
+  const code = typeof record.code === 'string' ? record.code : null;
+  const message = typeof record.message === 'string' ? record.message : 'the LiteLLM client failed';
+  const phase =
+    record.phase === 'setup' ||
+    record.phase === 'connect' ||
+    record.phase === 'response' ||
+    record.phase === 'stream'
+      ? record.phase
+      : code !== null && SETUP_CODES.has(code)
+        ? 'setup'
+        : message.startsWith('cannot reach ')
+          ? 'connect'
+          : status !== null
+            ? 'response'
+            : null;
+  const headers: Record<string, string> = {};
+  if (isRecord(record.headers)) {
+    for (const [name, value] of Object.entries(record.headers)) {
+      if (typeof value === 'string') headers[name.toLowerCase()] = value;
+    }
+  }
+  const delay = record.retryAfterMs;
+  return {
+    status,
+    code,
+    phase,
+    message,
+    errorType: typeof record.errorType === 'string' ? record.errorType : null,
+    retryAfterMs: typeof delay === 'number' && Number.isFinite(delay) && delay >= 0 ? delay : null,
+    headers,
+  };
+}
+
+const CRASHED: LitellmFailure = {
+  kind: 'unknown',
+  status: null,
+  retryable: true,
+  failureClass: 'transient',
+  retryAfterMs: null,
+};
+const TASK: LitellmFailure = {
+  kind: 'model',
+  status: null,
+  retryable: false,
+  failureClass: 'task',
+  retryAfterMs: null,
+};
 
 export function createLitellmDecoder(): OutputDecoder {
   const parts: string[] = [];
   let usage: Usage | null = null;
+  // The `x-litellm-response-cost` header: the proxy's price of a call it did not stream.
+  let responseCost: number | null = null;
   let done = false;
   let finishReason: string | null = null;
   let error: RecordedError | null = null;
 
-  const recordError = (
-    message: string,
-    status: number | null,
-    code: string | null,
-  ): RuntimeEvent => {
-    const kind = errorKind(status, code);
-    error ??= { message, kind, status };
-    return { type: 'error', message, kind, status, fatal: true };
+  const recordError = (failed: LitellmError): RuntimeEvent => {
+    const message =
+      failed.status === null ? failed.message : `HTTP ${failed.status}: ${failed.message}`;
+    const classified = classifyLitellmError(failed);
+    error ??= { message, ...classified };
+    return { type: 'error', message, kind: classified.kind, status: failed.status, fatal: true };
   };
+  const withResponseCost = (decoded: Usage): Usage =>
+    decoded.costUsd === null && responseCost !== null
+      ? { ...decoded, costUsd: responseCost }
+      : decoded;
 
   const chunkEvents = (chunk: Record<string, unknown>): RuntimeEvent[] => {
     const events: RuntimeEvent[] = [];
@@ -142,8 +181,8 @@ export function createLitellmDecoder(): OutputDecoder {
     if (isRecord(chunk.usage)) {
       const decoded = usageFromOpenAi(chunk.usage);
       if (decoded.known) {
-        usage = decoded;
-        events.push({ type: 'usage', usage: decoded });
+        usage = withResponseCost(decoded);
+        events.push({ type: 'usage', usage });
       }
     }
     return events;
@@ -166,18 +205,14 @@ export function createLitellmDecoder(): OutputDecoder {
       }
       if (!isRecord(record)) return [];
       switch (record.type) {
+        case 'client.response':
+          responseCost = headerCost(record.headers);
+          return [];
         case 'client.done':
           done = true;
           return [];
-        case 'client.error': {
-          const status = statusOf(record.status);
-          const code = typeof record.code === 'string' ? record.code : null;
-          const message =
-            typeof record.message === 'string' ? record.message : 'the LiteLLM client failed';
-          return [
-            recordError(status === null ? message : `HTTP ${status}: ${message}`, status, code),
-          ];
-        }
+        case 'client.error':
+          return [recordError(clientError(record))];
         case 'client.unparsed':
           return [
             {
@@ -186,7 +221,8 @@ export function createLitellmDecoder(): OutputDecoder {
             },
           ];
       }
-      // LiteLLM reports failures inside an open stream as a payload with an `error` object.
+      // LiteLLM reports failures inside an open stream as a payload with an `error` object
+      // (`ProxyException.to_dict()`: `message`, `type`, `param`, `code` as a status string).
       if (isRecord(record.error) || typeof record.error === 'string') {
         const body = record.error;
         const message =
@@ -195,9 +231,17 @@ export function createLitellmDecoder(): OutputDecoder {
             : typeof body.message === 'string'
               ? body.message
               : JSON.stringify(body);
-        const status = isRecord(body) ? statusOf(body.code ?? body.status) : null;
+        const type = isRecord(body) && typeof body.type === 'string' ? body.type : null;
         return [
-          recordError(status === null ? message : `HTTP ${status}: ${message}`, status, null),
+          recordError({
+            status: isRecord(body) ? statusOf(body.code ?? body.status) : null,
+            code: null,
+            phase: 'stream',
+            message,
+            errorType: type === 'None' ? null : type,
+            retryAfterMs: null,
+            headers: {},
+          }),
         ];
       }
       if (Array.isArray(record.choices) || isRecord(record.usage)) return chunkEvents(record);
@@ -207,76 +251,50 @@ export function createLitellmDecoder(): OutputDecoder {
     finish(exit: ProcessExit): StageOutcome {
       const text = parts.join('');
       const finalText = text === '' ? null : text;
-      const failed = (
-        message: string,
-        kind: ErrorKind,
-        status: number | null,
-        retryable: boolean,
-      ): StageOutcome => ({
+      const spent =
+        usage ??
+        (responseCost === null
+          ? UNKNOWN_USAGE
+          : withResponseCost({ ...UNKNOWN_USAGE, known: true }));
+      const failed = (message: string, why: LitellmFailure): StageOutcome => ({
         status: 'failed',
         finalText,
         sessionId: null,
-        usage: usage ?? UNKNOWN_USAGE,
-        error: {
-          message,
-          kind,
-          status,
-          retryable,
-          failureClass: failureClassOf(kind, retryable),
-          retryAfterMs: null,
-        },
+        usage: spent,
+        error: { message, ...why },
       });
       const stderr = exit.stderrTail.trim().split('\n').slice(-3).join(' | ').slice(0, 500);
       if (error !== null) {
-        return failed(
-          error.message,
-          error.kind,
-          error.status,
-          RETRYABLE_KINDS.includes(error.kind),
-        );
+        const { message, ...why } = error;
+        return failed(message, why);
       }
       if (exit.signal !== null || exit.exitCode === null) {
         return failed(
           `the LiteLLM client was stopped by ${exit.signal ?? 'an unknown signal'}`,
-          'unknown',
-          null,
-          finalText === null,
+          CRASHED,
         );
       }
       if (exit.exitCode !== 0) {
+        // The client reports every failure it knows as a `client.error`: this is a crash.
         return failed(
           `the LiteLLM client exited with ${exit.exitCode}${stderr ? `: ${stderr}` : ''}`,
-          'unknown',
-          null,
-          finalText === null,
+          finalText === null ? CRASHED : { ...TASK, kind: 'unknown' },
         );
       }
       if (!done && finishReason === null) {
         return failed(
           'the completion stream ended before it was complete (no finish_reason and no [DONE])',
-          'network',
-          null,
-          true,
+          { ...CRASHED, kind: 'network' },
         );
       }
       if (finishReason === 'content_filter') {
         return failed(
           'the reply was blocked by a content filter (finish_reason: content_filter)',
-          'model',
-          null,
-          false,
+          TASK,
         );
       }
-      if (finalText === null) {
-        return failed('the model returned an empty reply', 'model', null, false);
-      }
-      return {
-        status: 'succeeded',
-        finalText,
-        sessionId: null,
-        usage: usage ?? UNKNOWN_USAGE,
-        error: null,
-      };
+      if (finalText === null) return failed('the model returned an empty reply', TASK);
+      return { status: 'succeeded', finalText, sessionId: null, usage: spent, error: null };
     },
   };
 }

@@ -50,6 +50,16 @@ describe('LiteLLM adapter', () => {
     expect(JSON.parse(command.stdin!).model).toBe('configured');
   });
 
+  it('declares what it can do: efforts only; no session, no caps, no cost promised', () => {
+    expect(litellm.capabilities).toEqual({
+      resumeSession: false,
+      efforts: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'],
+      costCap: false,
+      turnCap: false,
+      reportsCost: false,
+    });
+  });
+
   it('offers cheap checks and one probe, with known dependencies', () => {
     expect(
       litellm

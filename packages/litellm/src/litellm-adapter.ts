@@ -8,7 +8,7 @@ import {
   SPECIFICATION_VERSION,
   type StageRequest,
 } from '@baton/core';
-import { buildLitellmCommand } from './command.js';
+import { buildLitellmCommand, LITELLM_EFFORTS } from './command.js';
 import { createLitellmDecoder } from './decode.js';
 import { litellmDoctorChecks } from './doctor.js';
 import { litellmProfileMapping } from './profile.js';
@@ -28,10 +28,16 @@ export const LITELLM_IDENTITY: AdapterIdentity = {
   contractChannel: 'system message of the chat completion request',
 };
 
-/** What Baton may ask of this runtime beyond running a stage (see the adapter spec). */
+/**
+ * What Baton may ask of this runtime beyond running a stage (see the adapter spec and
+ * docs/adapters/litellm.md): the effort travels as `reasoning_effort`. A chat completion has
+ * no session to continue, and one request has no turns or spend to cap. The proxy prices a
+ * streamed call only when its `include_cost_in_streaming_usage` setting is on, so cost is not
+ * promised (it is read whenever the proxy sends it).
+ */
 export const LITELLM_CAPABILITIES: AdapterCapabilities = {
   resumeSession: false,
-  efforts: [],
+  efforts: LITELLM_EFFORTS,
   costCap: false,
   turnCap: false,
   reportsCost: false,

@@ -50,6 +50,7 @@ describe('LiteLLM adapter against the stand-in proxy', () => {
     const before = proxy.requests.length;
     const { outcome, events, exitCode } = await run(request());
     expect(exitCode).toBe(0);
+    // The stand-in streams; without include_cost_in_streaming_usage a stream has no cost.
     expect(outcome).toEqual({
       status: 'succeeded',
       finalText: 'The interview is done: two open questions remain.',
@@ -65,12 +66,11 @@ describe('LiteLLM adapter against the stand-in proxy', () => {
       },
       error: null,
     });
-    expect(
-      events
-        .filter((event) => event.type === 'text')
-        .map((event) => (event as { text: string }).text)
-        .join(''),
-    ).toBe('The interview is done: two open questions remain.');
+    const texts = events.filter((event) => event.type === 'text');
+    expect(texts.map((event) => (event as { text: string }).text).join('')).toBe(
+      'The interview is done: two open questions remain.',
+    );
+    expect(texts.every((event) => (event as { partial?: boolean }).partial === true)).toBe(true);
     const sent = proxy.requests.slice(before);
     expect(sent.map((entry) => `${entry.method} ${entry.path}`)).toEqual([
       'POST /v1/chat/completions',
@@ -112,63 +112,123 @@ describe('LiteLLM adapter against the stand-in proxy', () => {
       kind: 'auth',
       status: 401,
       retryable: false,
+      failureClass: 'auth',
+      retryAfterMs: null,
     });
   });
 
   it.each([
-    ['fail-429', 'rate-limit', 429, true],
-    ['fail-500', 'server', 500, true],
-    ['unknown-model', 'model', 400, false],
-  ] as const)('reports model %s as %s', async (model, kind, status, retryable) => {
+    ['fail-429', 'rate_limited', 'rate-limit', 429, 5000],
+    ['rate-limited-key', 'rate_limited', 'rate-limit', 429, 60_000],
+    ['stream-fail-429', 'rate_limited', 'rate-limit', 429, 20_000],
+    ['budget-exceeded', 'quota_exhausted', 'rate-limit', 400, null],
+    ['fail-500', 'transient', 'server', 500, null],
+    ['fail-503', 'transient', 'server', 503, null],
+    ['unknown-model', 'task', 'model', 400, null],
+  ] as const)('reports model %s as %s', async (model, failureClass, kind, status, retryAfterMs) => {
     const { outcome } = await run(request({ model }));
     expect(outcome.status).toBe('failed');
-    expect(outcome.error).toMatchObject({ kind, status, retryable });
+    expect(outcome.error).toMatchObject({
+      failureClass,
+      kind,
+      status,
+      retryAfterMs,
+      retryable: failureClass === 'rate_limited' || failureClass === 'transient',
+    });
   });
 
   it('reports an error inside an open stream', async () => {
     const { outcome, exitCode } = await run(request({ model: 'mid-stream-error' }));
     expect(exitCode).toBe(0);
     expect(outcome.status).toBe('failed');
-    expect(outcome.error).toMatchObject({ kind: 'rate-limit', status: 429, retryable: true });
+    expect(outcome.error).toMatchObject({
+      failureClass: 'rate_limited',
+      kind: 'rate-limit',
+      status: 429,
+      retryable: true,
+    });
   });
 
-  it('fails a truncated stream', async () => {
+  it('fails a truncated stream as transient', async () => {
     const { outcome } = await run(request({ model: 'truncate' }));
     expect(outcome.status).toBe('failed');
-    expect(outcome.error?.kind).toBe('network');
-    expect(outcome.error?.retryable).toBe(true);
+    expect(outcome.error).toMatchObject({
+      failureClass: 'transient',
+      kind: 'network',
+      retryable: true,
+    });
   });
 
-  it('fails an empty reply', async () => {
+  it('fails an empty reply as the task', async () => {
     const { outcome } = await run(request({ model: 'empty' }));
     expect(outcome.error).toMatchObject({
+      failureClass: 'task',
       kind: 'model',
       message: 'the model returned an empty reply',
     });
   });
 
-  it('reports a refused connection as network', async () => {
+  it('reports a proxy nobody listens for as unavailable', async () => {
     const port = await freePort();
     const { outcome } = await run(
       request({ settings: { baseUrl: `http://127.0.0.1:${port}`, model: 'coder' } }),
     );
     expect(outcome.status).toBe('failed');
-    expect(outcome.error).toMatchObject({ kind: 'network', status: null, retryable: true });
+    expect(outcome.error).toMatchObject({
+      failureClass: 'unavailable',
+      kind: 'network',
+      status: null,
+      retryable: false,
+    });
     expect(outcome.error?.message).toContain(
       `cannot reach http://127.0.0.1:${port}/v1/chat/completions`,
     );
   });
 
-  it('fails clearly without base_url or with an unset key variable', async () => {
+  it('fails clearly without base_url (unavailable) or with an unset key variable (auth)', async () => {
     const noUrl = await run(request({ settings: { model: 'coder' } }));
     expect(noUrl.outcome.error?.message).toBe(
       'no proxy URL: set base_url under [runtimes.litellm] in baton.toml',
     );
+    expect(noUrl.outcome.error?.failureClass).toBe('unavailable');
     const noKey = await run(request({ env: { PATH: process.env.PATH ?? '' } }));
     expect(noKey.outcome.error?.message).toBe(
       'the environment variable LITELLM_KEY (api_key_env) is not set',
     );
-    expect(noKey.outcome.error?.retryable).toBe(false);
+    expect(noKey.outcome.error).toMatchObject({ failureClass: 'auth', retryable: false });
+  });
+
+  it("sends the stage's effort as reasoning_effort", async () => {
+    for (const effort of adapter.capabilities.efforts) {
+      const before = proxy.requests.length;
+      const { outcome } = await run(request({ effort }));
+      expect(outcome.status).toBe('succeeded');
+      expect(JSON.parse(proxy.requests[before]!.body).reasoning_effort).toBe(effort);
+    }
+    const before = proxy.requests.length;
+    await run(request());
+    expect(JSON.parse(proxy.requests[before]!.body)).not.toHaveProperty('reasoning_effort');
+  });
+
+  it('reads the cost a proxy with include_cost_in_streaming_usage puts in the usage chunk', async () => {
+    const priced = await startLitellmStandIn({
+      masterKey: 'sk-master',
+      reply: 'Priced.',
+      cost: 0.00125,
+      includeCostInStreamingUsage: true,
+    });
+    try {
+      const { outcome } = await run(
+        request({
+          settings: { baseUrl: `${priced.url}/v1`, apiKeyEnv: 'LITELLM_KEY', model: 'coder' },
+        }),
+      );
+      expect(outcome.status).toBe('succeeded');
+      expect(outcome.usage.costUsd).toBe(0.00125);
+      expect(outcome.usage.inputTokens).toBe(42);
+    } finally {
+      await priced.close();
+    }
   });
 
   it('stops a hanging proxy call at the time limit', async () => {

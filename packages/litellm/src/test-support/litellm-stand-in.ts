@@ -13,10 +13,20 @@
  * - Auth with a master key: `Authorization: Bearer <key>`; LiteLLM's error envelope
  *   `{"error":{"message","type","param","code"}}` with `code` as a string.
  *
+ * - Cost, as `litellm/proxy/common_request_processing.py` reports it: a call that was not
+ *   streamed answers with `x-litellm-response-cost` (the headers of a stream are sent before
+ *   its cost is known, so it has none); a stream's usage chunk carries `usage.cost` when the
+ *   proxy's `litellm_settings.include_cost_in_streaming_usage` is on; a failed call's
+ *   headers say `x-litellm-response-cost: 0` (`_handle_llm_api_exception`).
+ *
  * Scripted by the requested model name (as in the fact sheet's stub): `fail-401`,
- * `fail-429`, `fail-500` answer with that status; `hang` never answers; `truncate` drops the
- * connection mid-stream; `mid-stream-error` sends an error payload inside the stream;
- * `empty` streams no content. Any other name must be in `models`.
+ * `fail-429` (the router's cooldown: "No deployments available …, Try again in 5 seconds"),
+ * `fail-500`, `fail-503` answer with that status; `rate-limited-key` is the rate limiter's
+ * 429 with `retry-after: 60`; `budget-exceeded` is `BudgetExceededError` (400, type
+ * `budget_exceeded`); `stream-fail-429` is a stream whose first chunk is an error (the
+ * response then takes that chunk's status, `create_streaming_response`); `hang` never
+ * answers; `truncate` drops the connection mid-stream; `mid-stream-error` sends an error
+ * payload inside the stream; `empty` streams no content. Any other name must be in `models`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,6 +48,10 @@ export interface LitellmStandInOptions {
   /** The assistant reply. */
   readonly reply?: string;
   readonly usage?: StandInUsage;
+  /** The price the proxy computes for each successful call, in USD (default 0.000123). */
+  readonly cost?: number;
+  /** `litellm_settings.include_cost_in_streaming_usage`: `usage.cost` in a stream's usage chunk. */
+  readonly includeCostInStreamingUsage?: boolean;
   /** Every endpoint accepts the request and never answers. */
   readonly hang?: boolean;
   /** `/health/readiness` answers 503. */
@@ -69,13 +83,24 @@ const DEFAULT_USAGE: StandInUsage = {
   reasoningTokens: 0,
 };
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
+    ...headers,
   });
   response.end(text);
+}
+
+/** LiteLLM's error envelope (`ProxyException.to_dict()`), `code` as a string. */
+function errorEnvelope(status: number, message: string, type = 'None'): Record<string, unknown> {
+  return { error: { message, type, param: 'None', code: String(status) } };
 }
 
 function proxyError(
@@ -83,8 +108,9 @@ function proxyError(
   status: number,
   message: string,
   type = 'None',
+  headers: Record<string, string> = {},
 ): void {
-  sendJson(response, status, { error: { message, type, param: 'None', code: String(status) } });
+  sendJson(response, status, errorEnvelope(status, message, type), headers);
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -96,13 +122,14 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-function usageBody(usage: StandInUsage): Record<string, unknown> {
+function usageBody(usage: StandInUsage, cost?: number): Record<string, unknown> {
   return {
     completion_tokens: usage.completionTokens,
     prompt_tokens: usage.promptTokens,
     total_tokens: usage.promptTokens + usage.completionTokens,
     completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
     prompt_tokens_details: { cached_tokens: usage.cachedTokens },
+    ...(cost === undefined ? {} : { cost }),
   };
 }
 
@@ -112,7 +139,15 @@ export async function startLitellmStandIn(
   const models = options.models ?? ['baton-worker', 'coder'];
   const requests: RecordedRequest[] = [];
   const open = new Set<ServerResponse>();
+  const cost = options.cost ?? 0.000123;
   let sequence = 0;
+  const callId = () => `call-standin-${sequence}`;
+  // The headers `_handle_llm_api_exception` adds to a failed call.
+  const failedCallHeaders = () => ({
+    'x-litellm-call-id': callId(),
+    'x-litellm-response-cost': '0',
+    'x-litellm-version': options.version ?? '1.79.3',
+  });
 
   const authorised = (request: IncomingMessage, response: ServerResponse): boolean => {
     if (options.masterKey === undefined) return true;
@@ -158,15 +193,52 @@ export async function startLitellmStandIn(
       const status = Number(failure[1]);
       const message =
         status === 429
-          ? 'No deployments available for selected model, Try again in 5 seconds.'
+          ? `No deployments available for selected model, Try again in 5 seconds. Passed model=${model}. pre-call-checks=False, cooldown_list=[('deployment-1', {'exception_received': 'litellm.RateLimitError: upstream rate limit', 'status_code': '429'})]`
           : status === 401
             ? 'Authentication Error, Invalid proxy server token passed.'
-            : `litellm.InternalServerError: upstream answered ${status}`;
-      proxyError(response, status, message);
+            : status === 503
+              ? `litellm.ServiceUnavailableError: OpenAIException - The server is overloaded or not ready yet.. Received Model Group=${model}`
+              : `litellm.InternalServerError: upstream answered ${status}`;
+      proxyError(response, status, message, 'None', failedCallHeaders());
+      return;
+    }
+    if (model === 'rate-limited-key') {
+      // `_PROXY_MaxParallelRequestsHandler_v3`: `ParallelRequestLimitError` with these headers.
+      proxyError(
+        response,
+        429,
+        'Rate limit exceeded for api_key: 88dc28d0f030c55ed4ab77ed8faf098196cb1c05df778539800c9f1243fe6b4b. Limit type: requests. Current limit: 2, Remaining: 0. Limit resets at: 2026-12-03 11:52:00 UTC',
+        'None',
+        {
+          ...failedCallHeaders(),
+          'retry-after': '60',
+          rate_limit_type: 'requests',
+          reset_at: '2026-12-03 11:52:00 UTC',
+        },
+      );
+      return;
+    }
+    if (model === 'budget-exceeded') {
+      // `litellm.BudgetExceededError` as `ProxyException(type=budget_exceeded, code=400)`.
+      proxyError(
+        response,
+        400,
+        'Budget has been exceeded! Current cost: 10.0042, Max budget: 10.0',
+        'budget_exceeded',
+        failedCallHeaders(),
+      );
+      return;
+    }
+    if (model === 'stream-fail-429' && parsed.stream === true) {
+      // The first chunk is an error, so the stream's status becomes the error's code.
+      response.writeHead(429, { 'content-type': 'text/event-stream', ...failedCallHeaders() });
+      response.end(
+        `data: ${JSON.stringify(errorEnvelope(429, 'litellm.RateLimitError: RateLimitError: OpenAIException - Rate limit reached for requests. Please try again in 20s.'))}\n\n`,
+      );
       return;
     }
     if (model === 'hang') return;
-    const scripts = ['truncate', 'mid-stream-error', 'empty'];
+    const scripts = ['truncate', 'mid-stream-error', 'empty', 'stream-fail-429'];
     if (!models.includes(model) && !scripts.includes(model)) {
       proxyError(
         response,
@@ -180,16 +252,21 @@ export async function startLitellmStandIn(
     const reply = model === 'empty' ? '' : (options.reply ?? 'pong');
     const usage = options.usage ?? DEFAULT_USAGE;
     if (parsed.stream !== true) {
-      sendJson(response, 200, {
-        id,
-        object: 'chat.completion',
-        created: CREATED,
-        model,
-        choices: [
-          { index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' },
-        ],
-        usage: usageBody(usage),
-      });
+      sendJson(
+        response,
+        200,
+        {
+          id,
+          object: 'chat.completion',
+          created: CREATED,
+          model,
+          choices: [
+            { index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' },
+          ],
+          usage: usageBody(usage),
+        },
+        { 'x-litellm-call-id': callId(), 'x-litellm-response-cost': String(cost) },
+      );
       return;
     }
     const includeUsage =
@@ -199,6 +276,8 @@ export async function startLitellmStandIn(
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
+      // No `x-litellm-response-cost`: a stream's headers go out before its cost is known.
+      'x-litellm-call-id': callId(),
     });
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
       response.write(
@@ -220,7 +299,10 @@ export async function startLitellmStandIn(
       return;
     }
     chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]);
-    if (includeUsage) chunk([], { usage: usageBody(usage) });
+    if (includeUsage)
+      chunk([], {
+        usage: usageBody(usage, options.includeCostInStreamingUsage ? cost : undefined),
+      });
     response.end('data: [DONE]\n\n');
   };
 
