@@ -1,1 +1,8 @@
+export {
+  databaseUrlHasPassword,
+  databaseUrlSecrets,
+  displayDatabaseUrl,
+} from './database.js';
+export { type InitOptions, type InitReport, initScale, migrateBatonSchema } from './init.js';
+export { PgJournal, type PgJournalOptions, type PgRunOwner } from './pg-journal.js';
 export { DEFAULT_DBOS_SCHEMA, DEFAULT_SCHEMA, SCHEMA_VERSION } from './schema.js';

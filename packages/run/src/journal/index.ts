@@ -4,6 +4,7 @@
  * Other stores (`@baton/scale`'s PostgreSQL journal) import this rather than the whole
  * package, which would load the runner too.
  */
+export { RUN_STATUSES, type RunStatus } from '../engine/types.js';
 export {
   type AppendListener,
   corruptRow,
