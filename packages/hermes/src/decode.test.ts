@@ -25,7 +25,15 @@ describe('Hermes decoder', () => {
       ANSWER_LINES,
       exit({ resultFiles: { usage: fixture('hermes-0.21-usage-completed.json') } }),
     );
-    expect(events).toEqual(ANSWER_LINES.map((text) => ({ type: 'text', text })));
+    expect(events).toEqual(
+      ANSWER_LINES.map((text, index) => ({
+        type: 'text',
+        text: index === 0 ? text : `\n${text}`,
+        partial: true,
+      })),
+    );
+    // The pieces joined as they are are the answer, whole: one message.
+    expect(events.map((event) => (event as { text: string }).text).join('')).toBe(ANSWER);
     expect(outcome.status).toBe('succeeded');
     expect(outcome.finalText).toBe(ANSWER);
     expect(outcome.sessionId).toBe('20261121_141502_9f3c2a');
@@ -178,8 +186,8 @@ describe('Hermes decoder', () => {
   it('treats a session_id line on stdout as session info, not answer text', () => {
     const { events, outcome } = decode(['Answer.', '', 'session_id: 20261121_1_x'], exit());
     expect(events).toEqual([
-      { type: 'text', text: 'Answer.' },
-      { type: 'text', text: '' },
+      { type: 'text', text: 'Answer.', partial: true },
+      { type: 'text', text: '\n', partial: true },
       { type: 'session', sessionId: '20261121_1_x' },
     ]);
     expect(outcome.finalText).toBe('Answer.');
@@ -376,6 +384,7 @@ describe('Hermes 0.21 chat -Q failures', () => {
       {
         type: 'text',
         text: 'API call failed after 3 retries: HTTP 429: Rate limit reached for requests. Please try again in 20s.',
+        partial: true,
       },
     ]);
   });

@@ -11,7 +11,8 @@ import { USAGE_FILE } from './command.js';
 
 /**
  * Decodes one `hermes chat -Q` run. Hermes prints only the final response as plain text on
- * stdout (no event stream), so every stdout line is assistant text — or, for a failed run,
+ * stdout (no event stream), so every stdout line is a `partial` piece of that one message —
+ * or, for a failed run,
  * Hermes's own error summary, which it returns as the final response. On stderr it prints
  * `session_id: <id>` once the turn has ended (and `Error: …` for a failure without a
  * response); exit 1 means the turn failed, 130 that a signal interrupted it.
@@ -236,8 +237,10 @@ export function createHermesDecoder(options: HermesDecoderOptions = {}): OutputD
         streamSession = session[1]!;
         return [{ type: 'session', sessionId: streamSession }];
       }
+      // Every line is a piece of the one final response: pieces joined as they are give it
+      // back whole, so the journal keeps one message, not one per line.
       lines.push(clean);
-      return [{ type: 'text', text: clean }];
+      return [{ type: 'text', text: lines.length > 1 ? `\n${clean}` : clean, partial: true }];
     },
 
     finish(exit: ProcessExit): StageOutcome {

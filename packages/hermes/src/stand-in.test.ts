@@ -107,8 +107,8 @@ describe('Hermes adapter against the stand-in', () => {
       error: null,
     });
     expect(events).toEqual([
-      { type: 'text', text: 'Hermes stand-in answer.' },
-      { type: 'text', text: 'The prompt had 51 characters.' },
+      { type: 'text', text: 'Hermes stand-in answer.', partial: true },
+      { type: 'text', text: '\nThe prompt had 51 characters.', partial: true },
     ]);
     const invocation = lastInvocation();
     expect(invocation.argv).toEqual(command.args);
