@@ -1,5 +1,6 @@
+import { statedDelayMs } from '@baton/core';
 import { describe, expect, it } from 'vitest';
-import { classifyCodexError, retryDelayMs } from './classify.js';
+import { classifyCodexError } from './classify.js';
 
 const CLOCK = { now: Date.UTC(2026, 11, 3, 11, 25, 0), timeZone: 'UTC' };
 
@@ -110,7 +111,7 @@ describe('classifyCodexError', () => {
   });
 });
 
-describe('retryDelayMs', () => {
+describe('statedDelayMs on Codex wordings', () => {
   it.each([
     ['Please try again in 2.5s.', 2500],
     ['Please try again in 20ms.', 20],
@@ -120,11 +121,11 @@ describe('retryDelayMs', () => {
     ['try again in 1h2m', 3_720_000],
     ['try again in 0.0015s', 2],
   ])('%s → %d ms', (message, expected) => {
-    expect(retryDelayMs(message)).toBe(expected);
+    expect(statedDelayMs(message)).toBe(expected);
   });
 
   it('is null without a stated delay', () => {
-    expect(retryDelayMs('Please try again later.')).toBeNull();
-    expect(retryDelayMs('exceeded retry limit, last status: 429')).toBeNull();
+    expect(statedDelayMs('Please try again later.')).toBeNull();
+    expect(statedDelayMs('exceeded retry limit, last status: 429')).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import type { ErrorKind, FailureClass } from '@baton/core';
+import { statedDelayMs } from '@baton/core';
 import { type ResetClock, resetDelayMs } from './reset-time.js';
 
 /** What Codex reported wrong, normalised: the fields of a stage failure but its message. */
@@ -67,7 +68,7 @@ export function classifyCodexError(message: string, clock: ResetClock): CodexFai
     return failure('auth', 'auth', null);
   }
   if (/rate limit|too many requests/.test(text))
-    return failure('rate_limited', 'rate-limit', 429, retryDelayMs(message));
+    return failure('rate_limited', 'rate-limit', 429, statedDelayMs(message));
   if (/currently experiencing high demand/.test(text)) return failure('transient', 'server', 500);
   if (/selected model is at capacity/.test(text)) return failure('transient', 'server', 503);
   // The connection was never made: the gateway is down or unreachable. Codex has already
@@ -105,35 +106,8 @@ function statusIn(message: string): number | null {
 function classifyStatus(status: number, message: string): CodexFailure {
   if (status === 401 || status === 403) return failure('auth', 'auth', status);
   if (status === 402) return failure('quota_exhausted', 'rate-limit', status);
-  if (status === 429) return failure('rate_limited', 'rate-limit', status, retryDelayMs(message));
+  if (status === 429) return failure('rate_limited', 'rate-limit', status, statedDelayMs(message));
   if (status === 408) return failure('transient', 'timeout', status);
   if (status >= 500) return failure('transient', 'server', status);
   return failure('task', 'model', status);
-}
-
-const DELAY_UNITS_MS: Readonly<Record<string, number>> = {
-  h: 3_600_000,
-  m: 60_000,
-  s: 1000,
-  ms: 1,
-};
-
-/**
- * The delay in "try again in 2.5s" (OpenAI's wording, which Codex passes through from a
- * stream's `rate_limit_exceeded` error): seconds, milliseconds, or `1m30s`-style parts.
- */
-export function retryDelayMs(message: string): number | null {
-  const match = /try again in\s*((?:\d+(?:\.\d+)?\s*(?:ms|seconds?|minutes?|h|m|s)\s*)+)/i.exec(
-    message,
-  );
-  if (!match) return null;
-  let total = 0;
-  for (const part of match[1]!.matchAll(/(\d+(?:\.\d+)?)\s*(ms|seconds?|minutes?|h|m|s)/gi)) {
-    const unit = part[2]!.toLowerCase();
-    const scale =
-      DELAY_UNITS_MS[unit] ??
-      (unit.startsWith('second') ? 1000 : unit.startsWith('minute') ? 60_000 : 0);
-    total += Number(part[1]) * scale;
-  }
-  return Math.ceil(total);
 }

@@ -1,5 +1,6 @@
 export { ACCESS_LEVELS, type AccessLevel, defaultAccessLevel } from './access.js';
 export { failureClassOf } from './adapter/failure-class.js';
+export { statedDelayMs } from './adapter/stated-delay.js';
 export { UNKNOWN_USAGE } from './adapter/usage.js';
 export type * as AdapterV1 from './adapter/v1/spec.js';
 export { upgradeV1Adapter, V1_CAPABILITIES } from './adapter/v1/upgrade.js';

@@ -1,4 +1,5 @@
 import type { ErrorKind, FailureClass } from '@baton/core';
+import { statedDelayMs } from '@baton/core';
 
 /** What Hermes reported wrong, normalised: the fields of a stage failure but its message. */
 export interface HermesFailure {
@@ -76,7 +77,7 @@ export function classifyHermesFailure(message: string): HermesFailure | null {
   if (status === 402) {
     // Hermes's own reading of a 402: a usage limit that resets is a rate limit, the rest billing.
     if (USAGE_LIMIT.test(text) && USAGE_LIMIT_TRANSIENT.test(text)) {
-      return failure('rate_limited', 'rate-limit', status, retryDelayMs(message));
+      return failure('rate_limited', 'rate-limit', status, statedDelayMs(message));
     }
     return failure('quota_exhausted', 'rate-limit', status);
   }
@@ -85,12 +86,12 @@ export function classifyHermesFailure(message: string): HermesFailure | null {
 
   if (USAGE_LIMIT.test(text) && !RATE_LIMIT.test(text)) {
     return USAGE_LIMIT_TRANSIENT.test(text)
-      ? failure('rate_limited', 'rate-limit', null, retryDelayMs(message))
+      ? failure('rate_limited', 'rate-limit', null, statedDelayMs(message))
       : failure('quota_exhausted', 'rate-limit', null);
   }
   if (OVERLOADED.test(text)) return failure('transient', 'server', null);
   if (RATE_LIMIT.test(text))
-    return failure('rate_limited', 'rate-limit', null, retryDelayMs(message));
+    return failure('rate_limited', 'rate-limit', null, statedDelayMs(message));
   if (AUTH.test(text)) return failure('auth', 'auth', null);
   if (TASK.test(text)) return failure('task', 'model', null);
   // Hermes prints these only after its own retries: the provider stayed out of reach.
@@ -111,7 +112,7 @@ function classifyStatus(status: number, text: string, message: string): HermesFa
   if (status === 429) {
     // Some providers answer a server-wide overload with 429 (Hermes checks the same words).
     if (OVERLOADED.test(text)) return failure('transient', 'server', status);
-    return failure('rate_limited', 'rate-limit', status, retryDelayMs(message));
+    return failure('rate_limited', 'rate-limit', status, statedDelayMs(message));
   }
   if (status === 408) return failure('transient', 'timeout', status);
   if (status >= 500) return failure('transient', 'server', status);
@@ -128,39 +129,4 @@ export function statusIn(message: string): number | null {
   if (!match) return null;
   const status = Number(match[1]);
   return status >= 400 && status <= 599 ? status : null;
-}
-
-const UNIT_MS: Readonly<Record<string, number>> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-
-/**
- * The delay a provider states in the message Hermes passes on: "Please try again in 20s",
- * "try again in 1m30s", "Try again in 5 seconds", "retry after 30 seconds". Hermes has
- * already waited out a `Retry-After` header itself before giving up, so only a delay in the
- * words is left to read.
- */
-export function retryDelayMs(message: string): number | null {
-  const match =
-    /(?:try again in|retry after|retry in)\s*((?:\d+(?:\.\d+)?\s*(?:ms|milliseconds?|seconds?|secs?|minutes?|mins?|hours?|h|m|s)\s*)+)/i.exec(
-      message,
-    );
-  if (!match) return null;
-  let total = 0;
-  for (const part of match[1]!.matchAll(
-    /(\d+(?:\.\d+)?)\s*(ms|milliseconds?|seconds?|secs?|minutes?|mins?|hours?|h|m|s)/gi,
-  )) {
-    const unit = part[2]!.toLowerCase();
-    const scale =
-      UNIT_MS[unit] ??
-      (unit.startsWith('milli')
-        ? 1
-        : unit.startsWith('s')
-          ? 1000
-          : unit.startsWith('min')
-            ? 60_000
-            : unit.startsWith('h')
-              ? 3_600_000
-              : 0);
-    total += Number(part[1]) * scale;
-  }
-  return total > 0 ? Math.ceil(total) : null;
 }

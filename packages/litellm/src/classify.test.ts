@@ -1,5 +1,6 @@
+import { statedDelayMs } from '@baton/core';
 import { describe, expect, it } from 'vitest';
-import { classifyLitellmError, durationMs, type LitellmError, retryDelayMs } from './classify.js';
+import { classifyLitellmError, durationMs, type LitellmError } from './classify.js';
 
 function error(overrides: Partial<LitellmError>): LitellmError {
   return {
@@ -134,7 +135,7 @@ describe('classifyLitellmError', () => {
   });
 });
 
-describe('durationMs and retryDelayMs', () => {
+describe('durationMs and statedDelayMs', () => {
   it.each([
     ['1s', 1000],
     ['6m0s', 360_000],
@@ -153,6 +154,6 @@ describe('durationMs and retryDelayMs', () => {
     ['retry after 2 minutes', 120_000],
     ['Rate limit exceeded. Limit resets at: 2026-12-03 11:52:00 UTC', null],
   ] as const)('%s → %s', (message, ms) => {
-    expect(retryDelayMs(message)).toBe(ms);
+    expect(statedDelayMs(message)).toBe(ms);
   });
 });

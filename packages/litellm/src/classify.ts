@@ -1,4 +1,5 @@
 import type { ErrorKind, FailureClass } from '@baton/core';
+import { statedDelayMs } from '@baton/core';
 
 /** What went wrong with a request to the proxy, normalised: a stage failure but its message. */
 export interface LitellmFailure {
@@ -122,7 +123,7 @@ export function classifyLitellmError(error: LitellmError): LitellmFailure {
  */
 function delayOf(error: LitellmError): number | null {
   if (error.retryAfterMs !== null) return error.retryAfterMs;
-  const stated = retryDelayMs(error.message);
+  const stated = statedDelayMs(error.message);
   if (stated !== null) return stated;
   const resets = ['x-ratelimit-reset-requests', 'x-ratelimit-reset-tokens']
     .map((name) => durationMs(error.headers[name] ?? ''))
@@ -141,30 +142,4 @@ export function durationMs(value: string): number | null {
     total += Number(part[1]) * UNIT_MS[part[2]!]!;
   }
   return Math.ceil(total);
-}
-
-/** The delay in "try again in 5 seconds" / "try again in 20s" / "retry after 30 seconds". */
-export function retryDelayMs(message: string): number | null {
-  const match =
-    /(?:try again in|retry after|retry in)\s*((?:\d+(?:\.\d+)?\s*(?:ms|milliseconds?|seconds?|secs?|minutes?|mins?|h|m|s)(?![a-z])\s*)+)/i.exec(
-      message,
-    );
-  if (!match) return null;
-  let total = 0;
-  for (const part of match[1]!.matchAll(
-    /(\d+(?:\.\d+)?)\s*(ms|milliseconds?|seconds?|secs?|minutes?|mins?|h|m|s)(?![a-z])/gi,
-  )) {
-    const unit = part[2]!.toLowerCase();
-    const scale =
-      UNIT_MS[unit] ??
-      (unit.startsWith('milli')
-        ? 1
-        : unit.startsWith('s')
-          ? 1000
-          : unit.startsWith('min')
-            ? 60_000
-            : 0);
-    total += Number(part[1]) * scale;
-  }
-  return total > 0 ? Math.ceil(total) : null;
 }
