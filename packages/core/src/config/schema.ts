@@ -130,7 +130,15 @@ const HTTP_URL_MESSAGE =
 // with the scheme and `//`, and then parse with a host.
 const httpUrl = nonEmpty
   .regex(/^https?:\/\/[^\s/?#]/, { message: HTTP_URL_MESSAGE, abort: true })
-  .url({ protocol: /^https?$/, hostname: /./, message: HTTP_URL_MESSAGE });
+  .url({ protocol: /^https?$/, hostname: /./, message: HTTP_URL_MESSAGE, abort: true })
+  // A password in a URL would be printed wherever the URL is (errors, doctor, the journal's
+  // config snapshot); keys travel in the variable `api_key_env` names. The issue masks the
+  // user part of the value it reports (`maskUserinfo`), so the refusal does not leak it either.
+  .refine((value) => !/^https?:\/\/[^/?#]*@/.test(value), {
+    message:
+      'must not carry a user name or password; put the key in an environment variable and name it with api_key_env',
+    params: { maskUserinfo: true },
+  });
 
 export const runtimeSettingsSchema = z.strictObject({
   binary: nonEmpty.optional(),

@@ -105,11 +105,20 @@ function convertOne(
       collector.add({
         source,
         path: formatPath(path),
-        value,
+        value: masksUserinfo(issue) ? maskUserinfo(value) : value,
         message: issue.message,
         kind: 'schema',
       });
   }
+}
+
+function masksUserinfo(issue: z.core.$ZodIssue): boolean {
+  return issue.code === 'custom' && issue.params?.maskUserinfo === true;
+}
+
+/** `https://user:secret@host/` → `https://***@host/`: the problem shows, the secret does not. */
+function maskUserinfo(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(/^(https?:\/\/)[^/?#]*@/, '$1***@') : value;
 }
 
 function invalidNameMessage(reasons: readonly { message: string }[]): string {
