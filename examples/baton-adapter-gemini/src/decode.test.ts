@@ -135,7 +135,14 @@ describe('createGeminiDecoder over the documented stream-json format', () => {
         totalTokens: 0,
         costUsd: null,
       },
-      error: { message, kind: 'rate-limit', status: 429, retryable: true },
+      error: {
+        message,
+        kind: 'rate-limit',
+        status: 429,
+        retryable: true,
+        failureClass: 'rate_limited',
+        retryAfterMs: null,
+      },
     });
   });
 
@@ -151,7 +158,14 @@ describe('createGeminiDecoder over the documented stream-json format', () => {
       { type: 'error', message, kind: 'model', status: null, fatal: true },
     ]);
     expect(outcome.status).toBe('failed');
-    expect(outcome.error).toEqual({ message, kind: 'model', status: null, retryable: false });
+    expect(outcome.error).toEqual({
+      message,
+      kind: 'model',
+      status: null,
+      retryable: false,
+      failureClass: 'task',
+      retryAfterMs: null,
+    });
   });
 
   it('reports warnings, skips unknown events and user messages, and flags lines that are not JSON', () => {
@@ -199,6 +213,8 @@ describe('createGeminiDecoder over the documented stream-json format', () => {
         kind: 'auth',
         status: null,
         retryable: false,
+        failureClass: 'auth',
+        retryAfterMs: null,
       },
     });
   });
@@ -212,6 +228,8 @@ describe('createGeminiDecoder over the documented stream-json format', () => {
       kind: 'permission',
       status: null,
       retryable: false,
+      failureClass: 'task',
+      retryAfterMs: null,
     });
   });
 
@@ -225,6 +243,8 @@ describe('createGeminiDecoder over the documented stream-json format', () => {
       kind: 'unknown',
       status: null,
       retryable: true,
+      failureClass: 'transient',
+      retryAfterMs: null,
     });
     const killed = createGeminiDecoder().finish(exit({ exitCode: null, signal: 'SIGKILL' }));
     expect(killed.error).toEqual({
@@ -232,6 +252,8 @@ describe('createGeminiDecoder over the documented stream-json format', () => {
       kind: 'unknown',
       status: null,
       retryable: true,
+      failureClass: 'transient',
+      retryAfterMs: null,
     });
     const config = createGeminiDecoder().finish(exit({ exitCode: 52, stderrTail: 'bad settings' }));
     expect(config.error?.retryable).toBe(false);
@@ -274,6 +296,8 @@ describe('createGeminiDecoder over the documented stream-json format', () => {
       kind: 'unknown',
       status: null,
       retryable: false,
+      failureClass: 'task',
+      retryAfterMs: null,
     });
   });
 

@@ -19,7 +19,9 @@ export function failureClassOf(kind: ErrorKind, retryable: boolean): FailureClas
       return 'timeout';
     case 'model':
     case 'permission':
-    case 'unknown':
       return 'task';
+    case 'unknown':
+      // An unexplained failure worth retrying is a crash before any output: an outage, not the work.
+      return retryable ? 'transient' : 'task';
   }
 }
