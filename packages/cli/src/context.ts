@@ -31,6 +31,11 @@ export interface Command {
   readonly summary: string;
   /** Usage lines for `baton <name> --help`. */
   readonly usage: string;
+  /**
+   * Names of global options this command takes as its own, with its own meaning: they reach
+   * it among its arguments instead (`show --stage STAGE` names a stage, not a routing).
+   */
+  readonly ownOptions?: readonly string[];
   run(context: CommandContext): Promise<number>;
 }
 

@@ -143,8 +143,13 @@ async function dispatch(
   for (const key of ['config', 'runtime-backend', 'backend-profile'] as const) {
     if (values[key] === true) throw usageError(`--${key} needs a value.`);
   }
+  // A command may take a global option's name as its own (`show --stage STAGE`).
+  const owned = new Set(command.ownOptions ?? []);
   const stages: Record<string, string> = {};
-  for (const assignment of (values.stage ?? []) as (string | boolean)[]) {
+  for (const assignment of (owned.has('stage') ? [] : (values.stage ?? [])) as (
+    | string
+    | boolean
+  )[]) {
     const text = String(assignment);
     const separator = text.indexOf('=');
     if (assignment === true || separator <= 0 || separator === text.length - 1) {
@@ -165,7 +170,7 @@ async function dispatch(
   };
   return command.run({
     ...base,
-    args: commandArguments(parsed.tokens ?? [], argv),
+    args: commandArguments(parsed.tokens ?? [], argv, owned),
     configFile: typeof values.config === 'string' ? values.config : undefined,
     flags,
   });
@@ -175,6 +180,7 @@ async function dispatch(
 function commandArguments(
   tokens: readonly { kind: string; index: number; name?: string; inlineValue?: boolean }[],
   argv: readonly string[],
+  owned: ReadonlySet<string>,
 ): string[] {
   const skip = new Set<number>();
   let commandSeen = false;
@@ -185,7 +191,8 @@ function commandArguments(
     } else if (
       token.kind === 'option' &&
       token.name !== undefined &&
-      token.name in GLOBAL_OPTIONS
+      token.name in GLOBAL_OPTIONS &&
+      !owned.has(token.name)
     ) {
       skip.add(token.index);
       const definition = GLOBAL_OPTIONS[token.name as keyof typeof GLOBAL_OPTIONS];

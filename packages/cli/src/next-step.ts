@@ -3,7 +3,33 @@
  * ended — the failed stage's kind of error, a failing verdict, a rejection — so a person
  * never has to guess which command helps.
  */
-import type { RunSummary } from '@baton/run';
+import type { RunStatus, RunSummary } from '@baton/run';
+
+/** How a run ended, as far as what to do next is concerned. */
+export interface RunOutcome {
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly cause: string | null;
+  /** The last attempt that failed, if any. */
+  readonly failed: {
+    readonly stage: string;
+    readonly runtime: string;
+    readonly errorKind: string | null;
+    readonly failureClass: string | null;
+  } | null;
+}
+
+/** The outcome of a run as `baton run` and `baton resume` summarise it. */
+export function outcomeOf(summary: RunSummary): RunOutcome {
+  // Only the run's last attempt can have ended it; an earlier failure was retried past.
+  const last = summary.stages.at(-1);
+  return {
+    runId: summary.runId,
+    status: summary.status,
+    cause: summary.cause,
+    failed: last !== undefined && last.status === 'failed' ? last : null,
+  };
+}
 
 /** Kinds of failure a check of the runtime (and its account or gateway) can explain. */
 const RUNTIME_PROBLEMS = new Set([
@@ -23,9 +49,9 @@ const RUNTIME_CLASSES = new Set([
 ]);
 
 /** What to do next, or `null` for a run that succeeded or is still running. */
-export function nextStep(summary: RunSummary): string | null {
-  const id = summary.runId;
-  switch (summary.status) {
+export function nextStep(outcome: RunOutcome): string | null {
+  const id = outcome.runId;
+  switch (outcome.status) {
     case 'succeeded':
     case 'running':
       return null;
@@ -38,10 +64,10 @@ export function nextStep(summary: RunSummary): string | null {
     case 'failed':
       break;
   }
-  const failed = [...summary.stages].reverse().find((stage) => stage.status === 'failed');
-  if (failed === undefined) {
+  const failed = outcome.failed;
+  if (failed === null) {
     // No stage failed: the verdict did.
-    if (summary.cause?.startsWith('evaluate')) {
+    if (outcome.cause?.startsWith('evaluate')) {
       return `read the review with baton show ${id} --stage evaluate, fix what it found or change the goal, then baton run again`;
     }
     return `see what happened with baton show ${id}`;

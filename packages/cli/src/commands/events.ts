@@ -14,6 +14,8 @@ export const command: Command = {
     "Prints a run's events in sequence order, readable while the run is in progress. Each stage",
     'entry is a control.directive.emitted event whose payload names the stage and',
     'extra.runtime_id; agent.process.started/exited record the process that ran it.',
+    'The text view shows each event on one line, long texts cut; --json has them whole, and',
+    "`baton show <run-id>` tells the run with each stage's full output.",
     '',
     'JSON: [{"seq", "type", "at", "payload"}]; a row that cannot be read has "corrupt" (why) and',
     'an empty payload.',
@@ -55,10 +57,24 @@ export const command: Command = {
       }
       const style = styles(context.color);
       context.stdout.write(`${style.bold(run.runId)}  ${oneLine(run.goal, 80)}\n`);
+      let cut = false;
+      const clip = (text: string, max: number) => {
+        const line = oneLine(text, max);
+        if (line.endsWith('…') && !text.replace(/\s+/g, ' ').trim().endsWith('…')) cut = true;
+        return line;
+      };
       for (const event of journal.events(run.runId)) {
         if (closed()) break;
         context.stdout.write(
-          `${String(event.seq).padStart(5)}  ${style.dim(event.at.slice(11, 23))}  ${event.type.padEnd(25)}  ${event.corrupt ? style.red(`✖ ${event.corrupt}`) : describe(event)}\n`,
+          `${String(event.seq).padStart(5)}  ${style.dim(event.at.slice(11, 23))}  ${event.type.padEnd(25)}  ${event.corrupt ? style.red(`✖ ${event.corrupt}`) : describe(event, clip)}\n`,
+        );
+      }
+      if (cut) {
+        context.stdout.write(
+          style.dim(
+            `Long texts are cut above (…): baton events ${run.runId} --json has them whole, and ` +
+              `baton show ${run.runId} tells the run with each stage's full output.\n`,
+          ),
         );
       }
       return EXIT_OK;
@@ -68,13 +84,16 @@ export const command: Command = {
   },
 };
 
-/** One line saying what an event means. */
-function describe(event: JournalEvent): string {
+/**
+ * One line saying what an event means. `clip` cuts a text the run produced (a message, an
+ * error, an answer) to one line and notes that it did, so the view can say where it is whole.
+ */
+function describe(event: JournalEvent, clip: (text: string, max: number) => string): string {
   // biome-ignore lint/suspicious/noExplicitAny: journal payloads are JSON of many shapes; each field read here is only formatted into text.
   const payload = event.payload as Record<string, any>;
   switch (event.type) {
     case 'run.started':
-      return `mission ${payload.mission?.name} · goal ${JSON.stringify(oneLine(String(payload.goal), 60))}`;
+      return `mission ${payload.mission?.name} · goal ${JSON.stringify(clip(String(payload.goal), 60))}`;
     case 'control.directive.emitted': {
       const extra = payload.extra ?? {};
       switch (payload.directive) {
@@ -90,30 +109,46 @@ function describe(event: JournalEvent): string {
       return `${payload.stage} on ${payload.runtime_id} · pid ${payload.pid} · ${oneLine((payload.argv ?? []).join(' '), 80)}`;
     case 'agent.process.exited': {
       const tokens = payload.usage?.total_tokens;
+      const tools =
+        typeof payload.tool_calls === 'number' ? ` · ${payload.tool_calls} tool calls` : '';
+      const dropped =
+        typeof payload.events_dropped === 'number' && payload.events_dropped > 0
+          ? ` · ${payload.events_dropped} events past the journal's cap, not kept`
+          : '';
       return (
         `${payload.stage} on ${payload.runtime_id} · ${payload.status} · exit ${payload.exit_code ?? payload.signal ?? '-'} · ` +
-        `${payload.duration_ms}ms${typeof tokens === 'number' ? ` · ${tokens} tokens` : ''}${payload.error ? ` · ${oneLine(payload.error, 80)}` : ''}`
+        `${payload.duration_ms}ms${typeof tokens === 'number' ? ` · ${tokens} tokens` : ''}${tools}${dropped}` +
+        `${payload.error ? ` · ${clip(payload.error, 80)}` : ''}`
       );
     }
     case 'runtime.event': {
       const inner = payload.event ?? {};
       const text = inner.text ?? inner.message ?? inner.name ?? inner.session_id ?? '';
-      return `${payload.stage} ${inner.type}${text ? `: ${oneLine(String(text), 80)}` : ''}`;
+      return `${payload.stage} ${inner.type}${text ? `: ${clip(String(text), 80)}` : ''}`;
+    }
+    case 'workspace.changed': {
+      const files = payload.changes?.files;
+      if (!Array.isArray(files)) return `${payload.stage}: files changed unknown`;
+      const omitted = Number(payload.changes.omitted ?? 0);
+      const count = files.length + omitted;
+      return count === 0
+        ? `${payload.stage} changed no files`
+        : `${payload.stage} changed ${count} file${count === 1 ? '' : 's'}: ${oneLine(files.map((file: { path: string }) => file.path).join(', '), 80)}`;
     }
     case 'stage.ended':
-      return `${payload.stage} ${payload.status}${payload.error ? `: ${oneLine(payload.error.message, 80)}` : ''}`;
+      return `${payload.stage} ${payload.status}${payload.error ? `: ${clip(payload.error.message, 80)}` : ''}`;
     case 'verdict.recorded':
       return `${payload.outcome.toUpperCase()}${payload.reason ? `: ${payload.reason}` : ''}`;
     case 'human.asked':
       return String(payload.question);
     case 'human.answered':
-      return JSON.stringify(oneLine(String(payload.answer), 80));
+      return `${payload.decision ?? 'approve'}: ${JSON.stringify(clip(String(payload.answer), 80))}`;
     case 'run.ended':
       return `${payload.status}${payload.cause ? `: ${payload.cause}` : ''}`;
     case 'run.interrupted':
       return String(payload.cause);
     case RUN_ERROR_EVENT:
-      return `${payload.code}: ${oneLine(String(payload.message), 100)}`;
+      return `${payload.code}: ${clip(String(payload.message), 100)}`;
     case 'runtime.resolved':
       return `${payload.runtime_id} ${payload.version ?? 'version unknown'} at ${payload.path ?? '(no executable)'}`;
     default:

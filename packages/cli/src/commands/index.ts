@@ -30,6 +30,10 @@ export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Pr
       summary: 'List the runs in the journal, newest first.',
       load: async () => (await import('./runs.js')).command,
     },
+    show: {
+      summary: "Tell a run's whole story: every stage's attempts, results and full output.",
+      load: async () => (await import('./show.js')).command,
+    },
     events: {
       summary: "Show a run's journal: every event, in order.",
       load: async () => (await import('./events.js')).command,

@@ -15,7 +15,7 @@ import { ownRun, recordOnOwnedRun } from '../failures.js';
 import { formatDuration } from '../figures.js';
 import { createLiveView, type LiveViewMode } from '../live-view.js';
 import { type Loaded, loadForCommand } from '../load.js';
-import { nextStep } from '../next-step.js';
+import { nextStep, outcomeOf } from '../next-step.js';
 import { styles, usageError, writeJson } from '../output.js';
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
@@ -209,7 +209,7 @@ function report(context: CommandContext, summary: RunSummary, elapsedMs: number)
       context.stdout.write(`Run ${id} is still running.\n`);
       break;
   }
-  const next = nextStep(summary);
+  const next = nextStep(outcomeOf(summary));
   if (next !== null) context.stdout.write(`  Next: ${next}\n`);
   context.stdout.write(`  The whole run: baton show ${summary.runId}\n`);
 }

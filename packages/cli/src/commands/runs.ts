@@ -66,7 +66,7 @@ export const command: Command = {
     const colour = (status: RunStatus) =>
       status === 'succeeded'
         ? style.green(status)
-        : status === 'failed'
+        : status === 'failed' || status === 'rejected'
           ? style.red(status)
           : style.yellow(status);
     context.stdout.write(

@@ -1,7 +1,11 @@
 /** Runtime events and usage in their journal form (snake_case, bounded). */
 import type { RuntimeEvent, Usage } from '@baton/core';
+import { MAX_MESSAGE_CHARS } from './messages.js';
 
-/** Longest text kept per journaled runtime event; the stage's final text has its own bound. */
+/**
+ * Longest text kept per journaled runtime event (a tool's output, an error); messages are kept
+ * whole up to `MAX_MESSAGE_CHARS`, as long as a stage's final text.
+ */
 export const MAX_EVENT_TEXT = 4096;
 
 export function usageToWire(usage: Usage): Record<string, unknown> {
@@ -27,9 +31,9 @@ export function totalTokens(usage: Usage): number | null {
 export function runtimeEventToWire(event: RuntimeEvent): Record<string, unknown> {
   switch (event.type) {
     case 'text':
-      return { type: 'text', text: clip(event.text) };
+      return { type: 'text', text: clip(event.text, MAX_MESSAGE_CHARS) };
     case 'result':
-      return { type: 'result', text: clip(event.text) };
+      return { type: 'result', text: clip(event.text, MAX_MESSAGE_CHARS) };
     case 'tool-use':
       return {
         type: 'tool_use',
