@@ -27,6 +27,8 @@ import {
 
 /** The advisory lock that serialises migrations of Baton's schema (any fixed number will do). */
 const MIGRATION_LOCK = 0x6261746f; // "bato"
+/** The advisory lock a whole `init` holds, DBOS's migration included ("bini"). */
+const INIT_LOCK = 0x62696e69;
 
 export interface InitOptions {
   /** The schema for Baton's tables (default `baton`). */
@@ -56,17 +58,68 @@ export async function initScale(url: string, options: InitOptions = {}): Promise
       `Baton's tables and DBOS's need schemas of their own; both are "${schema}".`,
     );
   }
+  const connection = withSessionSettings(url, { applicationName: 'baton-scale-init' });
+  const migrateDbosNow = async () => {
+    try {
+      await migrateDbos(connection, dbosSchema, options.log ?? (() => {}));
+    } catch (error) {
+      throw failure(url, error);
+    }
+  };
+  // DBOS's migration is not safe to run twice at once: a session lock makes inits take turns.
+  // A database that does not exist yet is DBOS's to create first (creators racing are fine).
+  let lock = await connectClient(url, { missingDatabase: 'null' });
+  if (lock === null) {
+    await migrateDbosNow();
+    lock = (await connectClient(url, { missingDatabase: 'throw' }))!;
+  }
   try {
-    await migrateDbos(
-      withSessionSettings(url, { applicationName: 'baton-scale-init' }),
-      dbosSchema,
-      options.log ?? (() => {}),
+    await takeInitLock(lock).catch((error: unknown) => {
+      throw failure(url, error);
+    });
+    await migrateDbosNow();
+    const baton = await migrateBatonSchema(url, { schema });
+    return { ...baton, dbosSchema };
+  } finally {
+    // Ending the session lets go of its lock.
+    await lock.end().catch(() => {});
+  }
+}
+
+/**
+ * Waits for the init lock by asking again and again rather than by waiting in a statement:
+ * DBOS's migration builds indexes CONCURRENTLY, which waits for every open transaction,
+ * a waiting `pg_advisory_lock` included, while that one waits for the lock: neither would end.
+ */
+async function takeInitLock(client: pg.Client): Promise<void> {
+  while (true) {
+    const { rows } = await client.query<{ taken: boolean }>(
+      'SELECT pg_try_advisory_lock($1) AS taken',
+      [INIT_LOCK],
     );
+    if (rows[0]?.taken === true) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function connectClient(
+  url: string,
+  options: { missingDatabase: 'null' | 'throw' },
+): Promise<pg.Client | null> {
+  const client = new pg.Client({
+    connectionString: withSessionSettings(url, { applicationName: 'baton-scale-init' }),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return client;
   } catch (error) {
+    await client.end().catch(() => {});
+    const missing = (error as { code?: unknown }).code === '3D000';
+    if (missing && options.missingDatabase === 'null') return null;
     throw failure(url, error);
   }
-  const baton = await migrateBatonSchema(url, { schema });
-  return { ...baton, dbosSchema };
 }
 
 /** Creates or upgrades Baton's own tables only (the journal and the workers). */
