@@ -4,36 +4,19 @@
  * decoder names it a `task` failure and reports what the run spent.
  */
 import { createClaudeCodeAdapter } from '@baton/claude-code';
-import type { ModelServer } from '@baton/testkit';
-import { startModelServer } from '@baton/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSandbox, KEY, runStage, type Sandbox, stageRequest } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { useModelServer, useSandbox } from '../test-hooks.js';
+import { createSandbox, KEY, runStage, stageRequest } from './support.js';
 
 const adapter = createClaudeCodeAdapter();
 // A model Claude Code has a list price for ($3 / $15 per million tokens), so costs are known.
 const MODEL = 'claude-sonnet-4-5';
-let server: ModelServer;
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  server = await startModelServer({ apiKey: KEY });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  sandbox = createSandbox();
-});
-
-afterEach(() => {
-  sandbox.remove();
-});
+const server = useModelServer({ apiKey: KEY });
+const sandbox = useSandbox(createSandbox);
 
 /** Three model turns: two tool calls (100 and 150 input tokens, 10 output each), an answer. */
 function threeTurns(marker: string) {
-  server.script({ model: MODEL, text: marker }, [
+  server().script({ model: MODEL, text: marker }, [
     { toolCall: { command: 'echo one' }, usage: { inputTokens: 100, outputTokens: 10 } },
     { toolCall: { command: 'echo two' }, usage: { inputTokens: 150, outputTokens: 10 } },
     { text: 'All three turns.', usage: { inputTokens: 200, outputTokens: 20 } },
@@ -41,7 +24,7 @@ function threeTurns(marker: string) {
 }
 
 function requestsWith(marker: string): number {
-  return server.requests.filter(
+  return server().requests.filter(
     (request) => request.endpoint === 'messages' && request.text.includes(marker),
   ).length;
 }
@@ -51,7 +34,7 @@ describe('claude 2.1.330 caps a stage natively', () => {
     threeTurns('uncapped run');
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, {
+      stageRequest(sandbox(), server().url, {
         model: MODEL,
         prompt: 'uncapped run',
         access: 'workspace-write',
@@ -65,7 +48,7 @@ describe('claude 2.1.330 caps a stage natively', () => {
     threeTurns('one turn only');
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, {
+      stageRequest(sandbox(), server().url, {
         model: MODEL,
         prompt: 'one turn only',
         access: 'workspace-write',
@@ -92,7 +75,7 @@ describe('claude 2.1.330 caps a stage natively', () => {
     threeTurns('small budget');
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, {
+      stageRequest(sandbox(), server().url, {
         model: MODEL,
         prompt: 'small budget',
         access: 'workspace-write',

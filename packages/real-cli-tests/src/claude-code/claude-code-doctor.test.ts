@@ -8,42 +8,25 @@ import { join } from 'node:path';
 import { createClaudeCodeAdapter } from '@baton/claude-code';
 import type { DoctorContext, RuntimeSettings } from '@baton/core';
 import { runChecks } from '@baton/core/doctor';
-import type { ModelServer } from '@baton/testkit';
-import { startModelServer } from '@baton/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requireCli } from '../binaries.js';
-import { createSandbox, KEY, KEY_VARIABLE, type Sandbox } from './support.js';
+import { useModelServer, useSandbox } from '../test-hooks.js';
+import { createSandbox, KEY, KEY_VARIABLE } from './support.js';
 
 const adapter = createClaudeCodeAdapter();
-let server: ModelServer;
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  server = await startModelServer({ apiKey: KEY });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  sandbox = createSandbox();
-});
-
-afterEach(() => {
-  sandbox.remove();
-});
+const server = useModelServer({ apiKey: KEY });
+const sandbox = useSandbox(createSandbox);
 
 function context(
   settings: RuntimeSettings,
   profile: string | null = null,
-  env = sandbox.env,
+  env = sandbox().env,
 ): DoctorContext {
   return {
     settings: { binary: requireCli('claude'), ...settings },
     profile,
     env,
-    cwd: sandbox.workspace,
+    cwd: sandbox().workspace,
     stages: ['evaluate'],
     signal: new AbortController().signal,
     results: {},
@@ -75,7 +58,7 @@ describe('claude-code doctor with claude 2.1.330', () => {
       remediation: 'Run `claude auth login`, or export ANTHROPIC_API_KEY=<Anthropic API key>.',
     });
     const withKey = await check('auth').run(
-      context({}, null, { ...sandbox.env, ANTHROPIC_API_KEY: 'sk-ant-test' }),
+      context({}, null, { ...sandbox().env, ANTHROPIC_API_KEY: 'sk-ant-test' }),
     );
     expect(withKey).toEqual({
       status: 'pass',
@@ -84,7 +67,7 @@ describe('claude-code doctor with claude 2.1.330', () => {
   });
 
   it('fails a profile file that claude -p would silently ignore', async () => {
-    writeFileSync(join(sandbox.configDir, 'baton-worker.settings.json'), '{"model": ');
+    writeFileSync(join(sandbox().configDir, 'baton-worker.settings.json'), '{"model": ');
     const result = await check('profile').run(context({}, 'worker'));
     expect(result.status).toBe('fail');
     expect(result.summary).toMatch(
@@ -93,19 +76,19 @@ describe('claude-code doctor with claude 2.1.330', () => {
   });
 
   it('probes: healthy when the model answers, through the whole doctor run', async () => {
-    server.script({ model: 'probe-model' }, [{ text: 'OK' }]);
+    server().script({ model: 'probe-model' }, [{ text: 'OK' }]);
     const report = await runChecks({
       adapter,
       context: {
         settings: {
           binary: requireCli('claude'),
-          baseUrl: server.url,
+          baseUrl: server().url,
           apiKeyEnv: KEY_VARIABLE,
           model: 'probe-model',
         },
         profile: null,
-        env: sandbox.env,
-        cwd: sandbox.workspace,
+        env: sandbox().env,
+        cwd: sandbox().workspace,
         stages: ['evaluate'],
       },
       probe: true,
@@ -122,7 +105,7 @@ describe('claude-code doctor with claude 2.1.330', () => {
       /^a real `claude -p` answered "OK" in \d+(\.\d)?s$/,
     );
     expect(report.version).toBe('2.1.330');
-    const probeRequest = server.requests.find((request) => request.model === 'probe-model')!;
+    const probeRequest = server().requests.find((request) => request.model === 'probe-model')!;
     expect(probeRequest.text).toContain('Reply with the single word OK.');
     // `--tools ''`: no tool definitions, so the probe costs few tokens.
     expect((probeRequest.body as { tools?: unknown[] }).tools ?? []).toEqual([]);
@@ -130,15 +113,15 @@ describe('claude-code doctor with claude 2.1.330', () => {
 
   it('probes: an auth failure when the gateway refuses the key, a network failure when nothing listens', async () => {
     const refused = await check('probe').run(
-      context({ baseUrl: server.url, apiKeyEnv: 'WRONG_KEY', model: 'probe-model' }, null, {
-        ...sandbox.env,
+      context({ baseUrl: server().url, apiKeyEnv: 'WRONG_KEY', model: 'probe-model' }, null, {
+        ...sandbox().env,
         WRONG_KEY: 'not-the-key',
       }),
     );
     expect(refused).toEqual({
       status: 'fail',
       summary: 'auth error: Failed to authenticate. API Error: 401 Incorrect API key provided',
-      remediation: `Check the key in $WRONG_KEY for ${server.url}.`,
+      remediation: `Check the key in $WRONG_KEY for ${server().url}.`,
     });
     const dead = await check('probe').run(
       context({ baseUrl: 'http://127.0.0.1:9', apiKeyEnv: KEY_VARIABLE, model: 'probe-model' }),

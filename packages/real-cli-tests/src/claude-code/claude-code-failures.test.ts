@@ -4,41 +4,24 @@
  * with the time Claude Code itself spends on it bounded.
  */
 import { createClaudeCodeAdapter } from '@baton/claude-code';
-import type { ModelServer } from '@baton/testkit';
 import { startModelServer } from '@baton/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useModelServer, useSandbox } from '../test-hooks.js';
 import {
   claudeGatewayToken,
   createSandbox,
   KEY,
   KEY_VARIABLE,
   runStage,
-  type Sandbox,
   stageRequest,
 } from './support.js';
 
 const adapter = createClaudeCodeAdapter();
-let server: ModelServer;
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  server = await startModelServer({ apiKey: KEY });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  sandbox = createSandbox();
-});
-
-afterEach(() => {
-  sandbox.remove();
-});
+const server = useModelServer({ apiKey: KEY });
+const sandbox = useSandbox(createSandbox);
 
 function requestsFor(model: string): number {
-  return server.requests.filter(
+  return server().requests.filter(
     (request) => request.endpoint === 'messages' && request.model === model,
   ).length;
 }
@@ -49,14 +32,14 @@ function retryNotices(run: Awaited<ReturnType<typeof runStage>>) {
 
 describe('claude 2.1.330 failures, classified', () => {
   it('429 with retry-after: 2 → Claude Code waits ≥ 2 s itself, then rate_limited with its delay; waiting that long and running again succeeds', async () => {
-    server.script({ model: 'limited-model' }, [
+    server().script({ model: 'limited-model' }, [
       { error: { status: 429, headers: { 'retry-after': '2' } }, times: 2 },
       { text: 'Recovered after the rate limit.' },
     ]);
     // One retry of its own (a lower inherited limit is kept), and an inherited retry
     // watchdog, which would retry for hours, switched off by the adapter.
-    const env = { ...sandbox.env, CLAUDE_CODE_MAX_RETRIES: '1', CLAUDE_CODE_RETRY_WATCHDOG: '1' };
-    const request = stageRequest(sandbox, server.url, { model: 'limited-model', env });
+    const env = { ...sandbox().env, CLAUDE_CODE_MAX_RETRIES: '1', CLAUDE_CODE_RETRY_WATCHDOG: '1' };
+    const request = stageRequest(sandbox(), server().url, { model: 'limited-model', env });
     const first = await runStage(adapter, request);
     expect(first.command.env).toMatchObject({
       CLAUDE_CODE_MAX_RETRIES: '1',
@@ -95,12 +78,12 @@ describe('claude 2.1.330 failures, classified', () => {
   });
 
   it('429 with retry-after: 600 → rate_limited at once: Claude Code waits for no retry-after over 60 s, and prints none', async () => {
-    server.script({ model: 'long-limit-model' }, [
+    server().script({ model: 'long-limit-model' }, [
       { error: { status: 429, headers: { 'retry-after': '600' } } },
     ]);
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, { model: 'long-limit-model' }),
+      stageRequest(sandbox(), server().url, { model: 'long-limit-model' }),
     );
     expect(run.command.env.CLAUDE_CODE_MAX_RETRIES).toBe('2');
     expect(requestsFor('long-limit-model')).toBe(1);
@@ -133,9 +116,9 @@ describe('claude 2.1.330 failures, classified', () => {
       ]);
       const run = await runStage(
         adapter,
-        stageRequest(sandbox, gateway.url, {
+        stageRequest(sandbox(), gateway.url, {
           model: 'plan-model',
-          env: { ...sandbox.env, [KEY_VARIABLE]: token },
+          env: { ...sandbox().env, [KEY_VARIABLE]: token },
         }),
       );
       const result = run.json.find((event) => event.type === 'result')!;
@@ -156,7 +139,7 @@ describe('claude 2.1.330 failures, classified', () => {
   });
 
   it('"Credit balance is too low" (400) → quota_exhausted, without retries', async () => {
-    server.script({ model: 'broke-model' }, [
+    server().script({ model: 'broke-model' }, [
       {
         error: {
           status: 400,
@@ -167,7 +150,7 @@ describe('claude 2.1.330 failures, classified', () => {
     ]);
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, { model: 'broke-model' }),
+      stageRequest(sandbox(), server().url, { model: 'broke-model' }),
     );
     expect(requestsFor('broke-model')).toBe(1);
     expect(run.outcome.error).toEqual({
@@ -181,10 +164,10 @@ describe('claude 2.1.330 failures, classified', () => {
   });
 
   it('403 → auth, without retries', async () => {
-    server.script({ model: 'forbidden-model' }, [{ error: { status: 403 } }]);
+    server().script({ model: 'forbidden-model' }, [{ error: { status: 403 } }]);
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, { model: 'forbidden-model' }),
+      stageRequest(sandbox(), server().url, { model: 'forbidden-model' }),
     );
     expect(requestsFor('forbidden-model')).toBe(1);
     expect(run.outcome.error).toMatchObject({
@@ -198,7 +181,7 @@ describe('claude 2.1.330 failures, classified', () => {
     const closed = await startModelServer();
     const url = closed.url;
     await closed.close();
-    const run = await runStage(adapter, stageRequest(sandbox, url, { model: 'any-model' }));
+    const run = await runStage(adapter, stageRequest(sandbox(), url, { model: 'any-model' }));
     expect(retryNotices(run)).toHaveLength(2);
     expect(run.durationMs).toBeLessThan(15_000);
     expect(run.outcome.error).toEqual({

@@ -4,48 +4,32 @@
  * decoder reported from the first line, sends the killed run's work to the model again.
  */
 import { createClaudeCodeAdapter } from '@baton/claude-code';
-import type { ModelServer } from '@baton/testkit';
-import { delay, startModelServer } from '@baton/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSandbox, KEY, runStage, type Sandbox, stageRequest } from './support.js';
+import { delay } from '@baton/testkit';
+import { describe, expect, it } from 'vitest';
+import { useModelServer, useSandbox } from '../test-hooks.js';
+import { createSandbox, KEY, runStage, stageRequest } from './support.js';
 
 const adapter = createClaudeCodeAdapter();
-let server: ModelServer;
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  server = await startModelServer({ apiKey: KEY });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  sandbox = createSandbox();
-});
-
-afterEach(() => {
-  sandbox.remove();
-});
+const server = useModelServer({ apiKey: KEY });
+const sandbox = useSandbox(createSandbox);
 
 describe('claude 2.1.330 resumes a killed stage in its session', () => {
   it('the session announced before the kill carries the killed run’s tool call into the resumed run', async () => {
     const model = 'killed-model';
     // The first run calls a tool, then waits for an answer that comes too late.
-    server.script({ model, text: 'Write the marker' }, [
+    server().script({ model, text: 'Write the marker' }, [
       { toolCall: { command: 'printf killed-run-output > marker.txt && cat marker.txt' } },
       delay(60_000, { text: 'too late' }),
     ]);
     // The resumed run's requests carry the continuation prompt (the latest route wins) and
     // are answered at once. Its conversation already holds one model turn, the tool call.
-    server.script({ model, text: 'Continue the stage' }, [
+    server().script({ model, text: 'Continue the stage' }, [
       { text: 'not reached' },
       { text: 'Continued after the kill.' },
     ]);
     const first = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, {
+      stageRequest(sandbox(), server().url, {
         model,
         prompt: 'Write the marker.',
         access: 'workspace-write',
@@ -64,10 +48,10 @@ describe('claude 2.1.330 resumes a killed stage in its session', () => {
         .map((event) => event.type === 'tool-use' && event.status),
     ).toEqual(['started', 'completed']);
 
-    const before = server.requests.length;
+    const before = server().requests.length;
     const second = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, {
+      stageRequest(sandbox(), server().url, {
         model,
         prompt: 'Continue the stage where it stopped.',
         access: 'workspace-write',
@@ -80,8 +64,8 @@ describe('claude 2.1.330 resumes a killed stage in its session', () => {
       finalText: 'Continued after the kill.',
       sessionId: id,
     });
-    const resumed = server.requests
-      .slice(before)
+    const resumed = server()
+      .requests.slice(before)
       .filter((request) => request.endpoint === 'messages' && request.model === model);
     expect(resumed).toHaveLength(1);
     expect(resumed[0]!.text).toContain('Write the marker.');

@@ -7,34 +7,18 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClaudeCodeAdapter } from '@baton/claude-code';
-import type { LoggedRequest, ModelServer } from '@baton/testkit';
-import { startModelServer } from '@baton/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSandbox, KEY, runStage, type Sandbox, stageRequest } from './support.js';
+import type { LoggedRequest } from '@baton/testkit';
+import { describe, expect, it } from 'vitest';
+import { useModelServer, useSandbox } from '../test-hooks.js';
+import { createSandbox, KEY, runStage, stageRequest } from './support.js';
 
 const adapter = createClaudeCodeAdapter();
-let server: ModelServer;
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  // The key is required: a request reaching the server without it gets 401.
-  server = await startModelServer({ apiKey: KEY });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  sandbox = createSandbox();
-});
-
-afterEach(() => {
-  sandbox.remove();
-});
+// The key is required: a request reaching the server without it gets 401.
+const server = useModelServer({ apiKey: KEY });
+const sandbox = useSandbox(createSandbox);
 
 function messageRequests(model: string): LoggedRequest[] {
-  return server.requests.filter(
+  return server().requests.filter(
     (request) => request.endpoint === 'messages' && request.model === model,
   );
 }
@@ -52,14 +36,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('claude 2.1.330 runs the adapter command', () => {
   it('answers, with usage and a session id; the contract ends the system prompt, the prompt travels on stdin', async () => {
-    server.script({ model: 'plain-model' }, [
+    server().script({ model: 'plain-model' }, [
       { text: 'Hello from the scripted server', usage: { inputTokens: 120, outputTokens: 7 } },
     ]);
     const contract = 'You are the "Reviewer".\n\tCheck every criterion — keep evidence.\n\\ end ✓';
     const prompt = 'Review the change.\nLine two with `backticks` and "quotes".';
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, { model: 'plain-model', contract, prompt }),
+      stageRequest(sandbox(), server().url, { model: 'plain-model', contract, prompt }),
     );
 
     expect(run.exit.exitCode).toBe(0);
@@ -103,16 +87,16 @@ describe('claude 2.1.330 runs the adapter command', () => {
   });
 
   it('workspace-write: Claude Code runs a Bash command that writes into the workspace', async () => {
-    server.script({ model: 'write-model' }, [
+    server().script({ model: 'write-model' }, [
       { toolCall: { command: 'printf made > made.txt && echo created' } },
       { text: 'Created made.txt.' },
     ]);
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, { model: 'write-model', access: 'workspace-write' }),
+      stageRequest(sandbox(), server().url, { model: 'write-model', access: 'workspace-write' }),
     );
     expect(init(run.json).permissionMode).toBe('acceptEdits');
-    expect(readFileSync(join(sandbox.workspace, 'made.txt'), 'utf8')).toBe('made');
+    expect(readFileSync(join(sandbox().workspace, 'made.txt'), 'utf8')).toBe('made');
     const input = {
       command: 'printf made > made.txt && echo created',
       description: 'Run a scripted command',
@@ -146,15 +130,15 @@ describe('claude 2.1.330 runs the adapter command', () => {
   });
 
   it('read-only: the same command is denied (a warning and a failed tool use); Write is not offered', async () => {
-    server.script({ model: 'readonly-model' }, [
+    server().script({ model: 'readonly-model' }, [
       { toolCall: { command: 'printf made > made.txt' } },
       { text: 'Could not write.' },
     ]);
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, { model: 'readonly-model', access: 'read-only' }),
+      stageRequest(sandbox(), server().url, { model: 'readonly-model', access: 'read-only' }),
     );
-    expect(existsSync(join(sandbox.workspace, 'made.txt'))).toBe(false);
+    expect(existsSync(join(sandbox().workspace, 'made.txt'))).toBe(false);
     expect(run.events.filter((event) => event.type === 'warning')).toEqual([
       { type: 'warning', message: expect.stringMatching(/^Claude Code denied Bash: /) },
     ]);
@@ -174,14 +158,14 @@ describe('claude 2.1.330 runs the adapter command', () => {
   });
 
   it('full: bypassPermissions, refused as root unless IS_SANDBOX=1 (Baton never sets it)', async () => {
-    server.script({ model: 'full-model' }, [
+    server().script({ model: 'full-model' }, [
       { toolCall: { command: 'printf full > full.txt' } },
       { text: 'Done.' },
     ]);
     const asRoot = process.getuid?.() === 0;
     const refused = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, { model: 'full-model', access: 'full' }),
+      stageRequest(sandbox(), server().url, { model: 'full-model', access: 'full' }),
     );
     if (asRoot) {
       expect(refused.outcome).toMatchObject({
@@ -200,24 +184,24 @@ describe('claude 2.1.330 runs the adapter command', () => {
     }
     const allowed = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, {
+      stageRequest(sandbox(), server().url, {
         model: 'full-model',
         access: 'full',
-        env: { ...sandbox.env, IS_SANDBOX: '1' },
+        env: { ...sandbox().env, IS_SANDBOX: '1' },
       }),
     );
     expect(init(allowed.json).permissionMode).toBe('bypassPermissions');
     expect(allowed.outcome).toMatchObject({ status: 'succeeded', finalText: 'Done.' });
-    expect(readFileSync(join(sandbox.workspace, 'full.txt'), 'utf8')).toBe('full');
+    expect(readFileSync(join(sandbox().workspace, 'full.txt'), 'utf8')).toBe('full');
   });
 
   it('HTTP 401: a failed stage with an auth error, not retried, in well under the timeout', async () => {
-    server.script({ model: 'denied-model' }, [{ error: { status: 401 } }]);
+    server().script({ model: 'denied-model' }, [{ error: { status: 401 } }]);
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, {
+      stageRequest(sandbox(), server().url, {
         model: 'denied-model',
-        env: { ...sandbox.env, CLAUDE_CODE_MAX_RETRIES: '0' },
+        env: { ...sandbox().env, CLAUDE_CODE_MAX_RETRIES: '0' },
       }),
     );
     expect(run.command.env.CLAUDE_CODE_MAX_RETRIES).toBe('0');
@@ -249,10 +233,10 @@ describe('claude 2.1.330 runs the adapter command', () => {
   });
 
   it('HTTP 500: two quick retries (reported, not fatal), then a retryable server error', async () => {
-    server.script({ model: 'broken-model' }, [{ error: { status: 500 } }]);
+    server().script({ model: 'broken-model' }, [{ error: { status: 500 } }]);
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, { model: 'broken-model' }),
+      stageRequest(sandbox(), server().url, { model: 'broken-model' }),
     );
     expect(run.command.env.CLAUDE_CODE_MAX_RETRIES).toBe('2');
     expect(messageRequests('broken-model')).toHaveLength(3);
@@ -300,13 +284,13 @@ describe('claude 2.1.330 runs the adapter command', () => {
   it('resumes the session it reported, with the earlier turn in the request, and costs each run apart', async () => {
     // A model Claude Code prices (list price), routed by the conversation's first question.
     const model = 'claude-sonnet-4-5';
-    server.script({ model, text: 'first question' }, [
+    server().script({ model, text: 'first question' }, [
       { text: 'First answer.', usage: { inputTokens: 100, outputTokens: 5 } },
       { text: 'Second answer.', usage: { inputTokens: 150, outputTokens: 6 } },
     ]);
     const first = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, { model, prompt: 'first question' }),
+      stageRequest(sandbox(), server().url, { model, prompt: 'first question' }),
     );
     expect(first.outcome.status).toBe('succeeded');
     const sessionId = first.outcome.sessionId!;
@@ -317,7 +301,7 @@ describe('claude 2.1.330 runs the adapter command', () => {
 
     const second = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, {
+      stageRequest(sandbox(), server().url, {
         model,
         prompt: 'second question',
         resumeSessionId: sessionId,
@@ -357,7 +341,7 @@ describe('claude 2.1.330 runs the adapter command', () => {
 
   it('sums the usage and cost of a tool call and its answer, cache reads included', async () => {
     const model = 'claude-sonnet-4-5';
-    server.script({ model, text: 'sum the turns' }, [
+    server().script({ model, text: 'sum the turns' }, [
       {
         toolCall: { command: 'echo counted' },
         usage: { inputTokens: 1200, cachedInputTokens: 1000, outputTokens: 20 },
@@ -366,7 +350,7 @@ describe('claude 2.1.330 runs the adapter command', () => {
     ]);
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, {
+      stageRequest(sandbox(), server().url, {
         model,
         prompt: 'sum the turns',
         access: 'workspace-write',
@@ -388,14 +372,14 @@ describe('claude 2.1.330 runs the adapter command', () => {
   });
 
   it("sends the stage's model over the runtime's, and the effort as output_config.effort", async () => {
-    server.script({ model: 'claude-opus-4-6' }, [{ text: 'Thought hard.' }]);
+    server().script({ model: 'claude-opus-4-6' }, [{ text: 'Thought hard.' }]);
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, {
+      stageRequest(sandbox(), server().url, {
         model: 'claude-opus-4-6',
         effort: 'low',
         settings: {
-          ...stageRequest(sandbox, server.url).settings,
+          ...stageRequest(sandbox(), server().url).settings,
           model: 'claude-sonnet-4-5',
         },
       }),
@@ -412,16 +396,19 @@ describe('claude 2.1.330 runs the adapter command', () => {
 
   it('with a backend profile, the settings file selected by --settings is honoured (model and env)', async () => {
     writeFileSync(
-      join(sandbox.configDir, 'baton-worker.settings.json'),
+      join(sandbox().configDir, 'baton-worker.settings.json'),
       JSON.stringify({
         model: 'profile-model',
         env: { ANTHROPIC_CUSTOM_HEADERS: 'x-baton-profile: worker' },
       }),
     );
-    server.script({ model: 'profile-model' }, [{ text: 'From the profile.' }]);
-    const run = await runStage(adapter, stageRequest(sandbox, server.url, { profile: 'worker' }));
+    server().script({ model: 'profile-model' }, [{ text: 'From the profile.' }]);
+    const run = await runStage(
+      adapter,
+      stageRequest(sandbox(), server().url, { profile: 'worker' }),
+    );
     expect(run.command.args.filter((arg) => arg.includes('baton-worker'))).toEqual([
-      join(sandbox.configDir, 'baton-worker.settings.json'),
+      join(sandbox().configDir, 'baton-worker.settings.json'),
     ]);
     expect(run.outcome).toMatchObject({ status: 'succeeded', finalText: 'From the profile.' });
     const [request] = messageRequests('profile-model');
@@ -429,15 +416,18 @@ describe('claude 2.1.330 runs the adapter command', () => {
   });
 
   it('with a backend profile whose file is missing, fails before any request with what to do', async () => {
-    const before = server.requests.length;
-    const run = await runStage(adapter, stageRequest(sandbox, server.url, { profile: 'absent' }));
+    const before = server().requests.length;
+    const run = await runStage(
+      adapter,
+      stageRequest(sandbox(), server().url, { profile: 'absent' }),
+    );
     expect(run.outcome).toMatchObject({
       status: 'failed',
       error: {
-        message: `Claude Code cannot find the backend profile's settings file ${join(sandbox.configDir, 'baton-absent.settings.json')}: run \`baton setup claude-code\`.`,
+        message: `Claude Code cannot find the backend profile's settings file ${join(sandbox().configDir, 'baton-absent.settings.json')}: run \`baton setup claude-code\`.`,
         retryable: false,
       },
     });
-    expect(server.requests.length).toBe(before);
+    expect(server().requests.length).toBe(before);
   });
 });
