@@ -8,38 +8,21 @@ import { join } from 'node:path';
 import { createCodexAdapter } from '@baton/codex';
 import type { DoctorContext, RuntimeSettings } from '@baton/core';
 import { runChecks } from '@baton/core/doctor';
-import type { ModelServer } from '@baton/testkit';
-import { startModelServer } from '@baton/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requireCli } from '../binaries.js';
-import { createSandbox, KEY, KEY_VARIABLE, type Sandbox } from './support.js';
+import { useModelServer, useSandbox } from '../test-hooks.js';
+import { createSandbox, KEY, KEY_VARIABLE } from './support.js';
 
 const adapter = createCodexAdapter();
-let server: ModelServer;
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  server = await startModelServer({ apiKey: KEY });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  sandbox = createSandbox();
-});
-
-afterEach(() => {
-  sandbox.remove();
-});
+const server = useModelServer({ apiKey: KEY });
+const sandbox = useSandbox(createSandbox);
 
 function context(settings: RuntimeSettings, profile: string | null = null): DoctorContext {
   return {
     settings: { binary: requireCli('codex'), ...settings },
     profile,
-    env: sandbox.env,
-    cwd: sandbox.workspace,
+    env: sandbox().env,
+    cwd: sandbox().workspace,
     stages: ['interview'],
     signal: new AbortController().signal,
     results: {},
@@ -66,7 +49,7 @@ describe('codex doctor with codex 0.169.0', () => {
   it('fails auth in an empty CODEX_HOME (real `codex login status`: Not logged in)', async () => {
     expect(await check('auth').run(context({}))).toEqual({
       status: 'fail',
-      summary: `not logged in (codex login status, in ${sandbox.codexHome}) and $CODEX_API_KEY is not set`,
+      summary: `not logged in (codex login status, in ${sandbox().codexHome}) and $CODEX_API_KEY is not set`,
       remediation:
         'Run `codex login`, or export CODEX_API_KEY=<OpenAI API key> (codex exec does not read OPENAI_API_KEY).',
     });
@@ -75,8 +58,8 @@ describe('codex doctor with codex 0.169.0', () => {
   it('passes auth after `codex login --with-api-key`, without showing the key', async () => {
     const { runCommand } = await import('@baton/core/doctor');
     const login = await runCommand(requireCli('codex'), ['login', '--with-api-key'], {
-      env: sandbox.env,
-      cwd: sandbox.workspace,
+      env: sandbox().env,
+      cwd: sandbox().workspace,
       timeoutMs: 15_000,
       input: 'sk-test-0123456789abcdef\n',
     });
@@ -84,12 +67,12 @@ describe('codex doctor with codex 0.169.0', () => {
     const result = await check('auth').run(context({}));
     expect(result).toEqual({
       status: 'pass',
-      summary: `logged in with a stored API key (codex login status, in ${sandbox.codexHome})`,
+      summary: `logged in with a stored API key (codex login status, in ${sandbox().codexHome})`,
     });
   });
 
   it('fails the profile check when Codex cannot load the profile file', async () => {
-    writeFileSync(join(sandbox.codexHome, 'baton-worker.config.toml'), 'model = \n');
+    writeFileSync(join(sandbox().codexHome, 'baton-worker.config.toml'), 'model = \n');
     const result = await check('profile').run(context({}, 'worker'));
     expect(result.status).toBe('fail');
     expect(result.summary).toMatch(
@@ -99,20 +82,23 @@ describe('codex doctor with codex 0.169.0', () => {
 
   it('passes the profile check for a good profile file, and fails a legacy table', async () => {
     writeFileSync(
-      join(sandbox.codexHome, 'baton-worker.config.toml'),
+      join(sandbox().codexHome, 'baton-worker.config.toml'),
       'model = "profiled-model"\n',
     );
     expect(await check('profile').run(context({}, 'worker'))).toEqual({
       status: 'pass',
-      summary: `${join(sandbox.codexHome, 'baton-worker.config.toml')} loads (codex --profile baton-worker)`,
+      summary: `${join(sandbox().codexHome, 'baton-worker.config.toml')} loads (codex --profile baton-worker)`,
     });
-    writeFileSync(join(sandbox.codexHome, 'config.toml'), '[profiles.baton-worker]\nmodel = "x"\n');
+    writeFileSync(
+      join(sandbox().codexHome, 'config.toml'),
+      '[profiles.baton-worker]\nmodel = "x"\n',
+    );
     expect(await check('profile').run(context({}, 'worker'))).toMatchObject({ status: 'fail' });
   });
 
   it('probes: healthy when the model answers, an auth failure when the key is refused', async () => {
-    server.script({ model: 'probe-model' }, [{ text: 'OK' }]);
-    const baseUrl = `${server.url}/v1`;
+    server().script({ model: 'probe-model' }, [{ text: 'OK' }]);
+    const baseUrl = `${server().url}/v1`;
     const report = await runChecks({
       adapter,
       context: {
@@ -123,8 +109,8 @@ describe('codex doctor with codex 0.169.0', () => {
           model: 'probe-model',
         },
         profile: null,
-        env: sandbox.env,
-        cwd: sandbox.workspace,
+        env: sandbox().env,
+        cwd: sandbox().workspace,
         stages: ['interview'],
       },
       probe: true,
@@ -139,12 +125,12 @@ describe('codex doctor with codex 0.169.0', () => {
     ]);
     expect(report.status).toBe('pass');
     expect(report.version).toBe('0.169.0');
-    const probeRequest = server.requests.find((request) => request.model === 'probe-model')!;
+    const probeRequest = server().requests.find((request) => request.model === 'probe-model')!;
     expect(probeRequest.text).toContain('Reply with the single word OK.');
 
     const refused = await check('probe').run({
       ...context({ baseUrl, apiKeyEnv: 'WRONG_KEY', model: 'probe-model' }),
-      env: { ...sandbox.env, WRONG_KEY: 'not-the-key' },
+      env: { ...sandbox().env, WRONG_KEY: 'not-the-key' },
     });
     expect(refused).toEqual({
       status: 'fail',

@@ -7,30 +7,14 @@
  */
 import { createCodexAdapter } from '@baton/codex';
 import type { StageFailure } from '@baton/core';
-import type { ErrorTurn, ModelServer } from '@baton/testkit';
-import { startModelServer } from '@baton/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSandbox, KEY, runStage, type Sandbox, stageRequest } from './support.js';
+import type { ErrorTurn } from '@baton/testkit';
+import { describe, expect, it } from 'vitest';
+import { useModelServer, useSandbox } from '../test-hooks.js';
+import { createSandbox, KEY, runStage, stageRequest } from './support.js';
 
 const adapter = createCodexAdapter();
-let server: ModelServer;
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  server = await startModelServer({ apiKey: KEY, models: ['stub-model'] });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  sandbox = createSandbox();
-});
-
-afterEach(() => {
-  sandbox.remove();
-});
+const server = useModelServer({ apiKey: KEY, models: ['stub-model'] });
+const sandbox = useSandbox(createSandbox);
 
 /** Runs one stage whose only model request gets `turn`; returns its failure. */
 async function failWith(
@@ -38,15 +22,15 @@ async function failWith(
   turn: ErrorTurn,
   env: Record<string, string> = {},
 ): Promise<{ error: StageFailure; stdout: string }> {
-  server.script({ model }, [turn]);
-  const request = stageRequest(sandbox, `${server.url}/v1`, { model });
+  server().script({ model }, [turn]);
+  const request = stageRequest(sandbox(), `${server().url}/v1`, { model });
   const run = await runStage(adapter, { ...request, env: { ...request.env, ...env } });
   expect(run.timedOut).toBe(false);
   expect(run.exit.exitCode).toBe(1);
   expect(run.outcome.status).toBe('failed');
   // The session was announced before the failure: a stage can name it in the journal.
   expect(run.events[0]).toEqual({ type: 'session', sessionId: run.outcome.sessionId });
-  expect(server.requests.filter((entry) => entry.model === model)).toHaveLength(1);
+  expect(server().requests.filter((entry) => entry.model === model)).toHaveLength(1);
   return { error: run.outcome.error!, stdout: run.stdout };
 }
 

@@ -7,45 +7,24 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCodexAdapter } from '@baton/codex';
-import type { LoggedRequest, ModelServer } from '@baton/testkit';
+import type { LoggedRequest } from '@baton/testkit';
 import { startModelServer } from '@baton/testkit';
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  beforeEach,
-  describe,
-  expect,
-  it,
-  onTestFinished,
-} from 'vitest';
-import { createSandbox, KEY, runStage, type Sandbox, stageRequest } from './support.js';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { useModelServer, useSandbox } from '../test-hooks.js';
+import { createSandbox, KEY, runStage, stageRequest } from './support.js';
 
 const adapter = createCodexAdapter();
-let server: ModelServer;
-let sandbox: Sandbox;
+// The key is required: a request reaching the server without it gets 401.
+const server = useModelServer({ apiKey: KEY, models: ['stub-model'] });
+const sandbox = useSandbox(createSandbox);
 let baseUrl: string;
 
-beforeAll(async () => {
-  // The key is required: a request reaching the server without it gets 401.
-  server = await startModelServer({ apiKey: KEY, models: ['stub-model'] });
-  baseUrl = `${server.url}/v1`;
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  sandbox = createSandbox();
-});
-
-afterEach(() => {
-  sandbox.remove();
+beforeAll(() => {
+  baseUrl = `${server().url}/v1`;
 });
 
 function responsesRequests(model: string): LoggedRequest[] {
-  return server.requests.filter(
+  return server().requests.filter(
     (request) => request.endpoint === 'responses' && request.model === model,
   );
 }
@@ -70,7 +49,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('codex 0.169.0 runs the adapter command', () => {
   it('answers, with usage, a session id, the contract as developer instructions and the prompt on stdin', async () => {
-    server.script({ model: 'plain-model' }, [
+    server().script({ model: 'plain-model' }, [
       { text: 'Hello from the scripted server', usage: { inputTokens: 120, outputTokens: 7 } },
     ]);
     const contract =
@@ -78,7 +57,7 @@ describe('codex 0.169.0 runs the adapter command', () => {
     const prompt = 'Plan the work.\nLine two with `backticks` and "quotes".';
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, baseUrl, { model: 'plain-model', contract, prompt }),
+      stageRequest(sandbox(), baseUrl, { model: 'plain-model', contract, prompt }),
     );
 
     expect(run.timedOut).toBe(false);
@@ -126,7 +105,7 @@ describe('codex 0.169.0 runs the adapter command', () => {
   });
 
   it('runs a tool call with workspace-write: the file appears in the workspace', async () => {
-    server.script({ model: 'tool-model' }, [
+    server().script({ model: 'tool-model' }, [
       {
         toolCall: { command: `${SETTLE}printf tool-ran > created-by-tool.txt` },
         usage: { inputTokens: 100, cachedInputTokens: 40, outputTokens: 10, reasoningTokens: 4 },
@@ -138,12 +117,12 @@ describe('codex 0.169.0 runs the adapter command', () => {
     ]);
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, baseUrl, { model: 'tool-model', access: 'workspace-write' }),
+      stageRequest(sandbox(), baseUrl, { model: 'tool-model', access: 'workspace-write' }),
     );
 
     expect(run.outcome.status).toBe('succeeded');
     expect(run.outcome.finalText).toBe('Wrote the file.');
-    expect(readFileSync(join(sandbox.workspace, 'created-by-tool.txt'), 'utf8')).toBe('tool-ran');
+    expect(readFileSync(join(sandbox().workspace, 'created-by-tool.txt'), 'utf8')).toBe('tool-ran');
     const tools = run.events.filter((event) => event.type === 'tool-use');
     expect(tools.map((event) => event.type === 'tool-use' && [event.name, event.status])).toEqual([
       ['command_execution', 'started'],
@@ -174,23 +153,23 @@ describe('codex 0.169.0 runs the adapter command', () => {
     const outsideDirectory = mkdtempSync('/var/tmp/baton-codex-outside-');
     const outside = join(outsideDirectory, 'outside.txt');
     onTestFinished(() => rmSync(outsideDirectory, { recursive: true, force: true }));
-    const workspaceFile = join(sandbox.workspace, 'read-only-attempt.txt');
-    server.script({ model: 'read-only-model' }, [
+    const workspaceFile = join(sandbox().workspace, 'read-only-attempt.txt');
+    server().script({ model: 'read-only-model' }, [
       { toolCall: { command: `${SETTLE}printf x > ${workspaceFile}` } },
       { text: 'Tried.' },
     ]);
-    server.script({ model: 'workspace-model' }, [
+    server().script({ model: 'workspace-model' }, [
       { toolCall: { command: `${SETTLE}printf x > ${outside}` } },
       { text: 'Tried.' },
     ]);
-    server.script({ model: 'full-model' }, [
+    server().script({ model: 'full-model' }, [
       { toolCall: { command: `${SETTLE}printf full > ${outside}` } },
       { text: 'Done.' },
     ]);
 
     const readOnly = await runStage(
       adapter,
-      stageRequest(sandbox, baseUrl, { model: 'read-only-model', access: 'read-only' }),
+      stageRequest(sandbox(), baseUrl, { model: 'read-only-model', access: 'read-only' }),
     );
     expect(readOnly.outcome.status).toBe('succeeded');
     expect(existsSync(workspaceFile)).toBe(false);
@@ -202,24 +181,24 @@ describe('codex 0.169.0 runs the adapter command', () => {
 
     const workspaceWrite = await runStage(
       adapter,
-      stageRequest(sandbox, baseUrl, { model: 'workspace-model', access: 'workspace-write' }),
+      stageRequest(sandbox(), baseUrl, { model: 'workspace-model', access: 'workspace-write' }),
     );
     expect(workspaceWrite.outcome.status).toBe('succeeded');
     expect(existsSync(outside)).toBe(false);
 
     const full = await runStage(
       adapter,
-      stageRequest(sandbox, baseUrl, { model: 'full-model', access: 'full' }),
+      stageRequest(sandbox(), baseUrl, { model: 'full-model', access: 'full' }),
     );
     expect(full.outcome.status).toBe('succeeded');
     expect(readFileSync(outside, 'utf8')).toBe('full');
   });
 
   it('fails HTTP 401 as auth, after one request (no retries)', async () => {
-    server.script({ model: 'auth-model' }, [
+    server().script({ model: 'auth-model' }, [
       { error: { status: 401, message: 'Incorrect API key provided' } },
     ]);
-    const run = await runStage(adapter, stageRequest(sandbox, baseUrl, { model: 'auth-model' }));
+    const run = await runStage(adapter, stageRequest(sandbox(), baseUrl, { model: 'auth-model' }));
     expect(run.exit.exitCode).toBe(1);
     expect(run.outcome).toMatchObject({
       status: 'failed',
@@ -241,8 +220,11 @@ describe('codex 0.169.0 runs the adapter command', () => {
   });
 
   it('fails HTTP 500 as transient, after one request', async () => {
-    server.script({ model: 'broken-model' }, [{ error: { status: 500 } }]);
-    const run = await runStage(adapter, stageRequest(sandbox, baseUrl, { model: 'broken-model' }));
+    server().script({ model: 'broken-model' }, [{ error: { status: 500 } }]);
+    const run = await runStage(
+      adapter,
+      stageRequest(sandbox(), baseUrl, { model: 'broken-model' }),
+    );
     expect(run.exit.exitCode).toBe(1);
     expect(run.outcome).toMatchObject({
       status: 'failed',
@@ -265,7 +247,7 @@ describe('codex 0.169.0 runs the adapter command', () => {
     const started = performance.now();
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, deadUrl, { model: 'any-model' }),
+      stageRequest(sandbox(), deadUrl, { model: 'any-model' }),
       15_000,
     );
     expect(run.timedOut).toBe(false);
@@ -278,7 +260,7 @@ describe('codex 0.169.0 runs the adapter command', () => {
   });
 
   it('fails as auth when the api_key_env variable is missing', async () => {
-    const request = stageRequest(sandbox, baseUrl, { model: 'plain-model' });
+    const request = stageRequest(sandbox(), baseUrl, { model: 'plain-model' });
     const { BATON_TEST_GATEWAY_KEY: _removed, ...env } = request.env;
     const run = await runStage(adapter, { ...request, env });
     expect(run.outcome).toMatchObject({
@@ -293,12 +275,12 @@ describe('codex 0.169.0 runs the adapter command', () => {
   });
 
   it('resumes a session: same session id, earlier turns on the wire, usage reported as unknown', async () => {
-    server.script({ model: 'resume-model', text: 'first question' }, [
+    server().script({ model: 'resume-model', text: 'first question' }, [
       { text: 'First answer', usage: { inputTokens: 100, outputTokens: 10 } },
     ]);
     const first = await runStage(
       adapter,
-      stageRequest(sandbox, baseUrl, { model: 'resume-model', prompt: 'first question' }),
+      stageRequest(sandbox(), baseUrl, { model: 'resume-model', prompt: 'first question' }),
     );
     expect(first.outcome.status).toBe('succeeded');
     // The session id is announced first, so an interrupted stage can be resumed.
@@ -306,12 +288,12 @@ describe('codex 0.169.0 runs the adapter command', () => {
     const sessionId = first.outcome.sessionId!;
 
     // The resumed request carries both questions; the latest matching route answers it.
-    server.script({ model: 'resume-model', text: 'second question' }, [
+    server().script({ model: 'resume-model', text: 'second question' }, [
       { text: 'Second answer', usage: { inputTokens: 200, outputTokens: 20 } },
     ]);
     const second = await runStage(
       adapter,
-      stageRequest(sandbox, baseUrl, {
+      stageRequest(sandbox(), baseUrl, {
         model: 'resume-model',
         prompt: 'second question',
         resumeSessionId: sessionId,
@@ -335,8 +317,8 @@ describe('codex 0.169.0 runs the adapter command', () => {
   });
 
   it('takes the stage’s model over the runtime’s, and its effort, to the wire', async () => {
-    server.script({ model: 'stage-model' }, [{ text: 'Thought hard.' }]);
-    const request = stageRequest(sandbox, baseUrl, { model: 'stage-model', effort: 'xhigh' });
+    server().script({ model: 'stage-model' }, [{ text: 'Thought hard.' }]);
+    const request = stageRequest(sandbox(), baseUrl, { model: 'stage-model', effort: 'xhigh' });
     const run = await runStage(adapter, {
       ...request,
       settings: { ...request.settings, model: 'runtime-model' },
@@ -345,11 +327,11 @@ describe('codex 0.169.0 runs the adapter command', () => {
     const [wire, ...others] = responsesRequests('stage-model');
     expect(others).toEqual([]);
     expect((wire!.body as { reasoning?: { effort?: string } }).reasoning?.effort).toBe('xhigh');
-    expect(server.requests.some((entry) => entry.model === 'runtime-model')).toBe(false);
+    expect(server().requests.some((entry) => entry.model === 'runtime-model')).toBe(false);
 
     // Without an effort, Codex sends its own default, not the last stage's.
-    server.script({ model: 'default-effort-model' }, [{ text: 'Default.' }]);
-    await runStage(adapter, stageRequest(sandbox, baseUrl, { model: 'default-effort-model' }));
+    server().script({ model: 'default-effort-model' }, [{ text: 'Default.' }]);
+    await runStage(adapter, stageRequest(sandbox(), baseUrl, { model: 'default-effort-model' }));
     const [plain] = responsesRequests('default-effort-model');
     expect((plain!.body as { reasoning?: { effort?: string } }).reasoning?.effort).not.toBe(
       'xhigh',
@@ -359,8 +341,8 @@ describe('codex 0.169.0 runs the adapter command', () => {
   it('sends each declared effort as it is', async () => {
     for (const effort of adapter.capabilities.efforts) {
       const model = `effort-${effort}`;
-      server.script({ model }, [{ text: effort }]);
-      const run = await runStage(adapter, stageRequest(sandbox, baseUrl, { model, effort }));
+      server().script({ model }, [{ text: effort }]);
+      const run = await runStage(adapter, stageRequest(sandbox(), baseUrl, { model, effort }));
       expect(run.outcome.status, run.stderr).toBe('succeeded');
       const [wire] = responsesRequests(model);
       expect((wire!.body as { reasoning?: { effort?: string } }).reasoning?.effort).toBe(effort);
@@ -371,11 +353,11 @@ describe('codex 0.169.0 runs the adapter command', () => {
 describe('codex 0.169.0 with a backend profile', () => {
   it('reads $CODEX_HOME/baton-worker.config.toml: its model reaches the wire', async () => {
     writeFileSync(
-      join(sandbox.codexHome, 'baton-worker.config.toml'),
+      join(sandbox().codexHome, 'baton-worker.config.toml'),
       'model = "profiled-model"\n',
     );
-    server.script({ model: 'profiled-model' }, [{ text: 'From the profile' }]);
-    const run = await runStage(adapter, stageRequest(sandbox, baseUrl, { profile: 'worker' }));
+    server().script({ model: 'profiled-model' }, [{ text: 'From the profile' }]);
+    const run = await runStage(adapter, stageRequest(sandbox(), baseUrl, { profile: 'worker' }));
     expect(run.command.args.filter((arg) => arg === '-p')).toHaveLength(1);
     expect(run.command.args[run.command.args.indexOf('-p') + 1]).toBe('baton-worker');
     expect(run.outcome).toMatchObject({ status: 'succeeded', finalText: 'From the profile' });
@@ -384,15 +366,15 @@ describe('codex 0.169.0 with a backend profile', () => {
 
   it('fails, with Codex’s reason, while config.toml has a legacy [profiles.baton-worker] table', async () => {
     writeFileSync(
-      join(sandbox.codexHome, 'baton-worker.config.toml'),
+      join(sandbox().codexHome, 'baton-worker.config.toml'),
       'model = "profiled-model"\n',
     );
     writeFileSync(
-      join(sandbox.codexHome, 'config.toml'),
+      join(sandbox().codexHome, 'config.toml'),
       '[profiles.baton-worker]\nmodel = "legacy-model"\n',
     );
-    const before = server.requests.length;
-    const run = await runStage(adapter, stageRequest(sandbox, baseUrl, { profile: 'worker' }));
+    const before = server().requests.length;
+    const run = await runStage(adapter, stageRequest(sandbox(), baseUrl, { profile: 'worker' }));
     expect(run.exit.exitCode).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.outcome.status).toBe('failed');
@@ -409,6 +391,6 @@ describe('codex 0.169.0 with a backend profile', () => {
     expect(run.outcome.error!.message).toContain(
       'legacy `profile = "baton-worker"` or `[profiles.baton-worker]` config',
     );
-    expect(server.requests.length).toBe(before);
+    expect(server().requests.length).toBe(before);
   });
 });

@@ -10,11 +10,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandSpec } from '@baton/core';
-import type { LoggedRequest, ModelServer } from '@baton/testkit';
-import { startModelServer } from '@baton/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { LoggedRequest } from '@baton/testkit';
+import { describe, expect, it } from 'vitest';
 import { requireCli } from '../binaries.js';
-import { createSandbox, KEY, KEY_VARIABLE, runSpec, type Sandbox } from './support.js';
+import { useModelServer, useSandbox } from '../test-hooks.js';
+import { createSandbox, KEY, KEY_VARIABLE, runSpec } from './support.js';
 
 const BATON = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -28,29 +28,13 @@ const BATON = join(
 const HEADER =
   '# managed by baton: codex profile baton-worker — baton setup codex owns only the keys it writes here; edit anything else freely';
 
-let server: ModelServer;
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  // Requests without the key named by env_key get 401: an answer proves the provider wiring.
-  server = await startModelServer({ apiKey: KEY });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  sandbox = createSandbox();
-});
-
-afterEach(() => {
-  sandbox.remove();
-});
+// Requests without the key named by env_key get 401: an answer proves the provider wiring.
+const server = useModelServer({ apiKey: KEY });
+const sandbox = useSandbox(createSandbox);
 
 function writeBatonToml(model: string | null): void {
   writeFileSync(
-    join(sandbox.workspace, 'baton.toml'),
+    join(sandbox().workspace, 'baton.toml'),
     [
       '[orchestrator]',
       'runtime_backend = "codex"',
@@ -61,7 +45,7 @@ function writeBatonToml(model: string | null): void {
       '[runtimes.codex]',
       `binary = ${JSON.stringify(requireCli('codex'))}`,
       ...(model === null ? [] : [`model = ${JSON.stringify(model)}`]),
-      `base_url = ${JSON.stringify(`${server.url}/v1`)}`,
+      `base_url = ${JSON.stringify(`${server().url}/v1`)}`,
       `api_key_env = "${KEY_VARIABLE}"`,
       '',
     ].join('\n'),
@@ -71,9 +55,9 @@ function writeBatonToml(model: string | null): void {
 function baton(args: readonly string[]) {
   if (!existsSync(BATON)) throw new Error(`the CLI is not built at ${BATON}`);
   const result = spawnSync(process.execPath, [BATON, ...args], {
-    cwd: sandbox.workspace,
+    cwd: sandbox().workspace,
     encoding: 'utf8',
-    env: { ...sandbox.env, XDG_STATE_HOME: join(sandbox.root, 'state') } as NodeJS.ProcessEnv,
+    env: { ...sandbox().env, XDG_STATE_HOME: join(sandbox().root, 'state') } as NodeJS.ProcessEnv,
     timeout: 60_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -95,17 +79,17 @@ function codexWithProfile(): CommandSpec {
       '-',
     ],
     env: {},
-    cwd: sandbox.workspace,
+    cwd: sandbox().workspace,
     stdin: 'Say hello.',
   };
 }
 
 function modelRequests(): LoggedRequest[] {
-  return server.requests.filter((request) => request.endpoint === 'responses');
+  return server().requests.filter((request) => request.endpoint === 'responses');
 }
 
-const profilePath = () => join(sandbox.codexHome, 'baton-worker.config.toml');
-const configPath = () => join(sandbox.codexHome, 'config.toml');
+const profilePath = () => join(sandbox().codexHome, 'baton-worker.config.toml');
+const configPath = () => join(sandbox().codexHome, 'config.toml');
 
 describe('baton setup codex with the real codex 0.169.0', () => {
   it('writes the profile file that `codex exec -p baton-worker` loads: model and provider', async () => {
@@ -115,11 +99,11 @@ describe('baton setup codex with the real codex 0.169.0', () => {
     expect(setup.status).toBe(0);
     expect(JSON.parse(setup.stdout)).toMatchObject({ runtimeVersion: '0.169.0' });
     expect(readFileSync(profilePath(), 'utf8')).toBe(
-      `${HEADER}\nmodel = "profiled-model"\nmodel_provider = "baton"\n\n# managed by baton: [model_providers.baton] — edit outside this block freely\n[model_providers.baton]\nname = "Baton gateway"\nbase_url = "${server.url}/v1"\nenv_key = "${KEY_VARIABLE}"\nwire_api = "responses"\n`,
+      `${HEADER}\nmodel = "profiled-model"\nmodel_provider = "baton"\n\n# managed by baton: [model_providers.baton] — edit outside this block freely\n[model_providers.baton]\nname = "Baton gateway"\nbase_url = "${server().url}/v1"\nenv_key = "${KEY_VARIABLE}"\nwire_api = "responses"\n`,
     );
 
     const before = modelRequests().length;
-    const run = await runSpec(codexWithProfile(), sandbox.env, 30_000);
+    const run = await runSpec(codexWithProfile(), sandbox().env, 30_000);
     expect(run.timedOut).toBe(false);
     expect(run.exit.exitCode).toBe(0);
     const requests = modelRequests().slice(before);
@@ -147,7 +131,7 @@ describe('baton setup codex with the real codex 0.169.0', () => {
     writeFileSync(configPath(), legacy);
 
     // The real codex refuses --profile while config.toml holds the legacy table.
-    const refusedByCodex = await runSpec(codexWithProfile(), sandbox.env, 30_000);
+    const refusedByCodex = await runSpec(codexWithProfile(), sandbox().env, 30_000);
     expect(refusedByCodex.exit.exitCode).toBe(1);
     expect(refusedByCodex.stderr).toContain(
       `--profile \`baton-worker\` cannot be used while ${configPath()} contains legacy \`profile = "baton-worker"\` or \`[profiles.baton-worker]\` config`,
@@ -172,7 +156,7 @@ describe('baton setup codex with the real codex 0.169.0', () => {
     );
 
     const before = modelRequests().length;
-    const run = await runSpec(codexWithProfile(), sandbox.env, 30_000);
+    const run = await runSpec(codexWithProfile(), sandbox().env, 30_000);
     expect(run.stderr).not.toContain('legacy');
     expect(run.exit.exitCode).toBe(0);
     const [request] = modelRequests().slice(before);
