@@ -18,6 +18,14 @@ export {
   loadConfig,
 } from './config/load.js';
 export {
+  type DatabaseUrlResolution,
+  DEFAULT_BRANCH_PREFIX,
+  DEFAULT_DATABASE_URL_ENV,
+  databaseUrlSecrets,
+  resolveDatabaseUrl,
+  WORKSPACE_STRATEGIES,
+} from './config/scale.js';
+export {
   batonFileSchema,
   MAX_CHAIN_LENGTH,
   MAX_HUMAN_STEPS,
@@ -29,6 +37,8 @@ export type {
   ContractOverride,
   ModelPrice,
   RetrySettings,
+  ScaleSettings,
+  ScaleWorkspace,
   StageTarget,
 } from './config/types.js';
 export { type RenderedContract, renderRoleContract, sha256 } from './contracts/render.js';

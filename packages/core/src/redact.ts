@@ -6,6 +6,7 @@
  * secret, and values shaped like well-known credentials.
  */
 import type { Environment } from './adapter/v1/spec.js';
+import { databaseUrlSecrets } from './config/scale.js';
 import type { BatonConfig } from './config/types.js';
 
 export const REDACTED = '[REDACTED]';
@@ -54,7 +55,7 @@ export interface Redactor {
 
 export interface RedactorOptions {
   readonly env: Environment;
-  readonly config?: Pick<BatonConfig, 'runtimes'>;
+  readonly config?: Pick<BatonConfig, 'runtimes'> & Partial<Pick<BatonConfig, 'scale'>>;
   readonly extra?: Iterable<string>;
 }
 
@@ -78,6 +79,10 @@ export function secretValues(options: RedactorOptions): string[] {
     ) {
       values.add(value);
     }
+  }
+  // The scale database's password, from the URL in its variable (which is not named like a secret).
+  for (const value of databaseUrlSecrets(options.config?.scale, options.env)) {
+    if (value.trim().length >= MIN_DECLARED_SECRET_LENGTH) values.add(value);
   }
   for (const value of options.extra ?? []) {
     if (value.trim().length >= MIN_DECLARED_SECRET_LENGTH) values.add(value);

@@ -16,6 +16,7 @@ import { parseDuration } from './duration.js';
 import { guardParsedTree } from './guard.js';
 import { type ConfigIssue, IssueCollector } from './issues.js';
 import { readTextFile } from './read-file.js';
+import { DEFAULT_BRANCH_PREFIX, DEFAULT_DATABASE_URL_ENV } from './scale.js';
 import {
   type BatonFile,
   batonFileSchema,
@@ -24,6 +25,7 @@ import {
   type ModelPriceFile,
   type RetryFile,
   type RuntimeSettingsFile,
+  type ScaleFile,
   stageTargetTableSchema,
 } from './schema.js';
 import type {
@@ -31,6 +33,7 @@ import type {
   ContractOverride,
   ModelPrice,
   RetrySettings,
+  ScaleSettings,
   StageTarget,
 } from './types.js';
 import { convertZodIssues, formatPath, reservedKeyIssue, valueAt } from './zod-issues.js';
@@ -99,6 +102,8 @@ interface Layer {
   runtimes: Record<string, Sourced<RuntimeSettings>>;
   missions: Record<string, Mission>;
   contracts: Partial<Record<Stage, ContractOverride>>;
+  /** One unit: a project file's `[scale]` replaces the user file's whole. */
+  scale?: ScaleSettings;
 }
 
 function emptyLayer(): Layer {
@@ -175,6 +180,7 @@ export function loadConfig(options: LoadConfigOptions): ConfigResult {
       runtimes,
       missions: { ...merged.missions, ...BUILT_IN_MISSIONS },
       contracts: merged.contracts,
+      scale: merged.scale ?? null,
       files,
       projectRoot: projectFile !== undefined ? dirname(projectFile) : resolve(options.cwd),
     },
@@ -363,7 +369,26 @@ function normaliseFile(
     const override = readContract(contract, source, `contracts.${stage}`, issues);
     if (override) layer.contracts[stage] = override;
   }
+  if (file.scale !== undefined) layer.scale = normaliseScale(file.scale, source);
   return layer;
+}
+
+function normaliseScale(scale: ScaleFile, source: string): ScaleSettings {
+  return {
+    databaseUrl: scale.database_url ?? null,
+    databaseUrlEnv: scale.database_url_env ?? DEFAULT_DATABASE_URL_ENV,
+    applicationVersion: scale.application_version,
+    // The schema has checked that the chosen strategy's table is there.
+    workspace:
+      scale.workspace === 'git'
+        ? {
+            strategy: 'git',
+            remote: scale.git!.remote,
+            branchPrefix: scale.git!.branch_prefix ?? DEFAULT_BRANCH_PREFIX,
+          }
+        : { strategy: 'shared-path', root: scale.shared_path!.root },
+    source,
+  };
 }
 
 /** The keys of the table at `key` in the parsed file, or none when it is not a table. */
@@ -782,6 +807,7 @@ function mergeLayers(layers: readonly Layer[]): Layer {
     }
     Object.assign(merged.missions, layer.missions);
     Object.assign(merged.contracts, layer.contracts);
+    merged.scale = layer.scale ?? merged.scale;
   }
   return merged;
 }

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { STAGES } from '../stage.js';
 import { parseDuration } from './duration.js';
+import { WORKSPACE_STRATEGIES } from './scale.js';
 
 // Config is parsed once per process, so zod's code-generating fast path costs more than it
 // saves; and merely probing whether it may generate code reads `navigator`, which makes
@@ -211,6 +212,89 @@ export const contractSchema = z
     message: 'needs exactly one of `text` or `file`',
   });
 
+const POSTGRES_URL_MESSAGE =
+  'must be a postgresql:// URL, e.g. "postgresql://baton@db.internal:5432/baton"';
+
+// The URL may name a user, never carry a password: the file is committed and printed. The
+// password comes from the variable database_url_env names (or PGPASSWORD, or ~/.pgpass). The
+// issue masks the value it reports, so the refusal does not leak the password either.
+const postgresUrl = nonEmpty
+  .regex(/^postgres(?:ql)?:\/\//, { message: POSTGRES_URL_MESSAGE, abort: true })
+  .refine((value) => URL.canParse(value), { message: POSTGRES_URL_MESSAGE, abort: true })
+  .refine(
+    (value) => {
+      const url = new URL(value);
+      return url.password === '' && !url.searchParams.has('password');
+    },
+    {
+      message:
+        'must not carry a password: put the whole URL in an environment variable and name it with database_url_env (or give the password through PGPASSWORD or ~/.pgpass)',
+      params: { maskUserinfo: true },
+    },
+  );
+
+/** An application version: workers of one version recover each other's work, never another's. */
+const applicationVersion = nonEmpty.regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/, {
+  message:
+    'must start with a letter or digit and have only letters, digits, ".", "_", "+" and "-" (at most 64), e.g. "2026.12.1"',
+});
+
+const branchPrefix = nonEmpty.regex(/^(?![/-])(?!.*(?:\.\.|\/\/))[A-Za-z0-9._/-]{1,64}$/, {
+  message:
+    'must be the start of a git branch name: letters, digits, ".", "_", "-" and "/" (at most 64), not starting with "/" or "-", without ".." or "//", e.g. "baton/"',
+});
+
+export const scaleSchema = z
+  .strictObject({
+    /** The database URL, without a password. */
+    database_url: postgresUrl.optional(),
+    /** The environment variable holding the database URL; default `BATON_DATABASE_URL`. */
+    database_url_env: environmentVariableName.optional(),
+    /** The pinned version of this pool's Baton; required. */
+    application_version: applicationVersion,
+    /** How a stage's workspace reaches its worker; required. */
+    workspace: z.enum(WORKSPACE_STRATEGIES),
+    /** `workspace = "git"`: each run on a branch of a remote every worker can push to. */
+    git: z
+      .strictObject({
+        /** A git URL (or path) every worker can fetch from and push to. */
+        remote: nonEmpty,
+        /** The run's branch is `<branch_prefix><run id>`; default `baton/`. */
+        branch_prefix: branchPrefix.optional(),
+      })
+      .optional(),
+    /** `workspace = "shared-path"`: a folder every worker mounts at the same path. */
+    shared_path: z
+      .strictObject({
+        /** An absolute path; each run works in `<root>/<run id>`. */
+        root: nonEmpty.refine((value) => value.startsWith('/'), {
+          message: 'must be an absolute path (starting with "/"), the same on every worker',
+        }),
+      })
+      .optional(),
+  })
+  .superRefine((scale, context) => {
+    const other = scale.workspace === 'git' ? 'shared_path' : 'git';
+    const own = scale.workspace === 'git' ? 'git' : 'shared_path';
+    if (scale[own] === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: [own],
+        message:
+          own === 'git'
+            ? 'is required with workspace = "git": give [scale.git] remote = "<a git URL every worker can push to>"'
+            : 'is required with workspace = "shared-path": give [scale.shared_path] root = "<a folder every worker mounts>"',
+      });
+    }
+    if (scale[other] !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: [other],
+        message: `does not apply with workspace = "${scale.workspace}"; remove it, or change workspace`,
+      });
+    }
+  });
+
 const pricePerMillion = z.number().min(0, { message: 'must not be negative' });
 
 /** USD per million tokens of one model. */
@@ -231,6 +315,8 @@ export const batonFileSchema = z.strictObject({
   missions: z.record(missionName, missionSchema).optional(),
   /** Prices by model name, for stages whose harness reports no cost. */
   pricing: z.record(modelName, modelPriceSchema).optional(),
+  /** Scale mode: missions as durable workflows on PostgreSQL, stages run by a pool of workers. */
+  scale: scaleSchema.optional(),
   contracts: z
     .strictObject(
       Object.fromEntries(STAGES.map((stage) => [stage, contractSchema.optional()])) as Record<
@@ -247,3 +333,4 @@ export type RuntimeSettingsFile = z.infer<typeof runtimeSettingsSchema>;
 export type StageValueFile = z.infer<typeof stageValueSchema>;
 export type RetryFile = z.infer<typeof retrySchema>;
 export type ModelPriceFile = z.infer<typeof modelPriceSchema>;
+export type ScaleFile = z.infer<typeof scaleSchema>;

@@ -40,6 +40,27 @@ export interface ModelPrice {
   readonly reasoningPerMTok: number;
 }
 
+/**
+ * How a stage's workspace reaches the worker that runs it in scale mode: each run on a branch
+ * of a git remote every worker can push to, or a folder every worker mounts at the same path.
+ */
+export type ScaleWorkspace =
+  | { readonly strategy: 'git'; readonly remote: string; readonly branchPrefix: string }
+  | { readonly strategy: 'shared-path'; readonly root: string };
+
+/** `[scale]`: missions as durable workflows on PostgreSQL, run by a pool of workers. */
+export interface ScaleSettings {
+  /** The URL as written in the file (never with a password), or `null`. */
+  readonly databaseUrl: string | null;
+  /** The variable holding the URL; it wins over `databaseUrl` when set. */
+  readonly databaseUrlEnv: string;
+  /** The pinned version of this pool's Baton. */
+  readonly applicationVersion: string;
+  readonly workspace: ScaleWorkspace;
+  /** The config file it came from. */
+  readonly source: string;
+}
+
 /** Configuration after layering and validation; every runtime name is a canonical id. */
 export interface BatonConfig {
   /** The single-backend fallback. */
@@ -57,8 +78,14 @@ export interface BatonConfig {
   /** Built-in and user missions by name. */
   readonly missions: Readonly<Record<string, Mission>>;
   readonly contracts: Readonly<Partial<Record<Stage, ContractOverride>>>;
+  /** `[scale]`, or `null` when no file has one (one machine, the SQLite journal). */
+  readonly scale: ScaleSettings | null;
   /** Config files that were read, lowest layer first. */
   readonly files: readonly string[];
-  /** The project's directory: where its `baton.toml` is, or the working directory. */
+  /**
+   * The workspace (`locateWorkspace`): where stages run and the journal lives — the folder
+   * `--workspace` names, else the nearest one above the working directory with a `baton.toml`
+   * or a `.git`, else the working directory. `--config` does not move it.
+   */
   readonly projectRoot: string;
 }

@@ -82,7 +82,8 @@ function convertOne(
         source,
         path: formatPath(path),
         value,
-        message: 'is not an accepted value',
+        // A required choice left out is missing, not wrong: the accepted values say what to write.
+        message: value === undefined ? 'is required' : 'is not an accepted value',
         accepted,
         suggestion: typeof value === 'string' ? closestMatch(value, accepted) : undefined,
         kind: 'schema',
@@ -116,9 +117,16 @@ function masksUserinfo(issue: z.core.$ZodIssue): boolean {
   return issue.code === 'custom' && issue.params?.maskUserinfo === true;
 }
 
-/** `https://user:secret@host/` → `https://***@host/`: the problem shows, the secret does not. */
+/**
+ * `https://user:secret@host/` → `https://***@host/`, and `?password=secret` → `?password=***`
+ * (any scheme): the problem shows, the secret does not.
+ */
 function maskUserinfo(value: unknown): unknown {
-  return typeof value === 'string' ? value.replace(/^(https?:\/\/)[^/?#]*@/, '$1***@') : value;
+  return typeof value === 'string'
+    ? value
+        .replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@')
+        .replace(/([?&]password=)[^&#]*/gi, '$1***')
+    : value;
 }
 
 function invalidNameMessage(reasons: readonly { message: string }[]): string {

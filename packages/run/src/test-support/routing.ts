@@ -47,6 +47,7 @@ export function routingFor(
     runtimes: {},
     missions: {},
     contracts: {},
+    scale: null,
     files: [],
     projectRoot: '.',
   };
