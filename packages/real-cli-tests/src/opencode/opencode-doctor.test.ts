@@ -7,31 +7,14 @@
 import type { DoctorContext, RuntimeSettings } from '@baton/core';
 import { runChecks } from '@baton/core/doctor';
 import { createOpencodeAdapter } from '@baton/opencode';
-import type { ModelServer } from '@baton/testkit';
-import { startModelServer } from '@baton/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requireCli } from '../binaries.js';
-import { createSandbox, KEY, KEY_VARIABLE, type Sandbox } from './support.js';
+import { useModelServer, useSandbox } from '../test-hooks.js';
+import { createSandbox, KEY, KEY_VARIABLE } from './support.js';
 
 const adapter = createOpencodeAdapter();
-let server: ModelServer;
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  server = await startModelServer({ apiKey: KEY });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  sandbox = createSandbox();
-});
-
-afterEach(() => {
-  sandbox.remove();
-});
+const server = useModelServer({ apiKey: KEY });
+const sandbox = useSandbox(createSandbox);
 
 function context(
   settings: RuntimeSettings,
@@ -41,8 +24,8 @@ function context(
   return {
     settings: { binary: requireCli('opencode'), ...settings },
     profile,
-    env: { ...sandbox.env, ...env },
-    cwd: sandbox.workspace,
+    env: { ...sandbox().env, ...env },
+    cwd: sandbox().workspace,
     stages: ['execute'],
     signal: new AbortController().signal,
     results: {},
@@ -54,7 +37,7 @@ function check(id: string) {
 }
 
 const gateway = (model: string): RuntimeSettings => ({
-  baseUrl: `${server.url}/v1`,
+  baseUrl: `${server().url}/v1`,
   apiKeyEnv: KEY_VARIABLE,
   model,
 });
@@ -72,7 +55,7 @@ describe('opencode doctor with opencode 1.18.33', () => {
     });
     expect(await check('settings').run(context(gateway('stub-model')))).toEqual({
       status: 'pass',
-      summary: `model: baton/stub-model, sent to ${server.url}/v1 (Chat Completions)`,
+      summary: `model: baton/stub-model, sent to ${server().url}/v1 (Chat Completions)`,
     });
   });
 
@@ -102,11 +85,11 @@ describe('opencode doctor with opencode 1.18.33', () => {
       remediation:
         'Run `baton setup opencode`, or define agent "baton-worker" in opencode.json or agents/baton-worker.md.',
     });
-    sandbox.writeUserConfig({
+    sandbox().writeUserConfig({
       provider: {
         stub: {
           npm: '@ai-sdk/openai-compatible',
-          options: { baseURL: `${server.url}/v1` },
+          options: { baseURL: `${server().url}/v1` },
           models: { 'profile-model': {} },
         },
       },
@@ -119,15 +102,15 @@ describe('opencode doctor with opencode 1.18.33', () => {
   });
 
   it('probes with one real run: healthy when the model answers, an auth failure on 401', async () => {
-    server.script({ model: 'probe-model' }, [{ text: 'ready' }]);
-    server.script({ model: 'probe-denied' }, [{ error: { status: 401 } }]);
+    server().script({ model: 'probe-model' }, [{ text: 'ready' }]);
+    server().script({ model: 'probe-denied' }, [{ error: { status: 401 } }]);
     const report = await runChecks({
       adapter,
       context: {
         settings: { binary: requireCli('opencode'), ...gateway('probe-model') },
         profile: null,
-        env: sandbox.env,
-        cwd: sandbox.workspace,
+        env: sandbox().env,
+        cwd: sandbox().workspace,
         stages: ['execute'],
       },
       probe: true,
@@ -144,14 +127,14 @@ describe('opencode doctor with opencode 1.18.33', () => {
     expect(report.checks.at(-1)!.summary).toMatch(
       /^a real `opencode run` answered "ready" in [\d.]+s$/,
     );
-    const [probeRequest] = server.requests.filter((request) => request.model === 'probe-model');
+    const [probeRequest] = server().requests.filter((request) => request.model === 'probe-model');
     expect(probeRequest!.text).toContain('Reply with the single word: ready');
 
     const denied = await check('probe').run(context(gateway('probe-denied')));
     expect(denied).toEqual({
       status: 'fail',
       summary: 'auth error: APIError: Scripted error: HTTP 401',
-      remediation: `Check the key in $${KEY_VARIABLE} for ${server.url}/v1.`,
+      remediation: `Check the key in $${KEY_VARIABLE} for ${server().url}/v1.`,
     });
   });
 });

@@ -9,46 +9,25 @@
  */
 import type { StageFailure } from '@baton/core';
 import { createOpencodeAdapter } from '@baton/opencode';
-import type { ErrorTurn, ModelServer, ScriptTurn } from '@baton/testkit';
-import { startModelServer } from '@baton/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ErrorTurn, ScriptTurn } from '@baton/testkit';
+import { describe, expect, it } from 'vitest';
 import { requireCli } from '../binaries.js';
-import {
-  createSandbox,
-  KEY,
-  runStage,
-  type Sandbox,
-  type StageRun,
-  stageRequest,
-} from './support.js';
+import { useModelServer, useSandbox } from '../test-hooks.js';
+import { createSandbox, KEY, runStage, type StageRun, stageRequest } from './support.js';
 
 const adapter = createOpencodeAdapter();
-let server: ModelServer;
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  server = await startModelServer({ apiKey: KEY });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  sandbox = createSandbox();
-});
-
-afterEach(() => {
-  sandbox.remove();
-});
+const server = useModelServer({ apiKey: KEY });
+const sandbox = useSandbox(createSandbox);
 
 const requestsFor = (model: string) =>
-  server.requests.filter((entry) => entry.endpoint === 'chat.completions' && entry.model === model);
+  server().requests.filter(
+    (entry) => entry.endpoint === 'chat.completions' && entry.model === model,
+  );
 
 /** Runs one stage against `model`, scripted with `turns`. */
 async function run(model: string, turns: ScriptTurn[]): Promise<StageRun> {
-  server.script({ model }, turns);
-  const request = stageRequest(sandbox, server.url);
+  server().script({ model }, turns);
+  const request = stageRequest(sandbox(), server().url);
   return runStage(adapter, { ...request, settings: { ...request.settings, model } });
 }
 
@@ -167,18 +146,18 @@ describe('opencode 1.18.33: credentials are auth', () => {
   });
 
   it('a provider whose SDK finds no API key (ProviderAuthError): no request is made', async () => {
-    sandbox.writeUserConfig({
+    sandbox().writeUserConfig({
       provider: {
         keyless: {
           npm: '@ai-sdk/anthropic',
-          options: { baseURL: `${server.url}/v1` },
+          options: { baseURL: `${server().url}/v1` },
           models: { 'keyless-model': { name: 'keyless-model' } },
         },
       },
     });
-    const before = server.requests.length;
+    const before = server().requests.length;
     const stage = await runStage(adapter, {
-      ...stageRequest(sandbox, server.url),
+      ...stageRequest(sandbox(), server().url),
       settings: { binary: requireCli('opencode'), model: 'keyless/keyless-model' },
     });
     expect(stage.exitCode).toBe(1);
@@ -191,13 +170,13 @@ describe('opencode 1.18.33: credentials are auth', () => {
       failureClass: 'auth',
       retryAfterMs: null,
     });
-    expect(server.requests.length).toBe(before);
+    expect(server().requests.length).toBe(before);
   });
 });
 
 describe('opencode 1.18.33: the request itself is the task’s', () => {
   it('a context overflow: OpenCode compacts, fails again, and the stage fails as task', async () => {
-    server.script({ model: 'overflow-model' }, [
+    server().script({ model: 'overflow-model' }, [
       {
         error: {
           status: 400,
@@ -206,7 +185,7 @@ describe('opencode 1.18.33: the request itself is the task’s', () => {
         },
       },
     ]);
-    const request = stageRequest(sandbox, server.url);
+    const request = stageRequest(sandbox(), server().url);
     const stage = await runStage(adapter, {
       ...request,
       settings: { ...request.settings, model: 'overflow-model' },

@@ -9,39 +9,16 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { RuntimeEvent } from '@baton/core';
 import { createOpencodeAdapter } from '@baton/opencode';
-import type { LoggedRequest, ModelServer } from '@baton/testkit';
-import { startModelServer } from '@baton/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { LoggedRequest } from '@baton/testkit';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { requireCli } from '../binaries.js';
-import {
-  createSandbox,
-  KEY,
-  KEY_VARIABLE,
-  runStage,
-  type Sandbox,
-  stageRequest,
-} from './support.js';
+import { useModelServer, useSandbox } from '../test-hooks.js';
+import { createSandbox, KEY, KEY_VARIABLE, runStage, stageRequest } from './support.js';
 
 const adapter = createOpencodeAdapter();
-let server: ModelServer;
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  // The key is required: a request reaching the server without it gets 401.
-  server = await startModelServer({ apiKey: KEY });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  sandbox = createSandbox();
-});
-
-afterEach(() => {
-  sandbox.remove();
-});
+// The key is required: a request reaching the server without it gets 401.
+const server = useModelServer({ apiKey: KEY });
+const sandbox = useSandbox(createSandbox);
 
 /** The native binary behind the package manager's shell shim (a shell would reset PWD). */
 function nativeBinary(): string {
@@ -51,7 +28,7 @@ function nativeBinary(): string {
 }
 
 function chatRequests(model: string): LoggedRequest[] {
-  return server.requests.filter(
+  return server().requests.filter(
     (request) => request.endpoint === 'chat.completions' && request.model === model,
   );
 }
@@ -71,7 +48,7 @@ const SESSION = /^ses_[0-9A-Za-z]+$/;
 
 describe('opencode 1.18.33 runs the adapter command', () => {
   it('answers on the prompt from stdin, the contract is the system prompt, the key comes by env reference', async () => {
-    server.script({ model: 'plain-model' }, [
+    server().script({ model: 'plain-model' }, [
       { text: 'Hello from the scripted server', usage: { inputTokens: 120, outputTokens: 7 } },
     ]);
     // Braces that look like OpenCode's own substitutions must arrive as written.
@@ -80,13 +57,13 @@ describe('opencode 1.18.33 runs the adapter command', () => {
     const prompt = 'Build the change.\nLine two with `backticks` and "quotes".';
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, {
+      stageRequest(sandbox(), server().url, {
         contract,
         prompt,
         // The native binary, started by the runner with an unrelated $PWD: --dir must win.
         settings: {
           binary: nativeBinary(),
-          baseUrl: `${server.url}/v1`,
+          baseUrl: `${server().url}/v1`,
           apiKeyEnv: KEY_VARIABLE,
           model: 'plain-model',
         },
@@ -126,19 +103,19 @@ describe('opencode 1.18.33 runs the adapter command', () => {
     expect(
       system(request!).startsWith(`${contract}\nYou are powered by the model named plain-model.`),
     ).toBe(true);
-    expect(system(request!)).toContain(`Working directory: ${sandbox.workspace}\n`);
+    expect(system(request!)).toContain(`Working directory: ${sandbox().workspace}\n`);
     expect(body(request!).messages.at(-1)).toEqual({ role: 'user', content: prompt });
     expect(tools(request!)).toEqual(
       expect.arrayContaining(['bash', 'edit', 'glob', 'grep', 'read', 'write']),
     );
     // Nothing in argv or env carries the key itself.
-    expect(JSON.stringify(adapter.buildCommand(stageRequest(sandbox, server.url)))).not.toContain(
-      KEY,
-    );
+    expect(
+      JSON.stringify(adapter.buildCommand(stageRequest(sandbox(), server().url))),
+    ).not.toContain(KEY);
   });
 
   it('workspace-write: OpenCode runs a bash command that writes into the workspace', async () => {
-    server.script({ model: 'tool-model' }, [
+    server().script({ model: 'tool-model' }, [
       {
         toolCall: { command: 'printf made > made.txt && echo created' },
         usage: { inputTokens: 50, outputTokens: 5 },
@@ -147,11 +124,11 @@ describe('opencode 1.18.33 runs the adapter command', () => {
     ]);
     const run = await runStage(
       adapter,
-      stageRequest(sandbox, server.url, {
-        settings: { ...stageRequest(sandbox, server.url).settings, model: 'tool-model' },
+      stageRequest(sandbox(), server().url, {
+        settings: { ...stageRequest(sandbox(), server().url).settings, model: 'tool-model' },
       }),
     );
-    expect(readFileSync(join(sandbox.workspace, 'made.txt'), 'utf8')).toBe('made');
+    expect(readFileSync(join(sandbox().workspace, 'made.txt'), 'utf8')).toBe('made');
     expect(toolUses(run.events)).toEqual([
       {
         type: 'tool-use',
@@ -175,8 +152,11 @@ describe('opencode 1.18.33 runs the adapter command', () => {
   });
 
   it('read-only and HTTP 401: no write tools offered; an auth failure, not retried', async () => {
-    server.script({ model: 'auth-model' }, [{ error: { status: 401 } }]);
-    const request = stageRequest(sandbox, server.url, { access: 'read-only', stage: 'evaluate' });
+    server().script({ model: 'auth-model' }, [{ error: { status: 401 } }]);
+    const request = stageRequest(sandbox(), server().url, {
+      access: 'read-only',
+      stage: 'evaluate',
+    });
     const run = await runStage(adapter, {
       ...request,
       settings: { ...request.settings, model: 'auth-model' },
@@ -212,10 +192,10 @@ describe('opencode 1.18.33 runs the adapter command', () => {
 
   it('HTTP 500: OpenCode retries five times on its own, then the stage fails as transient', async () => {
     // retry-after-ms keeps OpenCode's back-off (2 s doubling to 30 s) out of the test.
-    server.script({ model: 'server-model' }, [
+    server().script({ model: 'server-model' }, [
       { error: { status: 500, headers: { 'retry-after-ms': '0' } } },
     ]);
-    const request = stageRequest(sandbox, server.url);
+    const request = stageRequest(sandbox(), server().url);
     const run = await runStage(adapter, {
       ...request,
       settings: { ...request.settings, model: 'server-model' },
@@ -237,11 +217,13 @@ describe('opencode 1.18.33 runs the adapter command', () => {
 
   it('resumes the session it announced first thing, with the earlier turn in the request', async () => {
     expect(adapter.capabilities.resumeSession).toBe(true);
-    server.script({ model: 'resume-model', text: 'second question' }, [{ text: 'Second answer' }]);
-    server.script({ model: 'resume-model', text: /^(?![\s\S]*second question)/ }, [
+    server().script({ model: 'resume-model', text: 'second question' }, [
+      { text: 'Second answer' },
+    ]);
+    server().script({ model: 'resume-model', text: /^(?![\s\S]*second question)/ }, [
       { text: 'First answer' },
     ]);
-    const base = stageRequest(sandbox, server.url);
+    const base = stageRequest(sandbox(), server().url);
     const settings = { ...base.settings, model: 'resume-model' };
     const first = await runStage(adapter, { ...base, settings, prompt: 'first question' });
     expect(first.outcome.finalText).toBe('First answer');
@@ -272,11 +254,11 @@ describe('opencode 1.18.33 runs the adapter command', () => {
 
   describe('a backend profile: agent baton-worker in the user’s own opencode.json', () => {
     beforeEach(() => {
-      sandbox.writeUserConfig({
+      sandbox().writeUserConfig({
         provider: {
           stub: {
             npm: '@ai-sdk/openai-compatible',
-            options: { baseURL: `${server.url}/v1`, apiKey: `{env:${KEY_VARIABLE}}` },
+            options: { baseURL: `${server().url}/v1`, apiKey: `{env:${KEY_VARIABLE}}` },
             models: { 'profile-model': {}, 'other-model': {} },
           },
         },
@@ -290,12 +272,12 @@ describe('opencode 1.18.33 runs the adapter command', () => {
           },
         },
       });
-      server.script({ model: 'profile-model' }, [{ text: 'Profile answer' }]);
+      server().script({ model: 'profile-model' }, [{ text: 'Profile answer' }]);
     });
 
     it('is selected with one --agent; its model and, with no contract, its prompt reach the request', async () => {
       const run = await runStage(adapter, {
-        ...stageRequest(sandbox, server.url),
+        ...stageRequest(sandbox(), server().url),
         profile: 'worker',
         contract: '',
         settings: { binary: requireCli('opencode') },
@@ -311,7 +293,7 @@ describe('opencode 1.18.33 runs the adapter command', () => {
 
     it('with a contract, the contract replaces the agent’s prompt and its model stays', async () => {
       const run = await runStage(adapter, {
-        ...stageRequest(sandbox, server.url),
+        ...stageRequest(sandbox(), server().url),
         profile: 'worker',
         contract: 'You are the Builder. Keep evidence.',
         settings: { binary: requireCli('opencode') },

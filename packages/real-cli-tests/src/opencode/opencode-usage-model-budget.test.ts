@@ -5,33 +5,19 @@
  * reports over several steps must be summed.
  */
 import { createOpencodeAdapter } from '@baton/opencode';
-import type { LoggedRequest, ModelServer } from '@baton/testkit';
-import { startModelServer } from '@baton/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSandbox, KEY, runStage, type Sandbox, stageRequest } from './support.js';
+import type { LoggedRequest } from '@baton/testkit';
+import { describe, expect, it } from 'vitest';
+import { useModelServer, useSandbox } from '../test-hooks.js';
+import { createSandbox, KEY, runStage, stageRequest } from './support.js';
 
 const adapter = createOpencodeAdapter();
-let server: ModelServer;
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  server = await startModelServer({ apiKey: KEY });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  sandbox = createSandbox();
-});
-
-afterEach(() => {
-  sandbox.remove();
-});
+const server = useModelServer({ apiKey: KEY });
+const sandbox = useSandbox(createSandbox);
 
 const requestsFor = (model: string) =>
-  server.requests.filter((entry) => entry.endpoint === 'chat.completions' && entry.model === model);
+  server().requests.filter(
+    (entry) => entry.endpoint === 'chat.completions' && entry.model === model,
+  );
 
 interface ChatBody {
   messages: Array<{ role: string; content: unknown }>;
@@ -64,8 +50,8 @@ const TWO_STEPS = [
 
 describe('opencode 1.18.33: usage and cost over several steps', () => {
   it('sums the steps’ tokens, cached input and reasoning included; a model without a price has no cost', async () => {
-    server.script({ model: 'usage-model' }, TWO_STEPS);
-    const request = stageRequest(sandbox, server.url);
+    server().script({ model: 'usage-model' }, TWO_STEPS);
+    const request = stageRequest(sandbox(), server().url);
     const run = await runStage(adapter, {
       ...request,
       settings: { ...request.settings, model: 'usage-model' },
@@ -85,13 +71,13 @@ describe('opencode 1.18.33: usage and cost over several steps', () => {
 
   it('sums the cost OpenCode prices each step at, from the model’s price in the user’s config', async () => {
     // USD per million tokens; OpenCode prices reasoning as output.
-    sandbox.writeUserConfig({
+    sandbox().writeUserConfig({
       provider: {
         baton: { models: { 'priced-model': { cost: { input: 2, output: 8, cache_read: 0.5 } } } },
       },
     });
-    server.script({ model: 'priced-model' }, TWO_STEPS);
-    const request = stageRequest(sandbox, server.url);
+    server().script({ model: 'priced-model' }, TWO_STEPS);
+    const request = stageRequest(sandbox(), server().url);
     const run = await runStage(adapter, {
       ...request,
       settings: { ...request.settings, model: 'priced-model' },
@@ -106,8 +92,8 @@ describe('opencode 1.18.33: usage and cost over several steps', () => {
 
 describe('opencode 1.18.33: the stage’s model and effort reach the wire', () => {
   it('request.model overrides settings.model', async () => {
-    server.script({ model: 'stage-model' }, [{ text: 'From the stage model.' }]);
-    const request = stageRequest(sandbox, server.url);
+    server().script({ model: 'stage-model' }, [{ text: 'From the stage model.' }]);
+    const request = stageRequest(sandbox(), server().url);
     const run = await runStage(adapter, {
       ...request,
       model: 'stage-model',
@@ -121,8 +107,8 @@ describe('opencode 1.18.33: the stage’s model and effort reach the wire', () =
 
   it('an effort becomes --variant and arrives as the request’s reasoning_effort', async () => {
     expect(adapter.capabilities.efforts).toContain('high');
-    server.script({ model: 'effort-model' }, [{ text: 'Thought hard.' }]);
-    const request = stageRequest(sandbox, server.url);
+    server().script({ model: 'effort-model' }, [{ text: 'Thought hard.' }]);
+    const request = stageRequest(sandbox(), server().url);
     const run = await runStage(adapter, {
       ...request,
       effort: 'high',
@@ -135,8 +121,8 @@ describe('opencode 1.18.33: the stage’s model and effort reach the wire', () =
   });
 
   it('without an effort no reasoning_effort is sent', async () => {
-    server.script({ model: 'plain-effort-model' }, [{ text: 'ok' }]);
-    const request = stageRequest(sandbox, server.url);
+    server().script({ model: 'plain-effort-model' }, [{ text: 'ok' }]);
+    const request = stageRequest(sandbox(), server().url);
     await runStage(adapter, {
       ...request,
       settings: { ...request.settings, model: 'plain-effort-model' },
@@ -149,12 +135,12 @@ describe('opencode 1.18.33: the stage’s model and effort reach the wire', () =
 describe('opencode 1.18.33: a turn budget is the agent’s steps', () => {
   it('at the last allowed step OpenCode tells the model to stop and sum up; the stage fails on the cap', async () => {
     expect(adapter.capabilities.turnCap).toBe(true);
-    server.script({ model: 'capped-model' }, [
+    server().script({ model: 'capped-model' }, [
       { toolCall: { command: 'echo one' } },
       { toolCall: { command: 'echo two' } },
       { text: 'Stopped at the step limit; echoed one.' },
     ]);
-    const request = stageRequest(sandbox, server.url);
+    const request = stageRequest(sandbox(), server().url);
     const run = await runStage(adapter, {
       ...request,
       budget: { maxTurns: 2 },
@@ -183,11 +169,11 @@ describe('opencode 1.18.33: a turn budget is the agent’s steps', () => {
   });
 
   it('a budget above what the work needs changes nothing', async () => {
-    server.script({ model: 'roomy-model' }, [
+    server().script({ model: 'roomy-model' }, [
       { toolCall: { command: 'echo one' } },
       { text: 'Done.' },
     ]);
-    const request = stageRequest(sandbox, server.url);
+    const request = stageRequest(sandbox(), server().url);
     const run = await runStage(adapter, {
       ...request,
       budget: { maxTurns: 5 },
