@@ -12,7 +12,7 @@ function stateAfterInterview(finalText: string): RunState {
     goal: 'Add a --verbose flag',
     mission: { name: 'deliver', steps: DELIVER_MISSION.steps, maxLoops: 0 },
     routing: routingFor({ runtimeBackend: 'codex' }),
-    retry: { maxRetries: 0, baseDelayMs: 0 },
+    retry: { maxRetries: 0, baseDelayMs: 0, maxDelayMs: 60_000, rateLimitRetries: 3 },
   }).state;
   state = applyEvent(state, {
     type: 'stage.ended',

@@ -33,9 +33,7 @@ export function composePrompt(state: RunState, stage: Stage, step: number): stri
         'the previous work. Address its findings, listed below.',
     );
   }
-  const earlier = state.history.filter(
-    (entry) => entry.kind === 'human' || entry.status === 'succeeded',
-  );
+  const earlier = latestPerStep(state.history);
   if (earlier.length > 0) {
     parts.push('Results of the earlier steps:');
     for (const entry of earlier) parts.push(renderEntry(entry));
@@ -44,6 +42,18 @@ export function composePrompt(state: RunState, stage: Stage, step: number): stri
   }
   if (stage === 'evaluate') parts.push(VERDICT_INSTRUCTION);
   return `${parts.join('\n\n')}\n`;
+}
+
+/**
+ * Each step's latest result (a stage's latest successful attempt, a human step's latest
+ * answer), in mission order: what a loop or a resumed run redid replaces what it did before.
+ */
+function latestPerStep(history: readonly HistoryEntry[]): HistoryEntry[] {
+  const latest = new Map<number, HistoryEntry>();
+  for (const entry of history) {
+    if (entry.kind === 'human' || entry.status === 'succeeded') latest.set(entry.step, entry);
+  }
+  return [...latest.values()].sort((left, right) => left.step - right.step);
 }
 
 /** What sent the run round its latest loop: a human's rejection, or a verdict that did not pass. */

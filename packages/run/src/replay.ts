@@ -42,7 +42,7 @@ export function replayRun(journal: Journal, runId: string): ReplayReport {
   let derived = 0;
   let recorded = 0;
   let broken = false;
-  const pending: { directive: Directive; hash: string; seq: number }[] = [];
+  const pending: { directive: Directive; hash: string; seq: number; format: number }[] = [];
   const mismatches: string[] = [];
   const mismatch = (text: string) => {
     if (mismatches.length < MAX_MISMATCHES) mismatches.push(text);
@@ -76,7 +76,7 @@ export function replayRun(journal: Journal, runId: string): ReplayReport {
         state = transition.state;
         const hash = stateHash(state);
         for (const directive of transition.directives)
-          pending.push({ directive, hash, seq: event.seq });
+          pending.push({ directive, hash, seq: event.seq, format: state.format });
         derived += transition.directives.length;
       } catch (error) {
         mismatch(`seq ${event.seq} (${event.type}): ${(error as Error).message}`);
@@ -97,7 +97,7 @@ export function replayRun(journal: Journal, runId: string): ReplayReport {
         );
         continue;
       }
-      const want = canonicalJson(encodeDirective(expected.directive));
+      const want = canonicalJson(encodeDirective(expected.directive, expected.format));
       const got = canonicalJson(directiveCore(payload));
       if (want !== got) mismatch(`seq ${event.seq}: directive ${got} recorded, ${want} derived`);
       if (payload.state_hash !== expected.hash) {

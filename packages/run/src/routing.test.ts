@@ -194,6 +194,8 @@ describe('[orchestrator.retry] in a run', () => {
     expect(events(fake, summary.runId, 'run.started')[0]!.payload.retry).toEqual({
       max_retries: 1,
       base_delay_ms: 10,
+      max_delay_ms: 60_000,
+      rate_limit_retries: 3,
     });
   });
 });

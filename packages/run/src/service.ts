@@ -331,8 +331,7 @@ export function findMission(config: BatonConfig, name: string): Mission {
 
 /** `[orchestrator.retry]`, unless the caller's runner options say otherwise (tests: short waits). */
 function runRetry(context: RunContext): RetryPolicy {
-  const { maxRetries, baseDelayMs } = context.config.retry;
-  return { maxRetries, baseDelayMs, ...context.options?.retry };
+  return { ...context.config.retry, ...context.options?.retry };
 }
 
 interface PreparedRuntimes {

@@ -24,7 +24,7 @@ function started(steps: readonly MissionStep[], maxLoops: number): EngineEvent {
     goal: 'Write the spec',
     mission: { name: 'reviewed', steps, maxLoops },
     routing: routingFor({ runtimeBackend: 'codex' }, steps),
-    retry: { maxRetries: 0, baseDelayMs: 0 },
+    retry: { maxRetries: 0, baseDelayMs: 0, maxDelayMs: 60_000, rateLimitRetries: 3 },
   };
 }
 
@@ -85,9 +85,10 @@ describe('human decisions', () => {
     );
     expect(rejected.state.status).toBe('running');
     expect(rejected.state.loops).toBe(1);
-    expect(rejected.directives).toEqual([
+    expect(rejected.directives).toMatchObject([
       {
         kind: 'dispatch',
+        reason: 'first',
         step: 0,
         stage: 'interview',
         runtime: 'codex',

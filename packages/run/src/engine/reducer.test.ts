@@ -22,7 +22,7 @@ function started(
     goal: 'Add a flag',
     mission: { name: 'test', steps, maxLoops },
     routing,
-    retry: { maxRetries: 2, baseDelayMs: 100 },
+    retry: { maxRetries: 2, baseDelayMs: 100, maxDelayMs: 60_000, rateLimitRetries: 3 },
   };
 }
 
@@ -43,6 +43,32 @@ function ended(
     error: null,
     verdict: inFlight.stage === 'evaluate' ? { outcome: 'pass' } : null,
     ...overrides,
+  };
+}
+
+const NO_BUDGET_LEFT = { maxCostUsd: null, maxTokens: null, maxTurns: null };
+
+/** A dispatch directive as the engine emits it: a first attempt unless `overrides` say otherwise. */
+function dispatchOf(
+  fields: Pick<
+    Extract<Directive, { kind: 'dispatch' }>,
+    'step' | 'stage' | 'runtime' | 'source' | 'access'
+  > &
+    Partial<Extract<Directive, { kind: 'dispatch' }>>,
+): Directive {
+  return {
+    kind: 'dispatch',
+    attempt: 1,
+    loop: 0,
+    backoffMs: 0,
+    chainIndex: 0,
+    model: null,
+    effort: null,
+    reason: 'first',
+    fallbackFrom: null,
+    resumeSessionId: null,
+    budget: NO_BUDGET_LEFT,
+    ...fields,
   };
 }
 
@@ -68,8 +94,7 @@ describe('engine', () => {
       state === null ? started() : state.status === 'running' ? ended(state) : null,
     );
     expect(directives).toEqual([
-      {
-        kind: 'dispatch',
+      dispatchOf({
         step: 0,
         stage: 'interview',
         runtime: 'codex',
@@ -78,9 +103,8 @@ describe('engine', () => {
         attempt: 1,
         loop: 0,
         backoffMs: 0,
-      },
-      {
-        kind: 'dispatch',
+      }),
+      dispatchOf({
         step: 1,
         stage: 'execute',
         runtime: 'opencode',
@@ -89,9 +113,8 @@ describe('engine', () => {
         attempt: 1,
         loop: 0,
         backoffMs: 0,
-      },
-      {
-        kind: 'dispatch',
+      }),
+      dispatchOf({
         step: 2,
         stage: 'evaluate',
         runtime: 'claude-code',
@@ -100,9 +123,8 @@ describe('engine', () => {
         attempt: 1,
         loop: 0,
         backoffMs: 0,
-      },
-      {
-        kind: 'dispatch',
+      }),
+      dispatchOf({
         step: 3,
         stage: 'reflect',
         runtime: 'hermes',
@@ -111,7 +133,7 @@ describe('engine', () => {
         attempt: 1,
         loop: 0,
         backoffMs: 0,
-      },
+      }),
       { kind: 'converge' },
     ]);
     expect(state.status).toBe('succeeded');
@@ -145,8 +167,7 @@ describe('engine', () => {
       answer: 'yes, ship it',
     });
     expect(answered.directives).toEqual([
-      {
-        kind: 'dispatch',
+      dispatchOf({
         step: 2,
         stage: 'execute',
         runtime: 'opencode',
@@ -155,7 +176,7 @@ describe('engine', () => {
         attempt: 1,
         loop: 0,
         backoffMs: 0,
-      },
+      }),
     ]);
     state = answered.state;
     expect(state.history[1]).toEqual({
@@ -236,7 +257,7 @@ describe('engine', () => {
     expect(state.loops).toBe(1);
   });
 
-  it('retries a transient failure with doubling backoff, a bounded number of times', () => {
+  it('retries a class-less failure (journals before failure classes) while retryable, a bounded number of times', () => {
     const transient = { message: 'rate limited', kind: 'rate-limit', retryable: true } as const;
     const { state, directives } = run((state) => {
       if (state === null) return started([{ kind: 'stage', stage: 'execute' }]);
@@ -251,7 +272,7 @@ describe('engine', () => {
     expect(state.cause).toBe('execute failed on opencode (after 3 attempts): rate limited');
   });
 
-  it('does not retry a permanent failure', () => {
+  it('does not retry a class-less permanent failure', () => {
     const state = applyEvent(null, started()).state;
     const transition = applyEvent(
       state,
@@ -270,8 +291,7 @@ describe('engine', () => {
     expect(() => applyEvent(interrupted.state, ended(state))).toThrow(BatonError);
     const resumed = applyEvent(interrupted.state, { type: 'run.resumed' });
     expect(resumed.directives).toEqual([
-      {
-        kind: 'dispatch',
+      dispatchOf({
         step: 0,
         stage: 'interview',
         runtime: 'codex',
@@ -280,9 +300,11 @@ describe('engine', () => {
         attempt: 2,
         loop: 0,
         backoffMs: 0,
-      },
+        reason: 'resume',
+      }),
     ]);
     expect(resumed.state.inFlight?.retries).toBe(0);
+    expect(resumed.state.inFlight?.chainIndex).toBe(0);
   });
 
   it('rejects events that cannot happen now', () => {
@@ -297,7 +319,9 @@ describe('engine', () => {
     expect(() => applyEvent(state, { type: 'human.answered', step: 0, answer: 'x' })).toThrow(
       /not waiting/,
     );
-    expect(() => applyEvent(state, { type: 'run.resumed' })).toThrow(/only an interrupted run/);
+    expect(() => applyEvent(state, { type: 'run.resumed' })).toThrow(
+      /only an interrupted, failed, budget_exhausted run can be resumed/,
+    );
   });
 
   it('is deterministic: replaying the same events gives the same state and hash', () => {
@@ -328,6 +352,27 @@ describe('engine', () => {
     const state = applyEvent(null, started()).state;
     const [dispatch] = applyEvent(null, started()).directives;
     expect(encodeDirective(dispatch!)).toEqual({
+      directive: 'dispatch',
+      stage: 'interview',
+      step: 0,
+      extra: {
+        runtime_id: 'codex',
+        source: 'stage',
+        access: 'read-only',
+        attempt: 1,
+        loop: 0,
+        backoff_ms: 0,
+        chain_index: 0,
+        model: null,
+        effort: null,
+        reason: 'first',
+        fallback_from: null,
+        resume_session_id: null,
+        budget: { max_cost_usd: null, max_tokens: null, max_turns: null },
+      },
+    });
+    // A run journaled before format 3 keeps its directives' shape.
+    expect(encodeDirective(dispatch!, 2)).toEqual({
       directive: 'dispatch',
       stage: 'interview',
       step: 0,

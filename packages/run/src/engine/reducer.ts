@@ -1,16 +1,25 @@
 /**
  * The engine: (state, event) → (state, directives). Pure and deterministic — no I/O, no
  * clock, no randomness — so replaying a run's journaled events reproduces its state exactly.
+ *
+ * What a failed attempt leads to (the retry policy, `policy.ts`) and what a run may spend
+ * (`budget.ts`) are decided here too, from the journaled facts alone.
  */
-import { BatonError, defaultAccessLevel, type Stage } from '@baton/core';
-import type {
-  Directive,
-  EngineEvent,
-  HistoryEntry,
-  InFlightStage,
-  RunState,
-  Transition,
-  Verdict,
+import { BatonError, DEFAULT_RETRY_SETTINGS, NO_BUDGET, type Stage } from '@baton/core';
+import { budgetBefore, budgetSpentCause, limitReachedCause, spend } from './budget.js';
+import { firstHealthy, freshAttempt, unhealthyChain } from './chain.js';
+import { type DispatchPlan, legacyRetry, nextAttemptAfterFailure } from './policy.js';
+import {
+  type Directive,
+  type EngineEvent,
+  type FallbackFrom,
+  type HistoryEntry,
+  type InFlightStage,
+  JOURNAL_FORMAT,
+  NOTHING_SPENT,
+  type RunState,
+  type Transition,
+  type Verdict,
 } from './types.js';
 
 /** Applies one event. `state` is `null` before `run.started`. Throws `RUN_STATE` for an event that cannot happen now. */
@@ -26,13 +35,20 @@ export function applyEvent(state: RunState | null, event: EngineEvent): Transiti
       throw invalid(state, event, 'the run has already started');
     case 'stage.ended':
       return stageEnded(counted, event);
+    case 'stage.session':
+      return sessionAnnounced(counted, event);
     case 'human.answered':
       return humanAnswered(counted, event);
     case 'run.interrupted':
       if (state.status !== 'running')
         throw invalid(state, event, `only a running run can be interrupted`);
       return {
-        state: { ...counted, status: 'interrupted', cause: event.cause },
+        state: {
+          ...counted,
+          status: 'interrupted',
+          cause: event.cause,
+          spent: spend(counted.spent, event.usage ?? null),
+        },
         directives: [{ kind: 'cancel', cause: event.cause }],
       };
     case 'run.resumed':
@@ -61,12 +77,19 @@ function startRun(event: Extract<EngineEvent, { type: 'run.started' }>): Transit
     if (step.kind === 'stage' && event.routing.stages[step.stage] === undefined)
       throw invalid(null, event, `the routing has no runtime for the ${step.stage} stage`);
   }
+  const format = event.format ?? JOURNAL_FORMAT;
   const state: RunState = {
+    format,
     runId: event.runId,
     goal: event.goal,
     mission: event.mission,
-    routing: event.routing,
-    retry: event.retry,
+    // From format 3 on, the journal always holds the list (empty when every runtime passed).
+    routing:
+      format >= 3 ? { ...event.routing, unhealthy: event.routing.unhealthy ?? {} } : event.routing,
+    retry: { ...DEFAULT_RETRY_SETTINGS, ...event.retry },
+    budget: event.budget ?? NO_BUDGET,
+    maxTurns: event.maxTurns ?? null,
+    spent: NOTHING_SPENT,
     status: 'running',
     step: 0,
     loops: 0,
@@ -76,11 +99,11 @@ function startRun(event: Extract<EngineEvent, { type: 'run.started' }>): Transit
     cause: null,
     applied: 1,
   };
-  return enterStep(state, 0);
+  return enterStep(state, 0, 'first');
 }
 
 /** Moves to step `index`: dispatch its stage, ask its question, or converge past the end. */
-function enterStep(state: RunState, index: number): Transition {
+function enterStep(state: RunState, index: number, reason: 'first' | 'resume'): Transition {
   const step = state.mission.steps[index];
   if (step === undefined) {
     return {
@@ -101,42 +124,101 @@ function enterStep(state: RunState, index: number): Transition {
       directives: [{ kind: 'ask_human', step: index, question: step.question }],
     };
   }
-  // Checked at run.started: every stage of the mission has a chain. Today the first runtime
-  // of the chain runs it; the rest of the chain is for falling back.
-  const resolution = state.routing.stages[step.stage]!;
-  const inFlight: InFlightStage = {
-    step: index,
-    stage: step.stage,
-    runtime: resolution.runtime,
-    source: resolution.source,
-    access: defaultAccessLevel(step.stage),
-    attempt: 1,
-    retries: 0,
-  };
+  const at: RunState = { ...state, step: index, question: null, inFlight: null };
+  const chainIndex = firstHealthy(at, step.stage, 0);
+  if (chainIndex === -1) {
+    return fail(at, step.stage, `${step.stage} cannot run: ${unhealthyChain(at, step.stage)}`);
+  }
+  const inFlight = freshAttempt(
+    at,
+    index,
+    step.stage,
+    chainIndex,
+    nextAttemptNumber(at, index),
+    [],
+  );
+  // A first choice that failed its checks before the run is a fallback too, said so.
+  const skipped = state.routing.stages[step.stage]!.chain[0]!.runtime;
+  const fallbackFrom: FallbackFrom | null =
+    chainIndex === 0
+      ? null
+      : {
+          runtime: skipped,
+          failureClass: 'unavailable',
+          cause:
+            `failed its checks before the run: ${state.routing.unhealthy?.[skipped] ?? ''}`.trim(),
+        };
+  return dispatchOrStop(at, inFlight, {
+    backoffMs: 0,
+    reason,
+    fallbackFrom,
+    resumeSessionId: null,
+  });
+}
+
+/**
+ * The number of the next attempt at `step` in the current loop: 1 on a first visit, one past
+ * every attempt the step has had in this loop when a resume comes back to it.
+ */
+function nextAttemptNumber(state: RunState, step: number): number {
+  let last = 0;
+  for (const entry of state.history) {
+    if (entry.kind === 'stage' && entry.step === step && entry.loop === state.loops)
+      last = Math.max(last, entry.attempt);
+  }
+  return last + 1;
+}
+
+/**
+ * Dispatches `inFlight`, unless the run's budget is spent: then the run stops
+ * `budget_exhausted`, keeping the attempt it would have made for a resume to make.
+ */
+function dispatchOrStop(state: RunState, inFlight: InFlightStage, plan: DispatchPlan): Transition {
+  const spentCause = budgetSpentCause(state, inFlight);
+  if (spentCause !== null) {
+    return {
+      state: { ...state, status: 'budget_exhausted', inFlight, cause: spentCause },
+      directives: [
+        {
+          kind: 'budget_exhausted',
+          step: inFlight.step,
+          stage: inFlight.stage,
+          cause: spentCause,
+          spent: state.spent,
+          budget: state.budget,
+        },
+      ],
+    };
+  }
   return {
-    state: { ...state, status: 'running', step: index, inFlight, question: null },
-    directives: [dispatch(inFlight, state.loops, 0)],
+    state: { ...state, status: 'running', inFlight, cause: null },
+    directives: [
+      {
+        kind: 'dispatch',
+        step: inFlight.step,
+        stage: inFlight.stage,
+        runtime: inFlight.runtime,
+        source: inFlight.source,
+        access: inFlight.access,
+        attempt: inFlight.attempt,
+        loop: state.loops,
+        backoffMs: plan.backoffMs,
+        chainIndex: inFlight.chainIndex,
+        model: inFlight.model,
+        effort: inFlight.effort,
+        reason: plan.reason,
+        fallbackFrom: plan.fallbackFrom,
+        resumeSessionId: plan.resumeSessionId,
+        budget: budgetBefore(state),
+      },
+    ],
   };
 }
 
-function dispatch(inFlight: InFlightStage, loop: number, backoffMs: number): Directive {
-  return {
-    kind: 'dispatch',
-    step: inFlight.step,
-    stage: inFlight.stage,
-    runtime: inFlight.runtime,
-    source: inFlight.source,
-    access: inFlight.access,
-    attempt: inFlight.attempt,
-    loop,
-    backoffMs,
-  };
-}
-
-function stageEnded(
+function assertInFlight(
   state: RunState,
-  event: Extract<EngineEvent, { type: 'stage.ended' }>,
-): Transition {
+  event: Extract<EngineEvent, { type: 'stage.ended' | 'stage.session' }>,
+): InFlightStage {
   const inFlight = state.inFlight;
   if (state.status !== 'running' || inFlight === null)
     throw invalid(state, event, 'no stage is in flight');
@@ -153,6 +235,25 @@ function stageEnded(
         `${inFlight.stage}@${inFlight.runtime} (step ${inFlight.step}, attempt ${inFlight.attempt}) is in flight`,
     );
   }
+  return inFlight;
+}
+
+function sessionAnnounced(
+  state: RunState,
+  event: Extract<EngineEvent, { type: 'stage.session' }>,
+): Transition {
+  const inFlight = assertInFlight(state, event);
+  return {
+    state: { ...state, inFlight: { ...inFlight, sessionId: event.sessionId } },
+    directives: [],
+  };
+}
+
+function stageEnded(
+  state: RunState,
+  event: Extract<EngineEvent, { type: 'stage.ended' }>,
+): Transition {
+  const inFlight = assertInFlight(state, event);
   const verdict: Verdict | null =
     event.stage === 'evaluate' && event.status === 'succeeded'
       ? (event.verdict ?? { outcome: 'missing', reason: 'no verdict' })
@@ -169,7 +270,11 @@ function stageEnded(
     verdict,
     error: event.error?.message ?? null,
   };
-  const recorded: RunState = { ...state, history: [...state.history, entry] };
+  const recorded: RunState = {
+    ...state,
+    history: [...state.history, entry],
+    spent: spend(state.spent, event.usage ?? null),
+  };
 
   if (event.status === 'failed') {
     const error = event.error ?? {
@@ -177,30 +282,58 @@ function stageEnded(
       kind: 'unknown',
       retryable: false,
     };
-    if (error.retryable && inFlight.retries < state.retry.maxRetries) {
+    // Journals written before failure classes: their failures are retried as they were then.
+    if (event.failureClass === undefined) return legacyFailure(recorded, inFlight, event, error);
+    const decision = nextAttemptAfterFailure(recorded, inFlight, {
+      failureClass: event.failureClass ?? 'task',
+      message: error.message,
+      retryAfterMs: event.retryAfterMs ?? null,
+      sessionNotFound: event.sessionNotFound === true,
+      sessionId: event.sessionId ?? inFlight.sessionId,
+    });
+    if (event.limitReached) {
+      // A native cap of the budget stopped the stage: the run is out of budget, and a resume
+      // with a larger one continues the stage (in its session, when the harness named one).
       const next: InFlightStage = {
         ...inFlight,
         attempt: inFlight.attempt + 1,
-        retries: inFlight.retries + 1,
+        sessionId: event.sessionId ?? inFlight.sessionId,
+        attempts: decision.attempts,
       };
-      const backoffMs = state.retry.baseDelayMs * 2 ** inFlight.retries;
+      const cause = limitReachedCause(recorded, inFlight, event.limitReached);
       return {
-        state: { ...recorded, inFlight: next },
-        directives: [dispatch(next, state.loops, backoffMs)],
+        state: { ...recorded, status: 'budget_exhausted', inFlight: next, cause },
+        directives: [
+          {
+            kind: 'budget_exhausted',
+            step: next.step,
+            stage: next.stage,
+            cause,
+            spent: recorded.spent,
+            budget: recorded.budget,
+          },
+        ],
       };
     }
-    const attempts = inFlight.retries > 0 ? ` (after ${inFlight.retries + 1} attempts)` : '';
-    return fail(
-      recorded,
-      event.stage,
-      `${event.stage} failed on ${event.runtime}${attempts}: ${error.message}`,
-    );
+    if (decision.kind === 'stop') return fail(recorded, event.stage, decision.cause);
+    if (event.cannotRestore) {
+      return fail(
+        recorded,
+        event.stage,
+        `${decision.stopCause}; not tried again: ${event.cannotRestore}`,
+      );
+    }
+    return dispatchOrStop(recorded, decision.next, decision.plan);
   }
 
   if (verdict !== null && verdict.outcome !== 'pass') {
     const executeStep = lastExecuteBefore(state, event.step);
     if (executeStep !== -1 && state.loops < state.mission.maxLoops) {
-      return enterStep({ ...recorded, loops: state.loops + 1, inFlight: null }, executeStep);
+      return enterStep(
+        { ...recorded, loops: state.loops + 1, inFlight: null },
+        executeStep,
+        'first',
+      );
     }
     const loops =
       state.loops > 0
@@ -212,7 +345,24 @@ function stageEnded(
         : `evaluate gave no verdict: ${verdict.reason}`;
     return fail(recorded, event.stage, cause + loops);
   }
-  return enterStep({ ...recorded, inFlight: null }, event.step + 1);
+  return enterStep({ ...recorded, inFlight: null }, event.step + 1, 'first');
+}
+
+/** The policy of journal formats 1 and 2, for their class-less failures: retry while retryable. */
+function legacyFailure(
+  state: RunState,
+  inFlight: InFlightStage,
+  event: Extract<EngineEvent, { type: 'stage.ended' }>,
+  error: NonNullable<Extract<EngineEvent, { type: 'stage.ended' }>['error']>,
+): Transition {
+  const retry = legacyRetry(state, inFlight, error.retryable);
+  if (retry !== null) return dispatchOrStop(state, retry.next, retry.plan);
+  const attempts = inFlight.retries > 0 ? ` (after ${inFlight.retries + 1} attempts)` : '';
+  return fail(
+    state,
+    event.stage,
+    `${event.stage} failed on ${event.runtime}${attempts}: ${error.message}`,
+  );
 }
 
 function humanAnswered(
@@ -236,13 +386,13 @@ function humanAnswered(
     question: null,
     history: [...state.history, entry],
   };
-  if (event.decision !== 'reject') return enterStep(answered, state.step + 1);
+  if (event.decision !== 'reject') return enterStep(answered, state.step + 1, 'first');
 
   // Rejected: the stage before the question does its work again, with the reason in its
   // prompt, when the mission has a loop left; otherwise the run ends rejected.
   const back = lastStageBefore(state, state.step);
   if (back !== -1 && state.loops < state.mission.maxLoops) {
-    return enterStep({ ...answered, loops: state.loops + 1 }, back);
+    return enterStep({ ...answered, loops: state.loops + 1 }, back, 'first');
   }
   const reason = event.answer.trim() === '' ? '' : `: ${event.answer.trim()}`;
   const noLoop =
@@ -256,19 +406,48 @@ function humanAnswered(
   };
 }
 
+/** Statuses `run.resumed` continues. */
+const RESUMABLE = ['interrupted', 'failed', 'budget_exhausted'] as const;
+
 function resumed(
   state: RunState,
   event: Extract<EngineEvent, { type: 'run.resumed' }>,
 ): Transition {
-  if (state.status !== 'interrupted')
-    throw invalid(state, event, 'only an interrupted run can be resumed this way');
-  const resumedState: RunState = { ...state, status: 'running', cause: null };
-  if (state.inFlight === null) return enterStep(resumedState, state.step);
-  const next: InFlightStage = { ...state.inFlight, attempt: state.inFlight.attempt + 1 };
-  return {
-    state: { ...resumedState, inFlight: next },
-    directives: [dispatch(next, state.loops, 0)],
+  if (!(RESUMABLE as readonly string[]).includes(state.status))
+    throw invalid(state, event, `only an ${RESUMABLE.join(', ')} run can be resumed this way`);
+  const resumedState: RunState = {
+    ...state,
+    status: 'running',
+    cause: null,
+    budget: event.budget ?? state.budget,
   };
+  if (event.fromStep !== undefined) {
+    const step = state.mission.steps[event.fromStep];
+    if (step === undefined || step.kind !== 'stage')
+      throw invalid(state, event, `step ${event.fromStep} is not a stage step of the mission`);
+    if (event.fromStep > state.step)
+      throw invalid(
+        state,
+        event,
+        `step ${event.fromStep + 1} (${step.stage}) comes after step ${state.step + 1}, where the run stopped`,
+      );
+    return enterStep({ ...resumedState, inFlight: null }, event.fromStep, 'resume');
+  }
+  const inFlight = state.inFlight;
+  if (state.status === 'failed' || inFlight === null)
+    return enterStep({ ...resumedState, inFlight: null }, state.step, 'resume');
+  // Interrupted, or out of budget with the attempt it would have made: that attempt now,
+  // in the harness's session when the stopped attempt announced one.
+  const next: InFlightStage = {
+    ...inFlight,
+    attempt: state.status === 'interrupted' ? inFlight.attempt + 1 : inFlight.attempt,
+  };
+  return dispatchOrStop(resumedState, next, {
+    backoffMs: 0,
+    reason: next.sessionId === null ? 'resume' : 'session-resume',
+    fallbackFrom: null,
+    resumeSessionId: next.sessionId,
+  });
 }
 
 function fail(state: RunState, stage: Stage | null, cause: string): Transition {
@@ -293,7 +472,7 @@ function lastExecuteBefore(state: RunState, index: number): number {
   return -1;
 }
 
-function invalid(state: RunState | null, event: EngineEvent, reason: string): BatonError {
+export function invalid(state: RunState | null, event: EngineEvent, reason: string): BatonError {
   return new BatonError(
     'RUN_STATE',
     `Event ${event.type} cannot be applied${state ? ` to run ${state.runId} (status ${state.status})` : ''}: ${reason}.`,

@@ -18,7 +18,7 @@ function started(
     goal: 'g',
     mission: { name: 'm', steps, maxLoops: 0 },
     routing,
-    retry: { maxRetries: 1, baseDelayMs: 10 },
+    retry: { maxRetries: 1, baseDelayMs: 10, maxDelayMs: 60_000, rateLimitRetries: 3 },
   };
 }
 
@@ -84,7 +84,14 @@ describe('routing in run.started', () => {
         { runtime_id: 'claude-code', model: 'opus', model_source: 'runtime', effort: null },
       ],
     });
-    expect(decodeEvent('run.started', JSON.parse(JSON.stringify(payload)))).toEqual(event);
+    expect(payload.format).toBe(3);
+    expect(decodeEvent('run.started', JSON.parse(JSON.stringify(payload)))).toEqual({
+      ...event,
+      format: 3,
+      budget: { maxCostUsd: null, maxTokens: null },
+      maxTurns: null,
+      routing: { ...CHAINED, unhealthy: {} },
+    });
   });
 
   it('reads a format 1 routing as one-runtime chains of the mission stages, by the old rule', () => {
@@ -113,24 +120,43 @@ describe('routing in run.started', () => {
     expect(encodeEvent(event)).toEqual(FORMAT_1);
   });
 
-  it('hashes a format 1 run with its routing as format 1 held it', () => {
+  it('hashes a format 1 run with its routing and state as format 1 held them', () => {
     const event = decodeEvent('run.started', FORMAT_1);
     const { state } = applyEvent(null, event);
-    const { legacy: _legacy, ...withoutLegacy } = state.routing;
-    expect(stateHash(state)).toBe(
-      hashValue({
-        ...state,
-        routing: {
-          runtimeBackend: 'claude-code',
-          defaultRuntime: null,
-          stages: { interview: 'codex' },
-          backendProfile: null,
-        },
-      }),
-    );
-    expect(stateHash({ ...state, routing: withoutLegacy })).toBe(
-      hashValue({ ...state, routing: withoutLegacy }),
-    );
+    expect(state.format).toBe(1);
+    const inFlight = state.inFlight!;
+    const asHeld = {
+      runId: state.runId,
+      goal: state.goal,
+      mission: state.mission,
+      routing: {
+        runtimeBackend: 'claude-code',
+        defaultRuntime: null,
+        stages: { interview: 'codex' },
+        backendProfile: null,
+      },
+      retry: { maxRetries: 2, baseDelayMs: 20 },
+      status: state.status,
+      step: state.step,
+      loops: state.loops,
+      inFlight: {
+        step: inFlight.step,
+        stage: inFlight.stage,
+        runtime: inFlight.runtime,
+        source: inFlight.source,
+        access: inFlight.access,
+        attempt: inFlight.attempt,
+        retries: inFlight.retries,
+      },
+      question: state.question,
+      history: state.history,
+      cause: state.cause,
+      applied: state.applied,
+    };
+    expect(stateHash(state)).toBe(hashValue(asHeld));
+    // A format 3 run hashes everything it holds.
+    const current = applyEvent(null, started(CHAINED)).state;
+    expect(stateHash(current)).toBe(hashValue(current));
   });
 
   it('refuses a malformed chain, naming the field', () => {

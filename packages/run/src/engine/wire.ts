@@ -4,23 +4,28 @@
  */
 import {
   BatonError,
+  DEFAULT_RETRY_SETTINGS,
   ERROR_KINDS,
+  FAILURE_CLASSES,
   isStage,
   type MissionStep,
+  type RunBudget,
   type Stage,
   type StageResolution,
 } from '@baton/core';
 import type {
+  AttemptUsage,
   Directive,
   EngineEvent,
   EngineEventType,
   LegacyRouting,
   MissionSnapshot,
+  RetryPolicy,
   RoutingSnapshot,
   StageError,
   Verdict,
 } from './types.js';
-import { ENGINE_EVENT_TYPES } from './types.js';
+import { ENGINE_EVENT_TYPES, JOURNAL_FORMAT } from './types.js';
 
 export type Payload = Record<string, unknown>;
 
@@ -33,14 +38,34 @@ export function isEngineEventType(type: string): type is EngineEventType {
 
 export function encodeEvent(event: EngineEvent): Payload {
   switch (event.type) {
-    case 'run.started':
-      return {
+    case 'run.started': {
+      const format = event.format ?? JOURNAL_FORMAT;
+      const common = {
         run_id: event.runId,
         goal: event.goal,
         mission: encodeMission(event.mission),
-        routing: encodeRouting(event.routing),
-        retry: { max_retries: event.retry.maxRetries, base_delay_ms: event.retry.baseDelayMs },
+        routing: encodeRouting(event.routing, format),
       };
+      // Formats 1 and 2 are written back exactly as they were read.
+      if (format < 3) {
+        return {
+          ...common,
+          retry: { max_retries: event.retry.maxRetries, base_delay_ms: event.retry.baseDelayMs },
+        };
+      }
+      return {
+        format,
+        ...common,
+        retry: {
+          max_retries: event.retry.maxRetries,
+          base_delay_ms: event.retry.baseDelayMs,
+          max_delay_ms: event.retry.maxDelayMs,
+          rate_limit_retries: event.retry.rateLimitRetries,
+        },
+        budget: encodeBudget(event.budget ?? { maxCostUsd: null, maxTokens: null }),
+        max_turns: event.maxTurns ?? null,
+      };
+    }
     case 'stage.ended':
       return {
         step: event.step,
@@ -52,6 +77,22 @@ export function encodeEvent(event: EngineEvent): Payload {
         session_id: event.sessionId,
         error: event.error,
         verdict: event.verdict,
+        ...(event.failureClass === undefined ? {} : { failure_class: event.failureClass }),
+        ...(event.retryAfterMs === undefined ? {} : { retry_after_ms: event.retryAfterMs }),
+        ...(event.limitReached === undefined ? {} : { limit_reached: event.limitReached }),
+        ...(event.sessionNotFound === undefined
+          ? {}
+          : { session_not_found: event.sessionNotFound }),
+        ...(event.cannotRestore === undefined ? {} : { cannot_restore: event.cannotRestore }),
+        ...(event.usage === undefined ? {} : { usage: encodeUsage(event.usage) }),
+      };
+    case 'stage.session':
+      return {
+        step: event.step,
+        stage: event.stage,
+        attempt: event.attempt,
+        runtime_id: event.runtime,
+        session_id: event.sessionId,
       };
     case 'human.answered':
       return {
@@ -60,10 +101,33 @@ export function encodeEvent(event: EngineEvent): Payload {
         ...(event.decision === undefined ? {} : { decision: event.decision }),
       };
     case 'run.interrupted':
-      return { cause: event.cause };
+      return {
+        cause: event.cause,
+        ...(event.usage === undefined ? {} : { usage: encodeUsage(event.usage) }),
+      };
     case 'run.resumed':
-      return {};
+      return {
+        ...(event.fromStep === undefined ? {} : { from_step: event.fromStep }),
+        ...(event.budget === undefined ? {} : { budget: encodeBudget(event.budget) }),
+      };
   }
+}
+
+function encodeBudget(budget: RunBudget): Payload {
+  return { max_cost_usd: budget.maxCostUsd, max_tokens: budget.maxTokens };
+}
+
+/** An attempt's usage in its journal form (also the `usage` of `agent.process.exited`). */
+export function encodeUsage(usage: AttemptUsage | null): Payload | null {
+  if (usage === null) return null;
+  return {
+    input_tokens: usage.inputTokens,
+    cached_input_tokens: usage.cachedInputTokens,
+    output_tokens: usage.outputTokens,
+    reasoning_tokens: usage.reasoningTokens,
+    cost_usd: usage.costUsd,
+    cost_source: usage.costSource,
+  };
 }
 
 export function encodeMission(mission: MissionSnapshot): Payload {
@@ -78,7 +142,7 @@ export function encodeMission(mission: MissionSnapshot): Payload {
   };
 }
 
-function encodeRouting(routing: RoutingSnapshot): Payload {
+function encodeRouting(routing: RoutingSnapshot, format: number): Payload {
   if (routing.legacy !== undefined) {
     return {
       runtime_backend: routing.legacy.runtimeBackend,
@@ -99,7 +163,12 @@ function encodeRouting(routing: RoutingSnapshot): Payload {
       })),
     };
   }
-  return { stages, backend_profile: routing.backendProfile };
+  if (format < 3) return { stages, backend_profile: routing.backendProfile };
+  return {
+    stages,
+    backend_profile: routing.backendProfile,
+    unhealthy: { ...(routing.unhealthy ?? {}) },
+  };
 }
 
 /** Reads a journaled engine event; throws `RUN_STATE` naming the bad field. */
@@ -108,9 +177,18 @@ export function decodeEvent(type: EngineEventType, payload: unknown): EngineEven
   switch (type) {
     case 'run.started': {
       const mission = read.object('mission');
-      const retry = read.object('retry');
       const steps = mission.array('steps').map((step, index) => decodeStep(type, step, index));
-      return {
+      const routing = decodeRouting(type, read.object('routing'), steps);
+      // Formats 1 and 2 did not write theirs: chains (2) or not (1) tell them apart.
+      const format = read.optionalInteger('format') ?? (routing.legacy === undefined ? 2 : 1);
+      if (format > JOURNAL_FORMAT) {
+        throw malformed(
+          type,
+          'format',
+          `is ${format}: the run was started by a newer Baton (this one reads formats up to ${JOURNAL_FORMAT})`,
+        );
+      }
+      const started = {
         type,
         runId: read.string('run_id'),
         goal: read.string('goal'),
@@ -119,11 +197,19 @@ export function decodeEvent(type: EngineEventType, payload: unknown): EngineEven
           steps,
           maxLoops: mission.integer('max_loops'),
         },
-        routing: decodeRouting(type, read.object('routing'), steps),
-        retry: {
-          maxRetries: retry.integer('max_retries'),
-          baseDelayMs: retry.integer('base_delay_ms'),
+        routing,
+        retry: decodeRetry(read.object('retry'), format),
+        format,
+      } as const;
+      if (format < 3) return started;
+      const budget = read.object('budget');
+      return {
+        ...started,
+        budget: {
+          maxCostUsd: budget.nullableNumber('max_cost_usd'),
+          maxTokens: budget.nullableInteger('max_tokens'),
         },
+        maxTurns: read.nullableInteger('max_turns'),
       };
     }
     case 'stage.ended': {
@@ -140,8 +226,18 @@ export function decodeEvent(type: EngineEventType, payload: unknown): EngineEven
         sessionId: read.nullableString('session_id'),
         error: error === null ? null : decodeStageError(error),
         verdict: verdict === null ? null : decodeVerdict(verdict),
+        ...decodeAttemptFacts(read),
       };
     }
+    case 'stage.session':
+      return {
+        type,
+        step: read.integer('step'),
+        stage: read.stage('stage'),
+        attempt: read.integer('attempt'),
+        runtime: read.string('runtime_id'),
+        sessionId: read.string('session_id'),
+      };
     case 'human.answered': {
       const decision = read.optionalOneOf('decision', ['approve', 'reject'] as const);
       return {
@@ -151,11 +247,85 @@ export function decodeEvent(type: EngineEventType, payload: unknown): EngineEven
         ...(decision === undefined ? {} : { decision }),
       };
     }
-    case 'run.interrupted':
-      return { type, cause: read.string('cause') };
-    case 'run.resumed':
-      return { type };
+    case 'run.interrupted': {
+      const usage = read.has('usage') ? decodeUsage(read.nullableObject('usage')) : undefined;
+      return { type, cause: read.string('cause'), ...(usage === undefined ? {} : { usage }) };
+    }
+    case 'run.resumed': {
+      const fromStep = read.optionalInteger('from_step');
+      const budget = read.nullableObject('budget');
+      return {
+        type,
+        ...(fromStep === undefined ? {} : { fromStep }),
+        ...(budget === null
+          ? {}
+          : {
+              budget: {
+                maxCostUsd: budget.nullableNumber('max_cost_usd'),
+                maxTokens: budget.nullableInteger('max_tokens'),
+              },
+            }),
+      };
+    }
   }
+}
+
+function decodeRetry(read: Reader, format: number): RetryPolicy {
+  const maxRetries = read.integer('max_retries');
+  const baseDelayMs = read.integer('base_delay_ms');
+  if (format < 3) {
+    // Not journaled then: a resumed old run falls back and waits on rate limits by the defaults.
+    const { maxDelayMs, rateLimitRetries } = DEFAULT_RETRY_SETTINGS;
+    return { maxRetries, baseDelayMs, maxDelayMs, rateLimitRetries };
+  }
+  return {
+    maxRetries,
+    baseDelayMs,
+    maxDelayMs: read.integer('max_delay_ms'),
+    rateLimitRetries: read.integer('rate_limit_retries'),
+  };
+}
+
+/** The keys `stage.ended` gained with failure classes; each absent in older journals. */
+function decodeAttemptFacts(read: Reader) {
+  const facts: {
+    failureClass?: (typeof FAILURE_CLASSES)[number] | null;
+    retryAfterMs?: number | null;
+    limitReached?: 'cost' | 'turns' | null;
+    sessionNotFound?: boolean;
+    cannotRestore?: string | null;
+    usage?: AttemptUsage | null;
+  } = {};
+  if (read.has('failure_class'))
+    facts.failureClass = read.nullableOneOf('failure_class', FAILURE_CLASSES);
+  if (read.has('retry_after_ms')) facts.retryAfterMs = read.nullableInteger('retry_after_ms');
+  if (read.has('limit_reached'))
+    facts.limitReached = read.nullableOneOf('limit_reached', ['cost', 'turns'] as const);
+  if (read.has('session_not_found')) facts.sessionNotFound = read.boolean('session_not_found');
+  if (read.has('cannot_restore')) facts.cannotRestore = read.nullableString('cannot_restore');
+  if (read.has('usage')) facts.usage = decodeUsage(read.nullableObject('usage'));
+  return facts;
+}
+
+/**
+ * An attempt's usage; also reads the form journaled before costs had a source (`known`,
+ * `total_tokens`, a cost that could only be the runtime's).
+ */
+function decodeUsage(read: Reader | null): AttemptUsage | null {
+  if (read === null) return null;
+  if (read.keys().includes('known') && read.boolean('known') === false) return null;
+  const costUsd = read.nullableNumber('cost_usd');
+  const recorded = read.has('cost_source')
+    ? read.nullableOneOf('cost_source', ['runtime', 'pricing'] as const)
+    : undefined;
+  return {
+    inputTokens: read.nullableInteger('input_tokens'),
+    cachedInputTokens: read.nullableInteger('cached_input_tokens'),
+    outputTokens: read.nullableInteger('output_tokens'),
+    reasoningTokens: read.nullableInteger('reasoning_tokens'),
+    costUsd,
+    costSource: costUsd === null ? null : (recorded ?? 'runtime'),
+  };
 }
 
 const STAGE_ERROR_KINDS = [...ERROR_KINDS, 'interrupted', 'binary-changed', 'spawn'] as const;
@@ -214,7 +384,11 @@ function decodeRouting(type: string, read: Reader, steps: readonly MissionStep[]
     const source = route.oneOf('source', ['stage', 'default', 'fallback']);
     stages[key] = { runtime: chain[0]!.runtime, source, chain };
   }
-  return { stages, backendProfile };
+  if (!read.has('unhealthy')) return { stages, backendProfile };
+  const listed = read.object('unhealthy');
+  const unhealthy: Record<string, string> = {};
+  for (const runtime of listed.keys()) unhealthy[runtime] = listed.string(runtime);
+  return { stages, backendProfile, unhealthy };
 }
 
 /**
@@ -246,20 +420,58 @@ function decodeStageMap(type: string, read: Reader): Partial<Record<Stage, strin
   return result;
 }
 
-export function encodeDirective(directive: Directive): Payload {
+/**
+ * A directive in its journal form. `format` is the run's journal format: a run started
+ * before format 3 keeps the dispatch shape it was journaled with, so its replay still matches.
+ */
+export function encodeDirective(directive: Directive, format: number = JOURNAL_FORMAT): Payload {
   switch (directive.kind) {
-    case 'dispatch':
+    case 'dispatch': {
+      const extra: Payload = {
+        runtime_id: directive.runtime,
+        source: directive.source,
+        access: directive.access,
+        attempt: directive.attempt,
+        loop: directive.loop,
+        backoff_ms: directive.backoffMs,
+      };
+      if (format >= 3) {
+        Object.assign(extra, {
+          chain_index: directive.chainIndex,
+          model: directive.model,
+          effort: directive.effort,
+          reason: directive.reason,
+          fallback_from:
+            directive.fallbackFrom === null
+              ? null
+              : {
+                  runtime_id: directive.fallbackFrom.runtime,
+                  failure_class: directive.fallbackFrom.failureClass,
+                  cause: directive.fallbackFrom.cause,
+                },
+          resume_session_id: directive.resumeSessionId,
+          budget: {
+            max_cost_usd: directive.budget.maxCostUsd,
+            max_tokens: directive.budget.maxTokens,
+            max_turns: directive.budget.maxTurns,
+          },
+        });
+      }
+      return { directive: 'dispatch', stage: directive.stage, step: directive.step, extra };
+    }
+    case 'budget_exhausted':
       return {
-        directive: 'dispatch',
+        directive: 'budget_exhausted',
         stage: directive.stage,
         step: directive.step,
         extra: {
-          runtime_id: directive.runtime,
-          source: directive.source,
-          access: directive.access,
-          attempt: directive.attempt,
-          loop: directive.loop,
-          backoff_ms: directive.backoffMs,
+          cause: directive.cause,
+          spent: {
+            tokens: directive.spent.tokens,
+            cost_usd: directive.spent.costUsd,
+            unpriced_attempts: directive.spent.unpricedAttempts,
+          },
+          budget: encodeBudget(directive.budget),
         },
       };
     case 'ask_human':
@@ -298,13 +510,19 @@ export function directiveCore(payload: unknown): Payload {
 
 interface Reader {
   keys(): string[];
+  has(key: string): boolean;
   string(key: string): string;
   nullableString(key: string): string | null;
   integer(key: string): number;
+  optionalInteger(key: string): number | undefined;
+  nullableInteger(key: string): number | null;
+  /** A finite non-negative number, or null. */
+  nullableNumber(key: string): number | null;
   boolean(key: string): boolean;
   stage(key: string): Stage;
   oneOf<const T extends readonly string[]>(key: string, values: T): T[number];
   optionalOneOf<const T extends readonly string[]>(key: string, values: T): T[number] | undefined;
+  nullableOneOf<const T extends readonly string[]>(key: string, values: T): T[number] | null;
   object(key: string): Reader;
   nullableObject(key: string): Reader | null;
   array(key: string): unknown[];
@@ -325,6 +543,7 @@ function reader(type: string, value: unknown, prefix = ''): Reader {
   const get = (key: string) => record[key];
   const self: Reader = {
     keys: () => Object.keys(record),
+    has: (key) => Object.hasOwn(record, key) && record[key] !== undefined,
     string(key) {
       const member = get(key);
       if (typeof member !== 'string') throw malformed(type, name(key), 'is not a string');
@@ -340,6 +559,21 @@ function reader(type: string, value: unknown, prefix = ''): Reader {
       const member = get(key);
       if (typeof member !== 'number' || !Number.isSafeInteger(member) || member < 0) {
         throw malformed(type, name(key), 'is not a non-negative integer');
+      }
+      return member;
+    },
+    optionalInteger(key) {
+      return get(key) === undefined ? undefined : self.integer(key);
+    },
+    nullableInteger(key) {
+      const member = get(key);
+      return member === null || member === undefined ? null : self.integer(key);
+    },
+    nullableNumber(key) {
+      const member = get(key);
+      if (member === null || member === undefined) return null;
+      if (typeof member !== 'number' || !Number.isFinite(member) || member < 0) {
+        throw malformed(type, name(key), 'is not a non-negative number or null');
       }
       return member;
     },
@@ -362,6 +596,10 @@ function reader(type: string, value: unknown, prefix = ''): Reader {
     },
     optionalOneOf(key, values) {
       return get(key) === undefined ? undefined : self.oneOf(key, values);
+    },
+    nullableOneOf(key, values) {
+      const member = get(key);
+      return member === null || member === undefined ? null : self.oneOf(key, values);
     },
     object(key) {
       return reader(type, get(key), `${name(key)}.`);

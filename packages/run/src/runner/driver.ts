@@ -23,8 +23,8 @@ import { applyEvent } from '../engine/reducer.js';
 import { stateHash } from '../engine/state-hash.js';
 import {
   type Directive,
+  ENDED_RUN_STATUSES,
   type EngineEvent,
-  FINAL_RUN_STATUSES,
   type RetryPolicy,
   type RunState,
   type RunStatus,
@@ -120,6 +120,7 @@ export type AskHuman = (
 ) => Promise<HumanAnswer | null>;
 
 export interface RunnerOptions {
+  /** Over `[orchestrator.retry]` for this run (tests: short waits). */
   readonly retry?: Partial<RetryPolicy>;
   /** Between SIGTERM and SIGKILL when stopping a runtime's process group. */
   readonly killGraceMs?: number;
@@ -136,7 +137,6 @@ export interface RunnerOptions {
 }
 
 export const DEFAULT_RUNNER_OPTIONS = {
-  retry: { maxRetries: 2, baseDelayMs: 2000 },
   killGraceMs: 3000,
   maxLineBytes: 8 * 1024 * 1024,
   defaultTimeoutMs: 30 * 60_000,
@@ -146,7 +146,7 @@ export const DEFAULT_RUNNER_OPTIONS = {
 } as const;
 
 export type ResolvedRunnerOptions = {
-  readonly retry: RetryPolicy;
+  readonly retry: Partial<RetryPolicy>;
   readonly killGraceMs: number;
   readonly maxLineBytes: number;
   readonly defaultTimeoutMs: number;
@@ -159,7 +159,7 @@ export function resolveRunnerOptions(options: RunnerOptions = {}): ResolvedRunne
   return {
     ...DEFAULT_RUNNER_OPTIONS,
     ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
-    retry: { ...DEFAULT_RUNNER_OPTIONS.retry, ...options.retry },
+    retry: { ...options.retry },
   } as ResolvedRunnerOptions;
 }
 
@@ -259,7 +259,7 @@ export class RunDriver {
       })),
       ...transition.directives.map((directive) => ({
         type: DIRECTIVE_EVENT_TYPE,
-        payload: { ...encodeDirective(directive), state_hash: hash },
+        payload: { ...encodeDirective(directive, next.format), state_hash: hash },
       })),
     ];
     for (const directive of transition.directives) {
@@ -270,7 +270,7 @@ export class RunDriver {
         });
       }
     }
-    if (FINAL_RUN_STATUSES.includes(next.status)) {
+    if (ENDED_RUN_STATUSES.includes(next.status)) {
       entries.push({
         type: 'run.ended',
         payload: redactor.value({
@@ -337,6 +337,7 @@ export class RunDriver {
         case 'fail':
         case 'cancel':
         case 'reject':
+        case 'budget_exhausted':
           return this.result();
       }
     }
