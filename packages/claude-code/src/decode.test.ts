@@ -24,6 +24,16 @@ function decode(
   return { events, outcome: decoder.finish(processExit) };
 }
 
+/** What a refused connection fails with, whether or not Claude Code retried it first. */
+const CONNECTION_REFUSED = {
+  message: 'API Error: Connection refused — a firewall or proxy may be blocking it (ECONNREFUSED)',
+  kind: 'network',
+  status: null,
+  retryable: false,
+  failureClass: 'unavailable',
+  retryAfterMs: null,
+};
+
 const ZERO_USAGE = {
   known: true,
   inputTokens: 0,
@@ -168,18 +178,6 @@ describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
     });
   });
 
-  it('decodes HTTP 429 without retries (CLAUDE_CODE_MAX_RETRIES=0) as a rate limit with no stated delay', () => {
-    const { outcome } = decode(fixture('claude-2.1.330-stream-json-http-429.jsonl'), exit(1));
-    expect(outcome.error).toEqual({
-      message: 'API Error: Request rejected (429) · Scripted error: HTTP 429',
-      kind: 'rate-limit',
-      status: 429,
-      retryable: true,
-      failureClass: 'rate_limited',
-      retryAfterMs: null,
-    });
-  });
-
   it('decodes HTTP 500 after two retries: retry notices, then a retryable server error', () => {
     const { events, outcome } = decode(
       fixture('claude-2.1.330-stream-json-http-500-retries.jsonl'),
@@ -235,32 +233,39 @@ describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
     expect(outcome).toMatchObject({ status: 'succeeded', finalText: 'Recovered.', error: null });
   });
 
-  it('decodes a refused connection as an unavailable runtime (nothing listens at base_url)', () => {
-    const { outcome } = decode(
-      fixture('claude-2.1.330-stream-json-connection-refused.jsonl'),
-      exit(1),
-    );
-    expect(outcome.error).toEqual({
-      message:
-        'API Error: Connection refused — a firewall or proxy may be blocking it (ECONNREFUSED)',
-      kind: 'network',
-      status: null,
-      retryable: false,
-      failureClass: 'unavailable',
-      retryAfterMs: null,
-    });
-  });
-
-  it('decodes "Not logged in" as an auth error', () => {
-    const { outcome } = decode(fixture('claude-2.1.330-stream-json-not-logged-in.jsonl'), exit(1));
-    expect(outcome.error).toEqual({
-      message: 'Not logged in · Please run /login',
-      kind: 'auth',
-      status: null,
-      retryable: false,
-      failureClass: 'auth',
-      retryAfterMs: null,
-    });
+  it.each([
+    [
+      'decodes HTTP 429 without retries (CLAUDE_CODE_MAX_RETRIES=0) as a rate limit with no stated delay',
+      'claude-2.1.330-stream-json-http-429.jsonl',
+      {
+        message: 'API Error: Request rejected (429) · Scripted error: HTTP 429',
+        kind: 'rate-limit',
+        status: 429,
+        retryable: true,
+        failureClass: 'rate_limited',
+        retryAfterMs: null,
+      },
+    ],
+    [
+      'decodes a refused connection as an unavailable runtime (nothing listens at base_url)',
+      'claude-2.1.330-stream-json-connection-refused.jsonl',
+      CONNECTION_REFUSED,
+    ],
+    [
+      'decodes "Not logged in" as an auth error',
+      'claude-2.1.330-stream-json-not-logged-in.jsonl',
+      {
+        message: 'Not logged in · Please run /login',
+        kind: 'auth',
+        status: null,
+        retryable: false,
+        failureClass: 'auth',
+        retryAfterMs: null,
+      },
+    ],
+  ])('%s', (_name, file, error) => {
+    const { outcome } = decode(fixture(file), exit(1));
+    expect(outcome.error).toEqual(error);
   });
 
   it('decodes a resume of an unknown session from the result errors', () => {
@@ -548,18 +553,6 @@ describe('failure classes, from what claude 2.1.330 printed against the scripted
     });
   });
 
-  it('a plan limit ("You\'ve hit your 5-hour limit") → quota_exhausted, with the time to its reset', () => {
-    expect(failure('claude-2.1.330-stream-json-usage-limit.jsonl')).toEqual({
-      message: "You've hit your 5-hour limit · resets 1:33pm (UTC)",
-      kind: 'rate-limit',
-      status: 429,
-      retryable: false,
-      failureClass: 'quota_exhausted',
-      // rate_limit_info.resetsAt 1796304824 (s) − the message's timestamp 11:33:46.558Z.
-      retryAfterMs: 7_197_442,
-    });
-  });
-
   it('takes the reset from rate_limit_event too, and the clock when no timestamp says when', () => {
     const lines = fixture('claude-2.1.330-stream-json-usage-limit.jsonl')
       .split('\n')
@@ -578,76 +571,98 @@ describe('failure classes, from what claude 2.1.330 printed against the scripted
     expect(late.error).toMatchObject({ failureClass: 'quota_exhausted', retryAfterMs: null });
   });
 
-  it('"Credit balance is too low" (a 400 from the API) → quota_exhausted', () => {
-    expect(failure('claude-2.1.330-stream-json-credit-balance-too-low.jsonl')).toEqual({
-      message: 'Credit balance is too low',
-      kind: 'rate-limit',
-      status: 400,
-      retryable: false,
-      failureClass: 'quota_exhausted',
-      retryAfterMs: null,
-    });
+  it.each([
+    [
+      'a plan limit ("You\'ve hit your 5-hour limit") → quota_exhausted, with the time to its reset',
+      'claude-2.1.330-stream-json-usage-limit.jsonl',
+      {
+        message: "You've hit your 5-hour limit · resets 1:33pm (UTC)",
+        kind: 'rate-limit',
+        status: 429,
+        retryable: false,
+        failureClass: 'quota_exhausted',
+        // rate_limit_info.resetsAt 1796304824 (s) − the message's timestamp 11:33:46.558Z.
+        retryAfterMs: 7_197_442,
+      },
+    ],
+    [
+      '"Credit balance is too low" (a 400 from the API) → quota_exhausted',
+      'claude-2.1.330-stream-json-credit-balance-too-low.jsonl',
+      {
+        message: 'Credit balance is too low',
+        kind: 'rate-limit',
+        status: 400,
+        retryable: false,
+        failureClass: 'quota_exhausted',
+        retryAfterMs: null,
+      },
+    ],
+    [
+      'a 403 → auth',
+      'claude-2.1.330-stream-json-http-403.jsonl',
+      {
+        message:
+          'Failed to authenticate. API Error: 403 Your API key does not have permission to use the specified resource.',
+        kind: 'auth',
+        status: 403,
+        retryable: false,
+        failureClass: 'auth',
+        retryAfterMs: null,
+      },
+    ],
+    [
+      'a refused connection after two retries → unavailable, its back-off no stated delay',
+      'claude-2.1.330-stream-json-connection-refused-retries.jsonl',
+      CONNECTION_REFUSED,
+    ],
+    [
+      '--max-turns reached → task (the run stopped on its own terms)',
+      'claude-2.1.330-stream-json-max-turns.jsonl',
+      {
+        message: 'Reached maximum number of turns (1)',
+        kind: 'unknown',
+        status: null,
+        retryable: false,
+        failureClass: 'task',
+        retryAfterMs: null,
+      },
+    ],
+  ])('%s', (_name, file, error) => {
+    expect(failure(file)).toEqual(error);
   });
 
-  it('a 402 billing_error → quota_exhausted', () => {
-    expect(failure('claude-2.1.330-stream-json-http-402-billing.jsonl')).toMatchObject({
-      message: 'API Error: 402 Your account has a billing problem.',
-      status: 402,
-      failureClass: 'quota_exhausted',
-    });
-  });
-
-  it('a 403 → auth', () => {
-    expect(failure('claude-2.1.330-stream-json-http-403.jsonl')).toEqual({
-      message:
-        'Failed to authenticate. API Error: 403 Your API key does not have permission to use the specified resource.',
-      kind: 'auth',
-      status: 403,
-      retryable: false,
-      failureClass: 'auth',
-      retryAfterMs: null,
-    });
-  });
-
-  it('a 529 overloaded after two retries → transient', () => {
-    expect(failure('claude-2.1.330-stream-json-http-529-overloaded.jsonl')).toMatchObject({
-      kind: 'server',
-      status: 529,
-      retryable: true,
-      failureClass: 'transient',
-      retryAfterMs: null,
-    });
-  });
-
-  it('a refused connection after two retries → unavailable, its back-off no stated delay', () => {
-    expect(failure('claude-2.1.330-stream-json-connection-refused-retries.jsonl')).toEqual({
-      message:
-        'API Error: Connection refused — a firewall or proxy may be blocking it (ECONNREFUSED)',
-      kind: 'network',
-      status: null,
-      retryable: false,
-      failureClass: 'unavailable',
-      retryAfterMs: null,
-    });
-  });
-
-  it('--max-turns reached → task (the run stopped on its own terms)', () => {
-    expect(failure('claude-2.1.330-stream-json-max-turns.jsonl')).toEqual({
-      message: 'Reached maximum number of turns (1)',
-      kind: 'unknown',
-      status: null,
-      retryable: false,
-      failureClass: 'task',
-      retryAfterMs: null,
-    });
-  });
-
-  it('--max-budget-usd reached → task', () => {
-    expect(failure('claude-2.1.330-stream-json-max-budget-usd.jsonl')).toMatchObject({
-      message: 'Reached maximum budget ($0.0005)',
-      failureClass: 'task',
-      retryable: false,
-    });
+  it.each([
+    [
+      'a 402 billing_error → quota_exhausted',
+      'claude-2.1.330-stream-json-http-402-billing.jsonl',
+      {
+        message: 'API Error: 402 Your account has a billing problem.',
+        status: 402,
+        failureClass: 'quota_exhausted',
+      },
+    ],
+    [
+      'a 529 overloaded after two retries → transient',
+      'claude-2.1.330-stream-json-http-529-overloaded.jsonl',
+      {
+        kind: 'server',
+        status: 529,
+        retryable: true,
+        failureClass: 'transient',
+        retryAfterMs: null,
+      },
+    ],
+    [
+      '--max-budget-usd reached → task',
+      'claude-2.1.330-stream-json-max-budget-usd.jsonl',
+      {
+        message: 'Reached maximum budget ($0.0005)',
+        failureClass: 'task',
+        retryable: false,
+      },
+    ],
+  ])('%s', (_name, file, error) => {
+    expect(failure(file)).toMatchObject(error);
   });
 
   it('forgets retries and API errors a later answer recovered from', () => {
