@@ -15,8 +15,9 @@ await build({
   // The sources, not the build of sibling packages: one pass, no stale dist.
   resolve: { conditionNames: ['@baton/source', 'import', 'default'] },
   // `baton test` loads @baton/scenario from the install: it starts harness stand-ins from
-  // files of its own, and no other command should carry it.
-  external: [/^node:/, /^@baton\/scenario(\/|$)/],
+  // files of its own, and no other command should carry it. @baton/scale (DBOS, pg) is an
+  // optional companion, imported only in scale mode: a one-machine install never has it.
+  external: [/^node:/, /^@baton\/scenario(\/|$)/, /^@baton\/scale(\/|$)/],
   logLevel: 'warn',
   output: {
     dir: outputDirectory,

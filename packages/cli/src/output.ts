@@ -16,6 +16,7 @@ const USAGE_CODES = new Set([
   'UNKNOWN_STAGE',
   'UNKNOWN_RUNTIME',
   'ADAPTER_NOT_INSTALLED',
+  'SCALE_NOT_INSTALLED',
 ]);
 
 /** Exit code for an error: 2 for usage and config problems, 1 for everything else. */

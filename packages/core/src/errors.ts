@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'ADAPTER_NOT_INSTALLED',
   'ADAPTER_INVALID',
   'ADAPTER_VERSION_UNSUPPORTED',
+  /** Scale mode needs the `@baton/scale` package, which is not installed. */
+  'SCALE_NOT_INSTALLED',
   'USAGE',
   'RUN_NOT_FOUND',
   'RUN_STATE',

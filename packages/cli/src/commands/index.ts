@@ -51,6 +51,14 @@ export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Pr
         'Run scenario files against a scripted model server, offline: pass/fail, receipts, JUnit.',
       load: async () => (await import('./test.js')).command,
     },
+    workers: {
+      summary: 'List the workers of the scale pool: their runtimes, slots and last heartbeat.',
+      load: async () => (await import('./workers.js')).command,
+    },
+    scale: {
+      summary: 'Prepare the PostgreSQL database of a scale pool (baton scale init).',
+      load: async () => (await import('./scale.js')).command,
+    },
     replay: {
       summary: "Re-derive a run's state from its journal and check it matches.",
       load: async () => (await import('./replay.js')).command,

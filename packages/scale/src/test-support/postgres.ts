@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres.mjs';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../testing/throwaway-postgres.js';
 
 export function usePostgres(): () => ThrowawayPostgres {
   let server: ThrowawayPostgres | undefined;

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres.mjs';
+import { completion, sourceModule, spawnSource } from '../test-support/child.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres.js';
 
 const started: ThrowawayPostgres[] = [];
 afterAll(async () => {
@@ -70,18 +70,13 @@ describe('a throwaway PostgreSQL', () => {
   });
 
   it('is stopped and deleted when the process that started it is killed with SIGKILL', async () => {
-    const owner = spawn(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `import { startThrowawayPostgres } from ${JSON.stringify(new URL('./throwaway-postgres.mjs', import.meta.url).href)};
-         const server = await startThrowawayPostgres();
-         console.log(JSON.stringify({ root: server.root, port: server.port }));
-         setInterval(() => {}, 1000);`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const owner = spawnSource(`
+      const { startThrowawayPostgres } = await import(${sourceModule('testing/throwaway-postgres.ts')});
+      const server = await startThrowawayPostgres();
+      console.log(JSON.stringify({ root: server.root, port: server.port }));
+      setInterval(() => {}, 1000);
+    `);
+    const finished = completion(owner).catch(() => {});
     const line = await new Promise<string>((resolve, reject) => {
       owner.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString()));
       owner.once('exit', (code) => reject(new Error(`the owner exited with ${code}`)));
@@ -90,6 +85,7 @@ describe('a throwaway PostgreSQL', () => {
     expect(await listening(port)).toBe(true);
 
     owner.kill('SIGKILL');
+    await finished;
     await until(async () => !(await listening(port)) && !existsSync(root), 20_000);
   });
 });

