@@ -10,6 +10,7 @@ import { junitReport } from './reporters/junit.js';
 import { prettyReport } from './reporters/pretty.js';
 import { junitProblems } from './test-support/junit-schema.js';
 import { ScenarioProject } from './test-support/project.js';
+import { SPEC_FIRST_ROUTING, SPEC_FIRST_SCENARIO } from './test-support/spec-first.js';
 
 let project: ScenarioProject;
 
@@ -20,55 +21,6 @@ beforeEach(() => {
 afterEach(() => {
   project.remove();
 });
-
-const MIXED = `
-[orchestrator.runtime_profile.stages]
-interview = "codex"
-execute = "opencode"
-evaluate = "claude"
-reflect = "hermes"
-
-[missions.spec-first]
-steps = ["interview", { human = "Approve the spec?" }, "execute", "evaluate"]
-`;
-
-/** The scenario of the issue: a spec, a human approval, a file written, a verdict. */
-const SPEC_FIRST = `
-name = "spec-first mission passes with a good spec"
-mission = "spec-first"
-goal = "Add a --verbose flag"
-answers = ["approve"]
-
-[[replies]]
-stage = "interview"
-text = "Spec: add --verbose; it writes verbose.txt."
-
-[[replies]]
-stage = "execute"
-tool = { shell = "printf 'x' > verbose.txt" }
-
-[[replies]]
-stage = "evaluate"
-text = "verbose.txt exists.\\nVERDICT: PASS"
-
-[[expect]]
-path = "status"
-eq = "succeeded"
-
-[[expect]]
-path = "stages.execute.runtime"
-eq = "opencode"
-
-[[expect]]
-file = "verbose.txt"
-exists = true
-
-[[expect]]
-event = "control.directive.emitted"
-where = { stage = "evaluate" }
-path = "extra.runtime_id"
-ne = "codex"
-`;
 
 describe('a scenario through the LiteLLM adapter (its real HTTP client)', () => {
   it('passes its expectations, with every request attributed to its stage and runtime', async () => {
@@ -112,7 +64,10 @@ count = 4
 
 describe('the issue scenario on the stand-ins', () => {
   it('passes: spec, approval, a file written by the execute stage, a verdict', async () => {
-    project.write({ 'baton.toml': MIXED, 'spec-first.baton-test.toml': SPEC_FIRST });
+    project.write({
+      'baton.toml': SPEC_FIRST_ROUTING,
+      'spec-first.baton-test.toml': SPEC_FIRST_SCENARIO,
+    });
     const report = await project.test({ mode: 'fake' });
     const [outcome] = report.outcomes;
     expect(outcome?.error).toBeNull();
@@ -133,7 +88,7 @@ const FAST_RETRY = '\n[orchestrator.retry]\nbase_delay = "20ms"\nmax_delay = "10
 describe('error replies', () => {
   it('a scripted 500 makes the stage fail once and Baton retry it', async () => {
     project.write({
-      'baton.toml': MIXED + FAST_RETRY,
+      'baton.toml': SPEC_FIRST_ROUTING + FAST_RETRY,
       'retry.baton-test.toml': `
 name = "execute survives one server error"
 goal = "Add a --verbose flag"
@@ -177,7 +132,7 @@ eq = "approve"
 
   it('a reply for one runtime answers that runtime only', async () => {
     project.write({
-      'baton.toml': MIXED,
+      'baton.toml': SPEC_FIRST_ROUTING,
       'scoped.baton-test.toml': `
 name = "an outage scoped to codex leaves opencode alone"
 goal = "Add a --verbose flag"
@@ -219,8 +174,8 @@ eq = "codex"
 });
 
 describe('receipts and reports', () => {
-  const PASSING = SPEC_FIRST;
-  const FAILING = SPEC_FIRST.replace(
+  const PASSING = SPEC_FIRST_SCENARIO;
+  const FAILING = SPEC_FIRST_SCENARIO.replace(
     'name = "spec-first mission passes with a good spec"',
     'name = "expects <codex> & fails"',
   ).replace(
@@ -229,7 +184,10 @@ describe('receipts and reports', () => {
   );
 
   it('receipts are stable across runs, written by --update, and a changed routing fails with the difference', async () => {
-    project.write({ 'baton.toml': MIXED, 'suite/spec-first.baton-test.toml': PASSING });
+    project.write({
+      'baton.toml': SPEC_FIRST_ROUTING,
+      'suite/spec-first.baton-test.toml': PASSING,
+    });
     const first = await project.test({ update: true });
     expect(first.outcomes[0]?.receiptState).toBe('updated');
     const lock = JSON.parse(readFileSync(join(project.root, 'baton-test.lock'), 'utf8'));
@@ -245,7 +203,9 @@ describe('receipts and reports', () => {
 
     // The same scenario, execute routed elsewhere: its expectation on the runtime fails, and
     // so does its receipt, naming what changed.
-    project.write({ 'baton.toml': MIXED.replace('execute = "opencode"', 'execute = "hermes"') });
+    project.write({
+      'baton.toml': SPEC_FIRST_ROUTING.replace('execute = "opencode"', 'execute = "hermes"'),
+    });
     const changed = await project.test();
     const [outcome] = changed.outcomes;
     expect(outcome?.receiptState).toBe('changed');
@@ -259,7 +219,7 @@ describe('receipts and reports', () => {
 
   it('writes JUnit XML that validates against the JUnit schema, failures and errors included', async () => {
     project.write({
-      'baton.toml': MIXED,
+      'baton.toml': SPEC_FIRST_ROUTING,
       'a/pass.baton-test.toml': PASSING,
       'a/fail.baton-test.toml': FAILING,
       'b/broken.baton-test.toml': 'name = "broken"\ngoal = \n',

@@ -7,55 +7,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { junitProblems } from '../../../scenario/src/test-support/junit-schema.js';
+import {
+  SPEC_FIRST_ROUTING,
+  SPEC_FIRST_SCENARIO,
+} from '../../../scenario/src/test-support/spec-first.js';
 import { runCli, tempProject } from '../test-support/project.js';
-
-const ROUTING = `
-[orchestrator.runtime_profile.stages]
-interview = "codex"
-execute = "opencode"
-evaluate = "claude"
-reflect = "hermes"
-
-[missions.spec-first]
-steps = ["interview", { human = "Approve the spec?" }, "execute", "evaluate"]
-`;
-
-const SCENARIO = `name = "spec-first mission passes with a good spec"
-mission = "spec-first"
-goal = "Add a --verbose flag"
-answers = ["approve"]
-
-[[replies]]
-stage = "interview"
-text = "Spec: add --verbose …"
-[[replies]]
-stage = "execute"
-tool = { shell = "printf 'x' > verbose.txt" }
-[[replies]]
-stage = "evaluate"
-text = "VERDICT: PASS"
-
-[[expect]]
-path = "status"
-eq = "succeeded"
-[[expect]]
-path = "stages.execute.runtime"
-eq = "opencode"
-[[expect]]
-file = "verbose.txt"
-exists = true
-[[expect]]
-event = "control.directive.emitted"
-where = { stage = "evaluate" }
-path = "extra.runtime_id"
-ne = "codex"
-`;
 
 describe('baton test', () => {
   it('passes the scenario, prints one line per scenario and the total, and exits 0', () => {
     const root = tempProject({
-      'baton.toml': ROUTING,
-      'tests/spec-first.baton-test.toml': SCENARIO,
+      'baton.toml': SPEC_FIRST_ROUTING,
+      'tests/spec-first.baton-test.toml': SPEC_FIRST_SCENARIO,
     });
     const result = runCli(root, ['test', '--runtime', 'fake', '--no-color']);
     expect(result.stderr).toBe('');
@@ -70,9 +32,9 @@ describe('baton test', () => {
 
   it('fails with expected and actual and the run to inspect, writes valid JUnit, and exits 1', async () => {
     const root = tempProject({
-      'baton.toml': ROUTING,
-      'good.baton-test.toml': SCENARIO,
-      'bad.baton-test.toml': SCENARIO.replace('eq = "opencode"', 'eq = "codex"').replace(
+      'baton.toml': SPEC_FIRST_ROUTING,
+      'good.baton-test.toml': SPEC_FIRST_SCENARIO,
+      'bad.baton-test.toml': SPEC_FIRST_SCENARIO.replace('eq = "opencode"', 'eq = "codex"').replace(
         'name = "spec-first mission passes with a good spec"',
         'name = "wrong runtime"',
       ),
@@ -99,7 +61,10 @@ describe('baton test', () => {
   });
 
   it('writes receipts with --update and reports JSON', () => {
-    const root = tempProject({ 'baton.toml': ROUTING, 'a.baton-test.toml': SCENARIO });
+    const root = tempProject({
+      'baton.toml': SPEC_FIRST_ROUTING,
+      'a.baton-test.toml': SPEC_FIRST_SCENARIO,
+    });
     expect(runCli(root, ['test', '--runtime', 'fake', '--update']).status).toBe(0);
     const lock = JSON.parse(readFileSync(join(root, 'baton-test.lock'), 'utf8'));
     const json = runCli(root, ['test', '--runtime', 'fake', '--json']);
@@ -114,7 +79,7 @@ describe('baton test', () => {
   });
 
   it('refuses bad arguments with one line (exit 2)', () => {
-    const root = tempProject({ 'baton.toml': ROUTING });
+    const root = tempProject({ 'baton.toml': SPEC_FIRST_ROUTING });
     const runtime = runCli(root, ['test', '--runtime', 'mock']);
     expect([runtime.status, runtime.stderr.trim()]).toEqual([
       2,

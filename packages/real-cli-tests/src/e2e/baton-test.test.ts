@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SPEC_FIRST_SCENARIO } from '../../../scenario/src/test-support/spec-first.js';
 import { requireCli } from '../binaries.js';
 import { BATON_BIN, runProcess } from './support.js';
 
@@ -16,36 +17,8 @@ afterEach(() => {
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
 });
 
-const SCENARIO = `name = "spec-first mission passes with a good spec"
-mission = "spec-first"
-goal = "Add a --verbose flag"
-answers = ["approve"]
-
-[[replies]]
-stage = "interview"
-text = "Spec: add --verbose; running it writes verbose.txt."
-[[replies]]
-stage = "execute"
-tool = { shell = "printf 'x' > verbose.txt" }
-[[replies]]
-stage = "evaluate"
-text = "verbose.txt holds x.\\nVERDICT: PASS"
-
-[[expect]]
-path = "status"
-eq = "succeeded"
-[[expect]]
-path = "stages.execute.runtime"
-eq = "opencode"
-[[expect]]
-file = "verbose.txt"
-exists = true
-[[expect]]
-event = "control.directive.emitted"
-where = { stage = "evaluate" }
-path = "extra.runtime_id"
-ne = "codex"
-[[expect]]
+/** The issue's scenario, and the contract reaching Claude Code in the evaluate stage's requests. */
+const SCENARIO = `${SPEC_FIRST_SCENARIO}[[expect]]
 request = { stage = "evaluate", runtime = "claude-code" }
 path = "text"
 contains = "(stage: evaluate)"
