@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { Journal } from './journal/journal.js';
 import { currentProcess } from './journal/owner.js';
 import { replayRun } from './replay.js';
 import { RUN_ERROR_EVENT, recordRunError } from './run-error.js';
+import { holdWriteLock } from './test-support/journal-trouble.js';
 
 const directories: string[] = [];
 afterEach(() => {
@@ -70,21 +70,9 @@ describe('recordRunError', () => {
 
   it('does not wait out the lock again to record that the journal was locked', async () => {
     const journal = journalWithRun();
-    const holder = spawn(
-      process.execPath,
-      [
-        '-e',
-        `const { DatabaseSync } = require('node:sqlite');
-         const db = new DatabaseSync(process.argv[1]);
-         db.exec('BEGIN IMMEDIATE');
-         console.log('locked');
-         setInterval(() => {}, 1000);`,
-        journal.path,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const { holder, held } = holdWriteLock(journal.path);
     try {
-      await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+      await held;
       const started = performance.now();
       const locked = new BatonError('JOURNAL_LOCKED', `The journal ${journal.path} is locked`);
       expect(recordRunError(journal, 'r1', locked, redactor)).toBe(false);

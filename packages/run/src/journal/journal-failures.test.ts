@@ -3,22 +3,20 @@
  * lock, a full disk, a folder Baton may not write, a row Baton did not write. Each failure
  * is a BatonError naming the journal, and what was committed stays readable.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { BatonError } from '@baton/core';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { replayRun } from '../replay.js';
+import {
+  batonError,
+  holdWriteLock,
+  killWriterBeforeMerge,
+  makeUnwritable,
+} from '../test-support/journal-trouble.js';
 import { Journal } from './journal.js';
 import { ensureJournalDirectory, journalPath } from './location.js';
 import { currentProcess } from './owner.js';
@@ -55,37 +53,15 @@ function newRun(journal: Journal, events = 3): string {
   return runId;
 }
 
-function batonError(body: () => unknown): BatonError {
-  try {
-    body();
-  } catch (error) {
-    if (BatonError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a BatonError');
-}
-
 describe('another process holding the write lock', () => {
   it('waits a bounded time, then names the journal and the other writer', async () => {
     const path = join(directory, 'journal.db');
     const writer = openJournal(path);
     const runId = newRun(writer);
     // A second real process takes the write lock and keeps it.
-    const holder = spawn(
-      process.execPath,
-      [
-        '-e',
-        `const { DatabaseSync } = require('node:sqlite');
-         const db = new DatabaseSync(process.argv[1]);
-         db.exec('BEGIN IMMEDIATE');
-         console.log('locked');
-         setInterval(() => {}, 1000);`,
-        path,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const { holder, held } = holdWriteLock(path);
     children.push(holder);
-    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+    await held;
 
     const contender = openJournal(path, { busyTimeoutMs: 300 });
     const started = performance.now();
@@ -269,24 +245,6 @@ describe('a full disk', () => {
   });
 });
 
-/**
- * Makes a folder unwritable in a way that binds this process: `chattr +i` for root (which
- * ignores permission bits), the permission bits for anyone else. Checked by trying to write.
- */
-function makeUnwritable(folder: string): void {
-  if (process.getuid?.() === 0) {
-    const result = spawnSync('chattr', ['+i', folder], { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`chattr +i failed: ${result.stderr}`);
-    cleanups.push(() => {
-      spawnSync('chattr', ['-i', folder]);
-    });
-  } else {
-    chmodSync(folder, 0o500);
-    cleanups.push(() => chmodSync(folder, 0o700));
-  }
-  expect(() => writeFileSync(join(folder, 'probe'), ''), 'the folder must refuse writes').toThrow();
-}
-
 describe('a journal folder without write access', () => {
   it('is read without creating anything beside the journal', () => {
     const project = join(directory, 'project');
@@ -297,7 +255,7 @@ describe('a journal folder without write access', () => {
     const runId = newRun(writer, 3);
     writer.close();
     expect(existsSync(`${path}-wal`)).toBe(false);
-    makeUnwritable(join(project, '.baton'));
+    makeUnwritable(join(project, '.baton'), cleanups);
 
     const reader = openJournal(path, { readOnly: true });
     expect(reader.listRuns().map((run) => run.runId)).toEqual([runId]);
@@ -317,22 +275,11 @@ describe('a journal folder without write access', () => {
     ensureJournalDirectory(project);
     const path = journalPath(project);
     // A writer killed before it could merge its WAL file leaves one behind.
-    const killed = spawnSync(
-      process.execPath,
-      [
-        '-e',
-        `const { DatabaseSync } = require('node:sqlite');
-         const db = new DatabaseSync(process.argv[1]);
-         db.exec('PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1)');
-         process.kill(process.pid, 'SIGKILL');`,
-        path,
-      ],
-      { encoding: 'utf8' },
-    );
+    const killed = killWriterBeforeMerge(path);
     expect(killed.signal).toBe('SIGKILL');
     rmSync(`${path}-shm`, { force: true });
     expect(existsSync(`${path}-wal`)).toBe(true);
-    makeUnwritable(join(project, '.baton'));
+    makeUnwritable(join(project, '.baton'), cleanups);
 
     const error = batonError(() => openJournal(path, { readOnly: true }));
     expect(error.code).toBe('JOURNAL_UNAVAILABLE');

@@ -12,8 +12,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatonError } from '@baton/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { batonError } from '../test-support/journal-trouble.js';
 import { Journal } from './journal.js';
 import { ensureJournalDirectory, journalPath } from './location.js';
 
@@ -26,16 +26,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
-
-function failure(body: () => unknown): BatonError {
-  try {
-    body();
-  } catch (error) {
-    if (BatonError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a BatonError');
-}
 
 describe('ensureJournalDirectory', () => {
   it('creates a private .baton with a .gitignore that ignores everything, and nothing else', () => {
@@ -70,7 +60,7 @@ describe('ensureJournalDirectory', () => {
   it('says what to do when .baton is a dangling symbolic link', () => {
     const target = join(root, 'gone');
     symlinkSync(target, join(root, '.baton'));
-    const error = failure(() => ensureJournalDirectory(root));
+    const error = batonError(() => ensureJournalDirectory(root));
     expect(error.code).toBe('JOURNAL_UNAVAILABLE');
     expect(error.message).toBe(
       `${join(root, '.baton')} is a symbolic link to ${target}, which does not exist. ` +
@@ -81,7 +71,7 @@ describe('ensureJournalDirectory', () => {
 
   it('says what to do when .baton is a file, and leaves the file alone', () => {
     writeFileSync(join(root, '.baton'), 'not a folder\n');
-    const error = failure(() => ensureJournalDirectory(root));
+    const error = batonError(() => ensureJournalDirectory(root));
     expect(error.code).toBe('JOURNAL_UNAVAILABLE');
     expect(error.message).toBe(
       `${join(root, '.baton')} is a file, not a folder. Baton keeps its journal in a .baton/ folder there: move it aside, and Baton creates the folder.`,
@@ -92,7 +82,7 @@ describe('ensureJournalDirectory', () => {
   it('says what to do when .baton links to a file', () => {
     writeFileSync(join(root, 'file'), 'x');
     symlinkSync('file', join(root, '.baton'));
-    const error = failure(() => ensureJournalDirectory(root));
+    const error = batonError(() => ensureJournalDirectory(root));
     expect(error.code).toBe('JOURNAL_UNAVAILABLE');
     expect(error.message).toMatch(/is a symbolic link to file, which is not a folder\./);
   });
