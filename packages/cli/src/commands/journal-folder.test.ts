@@ -3,69 +3,27 @@
  * project itself, a folder Baton may only read, a row Baton did not write. The built CLI as a
  * subprocess, in a temporary project whose runtimes are fake executables.
  */
-import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  installFakeAdapterPackages,
-  writeFakeBinaries,
-} from '../../../run/src/test-support/fake-adapters.mjs';
-import { CLI_BIN } from '../test-support/project.js';
+import { makeUnwritable } from '../../../run/src/test-support/journal-trouble.js';
+import { RunProject } from '../test-support/run-project.js';
 
-let root: string;
-let env: Record<string, string>;
+let project: RunProject;
 const cleanups: (() => void)[] = [];
 
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'baton-journal-folder-'));
-  const bin = join(root, 'bin');
-  writeFakeBinaries(bin);
-  installFakeAdapterPackages(root);
-  mkdirSync(join(root, 'state'));
-  writeFileSync(
-    join(root, 'baton.toml'),
-    '[orchestrator.runtime_profile.stages]\ninterview = "codex"\nexecute = "opencode"\nevaluate = "claude"\nreflect = "hermes"\n',
-  );
-  writeFileSync(join(root, 'plan.json'), '{}');
-  env = {
-    PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`,
-    HOME: root,
-    XDG_CONFIG_HOME: join(root, 'xdg'),
-    FAKE_PLAN: join(root, 'plan.json'),
-    FAKE_STATE_DIR: join(root, 'state'),
-  };
+  project = new RunProject();
 });
 
 afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-  rmSync(root, { recursive: true, force: true });
+  project.cleanup();
 });
 
-function baton(args: string[]) {
-  const result = spawnSync(process.execPath, [CLI_BIN, ...args], {
-    cwd: root,
-    env,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
 function succeededRun(): string {
-  const run = baton(['run', 'Add a --verbose flag', '--json']);
+  const run = project.baton(['run', 'Add a --verbose flag', '--json']);
   expect(run.status, run.stderr).toBe(0);
   return (JSON.parse(run.stdout) as { runId: string }).runId;
 }
@@ -75,66 +33,48 @@ function expectNoStack(text: string): void {
   expect(text).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 }
 
-/**
- * Makes a folder unwritable in a way that binds this process: `chattr +i` for root (which
- * ignores permission bits), the permission bits for anyone else. Checked by trying to write.
- */
-function makeUnwritable(folder: string): void {
-  if (process.getuid?.() === 0) {
-    const result = spawnSync('chattr', ['+i', folder], { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`chattr +i failed: ${result.stderr}`);
-    cleanups.push(() => {
-      spawnSync('chattr', ['-i', folder]);
-    });
-  } else {
-    chmodSync(folder, 0o500);
-    cleanups.push(() => chmodSync(folder, 0o700));
-  }
-  expect(() => writeFileSync(join(folder, 'probe'), ''), 'the folder must refuse writes').toThrow();
-}
-
 describe('the journal folder', () => {
   it('a .baton that is a file: baton run says what to do, exit 1, the file untouched', () => {
-    writeFileSync(join(root, '.baton'), 'mine\n');
-    const result = baton(['run', 'Add a --verbose flag']);
+    writeFileSync(join(project.root, '.baton'), 'mine\n');
+    const result = project.baton(['run', 'Add a --verbose flag']);
     expect(result.status).toBe(1);
-    expect(readFileSync(join(root, '.baton'), 'utf8')).toBe('mine\n');
+    expect(readFileSync(join(project.root, '.baton'), 'utf8')).toBe('mine\n');
     expect(result.stderr).toContain(
-      `${join(root, '.baton')} is a file, not a folder. Baton keeps its journal in a .baton/ folder there: move it aside, and Baton creates the folder.`,
+      `${join(project.root, '.baton')} is a file, not a folder. Baton keeps its journal in a .baton/ folder there: move it aside, and Baton creates the folder.`,
     );
     expectNoStack(result.stderr);
   });
 
   it('a dangling .baton link: baton run says what to do, exit 1', () => {
-    symlinkSync(join(root, 'elsewhere'), join(root, '.baton'));
-    const result = baton(['run', 'Add a --verbose flag']);
+    symlinkSync(join(project.root, 'elsewhere'), join(project.root, '.baton'));
+    const result = project.baton(['run', 'Add a --verbose flag']);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(
-      `${join(root, '.baton')} is a symbolic link to ${join(root, 'elsewhere')}, which does not exist.`,
+      `${join(project.root, '.baton')} is a symbolic link to ${join(project.root, 'elsewhere')}, which does not exist.`,
     );
     expectNoStack(result.stderr);
   });
 
   it('a .baton link to the project itself: the run works and no .gitignore appears at the root', () => {
-    symlinkSync('.', join(root, '.baton'));
+    symlinkSync('.', join(project.root, '.baton'));
     succeededRun();
-    expect(existsSync(join(root, '.gitignore'))).toBe(false);
+    expect(existsSync(join(project.root, '.gitignore'))).toBe(false);
   });
 
   it('a read-only .baton: runs, events and replay still read the journal', () => {
     const runId = succeededRun();
-    const folder = join(root, '.baton');
+    const folder = join(project.root, '.baton');
     rmSync(join(folder, 'scratch'), { recursive: true, force: true });
-    makeUnwritable(folder);
+    makeUnwritable(folder, cleanups);
     const before = readdirSync(folder).sort();
 
-    const runs = baton(['runs', '--json']);
+    const runs = project.baton(['runs', '--json']);
     expect(runs.status, runs.stderr).toBe(0);
     expect(JSON.parse(runs.stdout)).toMatchObject([{ runId, status: 'succeeded' }]);
-    const events = baton(['events', runId, '--json']);
+    const events = project.baton(['events', runId, '--json']);
     expect(events.status, events.stderr).toBe(0);
     expect((JSON.parse(events.stdout) as unknown[]).length).toBeGreaterThan(10);
-    const replay = baton(['replay', runId, '--json']);
+    const replay = project.baton(['replay', runId, '--json']);
     expect(replay.status, replay.stderr).toBe(0);
     expect(JSON.parse(replay.stdout)).toMatchObject({ matches: true });
     expect(readdirSync(folder).sort()).toEqual(before);
@@ -142,7 +82,7 @@ describe('the journal folder', () => {
 
   it('a row whose payload is not JSON: events lists the others and names the row; replay reports it', () => {
     const runId = succeededRun();
-    const db = new DatabaseSync(join(root, '.baton', 'journal.db'));
+    const db = new DatabaseSync(join(project.root, '.baton', 'journal.db'));
     db.exec('DROP TRIGGER events_are_append_only_update');
     db.prepare("UPDATE events SET payload = '{\"trunc' WHERE run_id = ? AND seq = 2").run(runId);
     const total = Number(
@@ -151,7 +91,7 @@ describe('the journal folder', () => {
     );
     db.close();
 
-    const events = baton(['events', runId]);
+    const events = project.baton(['events', runId]);
     expect(events.status, events.stderr).toBe(0);
     // The goal's line first, then one line per event (a note on cut texts may end the view).
     const lines = events.stdout
@@ -166,7 +106,7 @@ describe('the journal folder', () => {
     expect(lines[0]).toMatch(/^\s+1 .*run\.started/);
     expectNoStack(events.stdout + events.stderr);
 
-    const replay = baton(['replay', runId]);
+    const replay = project.baton(['replay', runId]);
     expect(replay.status).toBe(1);
     expect(replay.stdout).toContain(`journal row 2 of run ${runId} is corrupt`);
     expectNoStack(replay.stdout + replay.stderr);

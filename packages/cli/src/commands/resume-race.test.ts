@@ -4,44 +4,21 @@
  * journal replays. The built CLI as real subprocesses, in a temporary project whose runtimes
  * are fake executables.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  installFakeAdapterPackages,
-  writeFakeBinaries,
-} from '../../../run/src/test-support/fake-adapters.mjs';
-import { CLI_BIN } from '../test-support/project.js';
+import { CLI_BIN, RunProject } from '../test-support/run-project.js';
 
 const CLI_PACKAGE = join(dirname(CLI_BIN), '..');
 
-let root: string;
-let env: Record<string, string>;
+let project: RunProject;
 const children: ChildProcess[] = [];
 
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'baton-resume-race-'));
-  const bin = join(root, 'bin');
-  writeFakeBinaries(bin);
-  installFakeAdapterPackages(root);
-  mkdirSync(join(root, 'state'));
-  writeFileSync(
-    join(root, 'baton.toml'),
-    '[orchestrator.runtime_profile.stages]\ninterview = "codex"\nexecute = "opencode"\nevaluate = "claude"\nreflect = "hermes"\n',
-  );
-  env = {
-    PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`,
-    HOME: root,
-    XDG_CONFIG_HOME: join(root, 'xdg'),
-    FAKE_PLAN: join(root, 'plan.json'),
-    FAKE_STATE_DIR: join(root, 'state'),
-    FAKE_LOG: join(root, 'invocations.jsonl'),
-  };
-  plan({});
+  project = new RunProject();
 });
 
 afterEach(() => {
@@ -49,51 +26,25 @@ afterEach(() => {
     child.kill('SIGCONT');
     child.kill('SIGKILL');
   }
-  for (const entry of pids()) {
+  for (const pid of project.survivors()) {
     try {
-      process.kill(entry.pid, 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {}
   }
-  rmSync(root, { recursive: true, force: true });
+  rmSync(project.root, { recursive: true, force: true });
 });
-
-function plan(value: Record<string, unknown>): void {
-  writeFileSync(join(root, 'plan.json'), JSON.stringify(value));
-}
-
-function pids(): { role: string; pid: number; stage: string }[] {
-  const file = join(root, 'state', 'pids.jsonl');
-  return existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line))
-    : [];
-}
 
 /** The stages the fake runtimes were started for, in order. */
 function invokedStages(): string[] {
-  const file = join(root, 'invocations.jsonl');
-  return existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => (JSON.parse(line) as { stage: string }).stage)
-    : [];
-}
-
-function baton(args: string[]) {
-  const result = spawnSync(process.execPath, [CLI_BIN, ...args], {
-    cwd: root,
-    env,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return project.invocations().map((invocation) => invocation.stage);
 }
 
 function startBaton(args: string[]) {
-  const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: root, env, stdio: 'ignore' });
+  const child = spawn(process.execPath, [CLI_BIN, ...args], {
+    cwd: project.root,
+    env: project.env,
+    stdio: 'ignore',
+  });
   children.push(child);
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, exit };
@@ -109,7 +60,7 @@ async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<vo
 
 /** The run's row in the journal, read as any other reader would. */
 function runRow(runId: string): { status: string; owner_pid: number | null } {
-  const db = new DatabaseSync(join(root, '.baton', 'journal.db'), { readOnly: true });
+  const db = new DatabaseSync(join(project.root, '.baton', 'journal.db'), { readOnly: true });
   try {
     return db.prepare('SELECT status, owner_pid FROM runs WHERE run_id = ?').get(runId) as {
       status: string;
@@ -122,13 +73,16 @@ function runRow(runId: string): { status: string; owner_pid: number | null } {
 
 /** A run interrupted by Ctrl-C in its interview stage; returns its id. */
 async function interruptedRun(): Promise<string> {
-  const startedFile = join(root, 'interview.started');
-  plan({ interview: { hang: true, startedFile } });
+  const startedFile = join(project.root, 'interview.started');
+  project.plan({ interview: { hang: true, startedFile } });
   const { child, exit } = startBaton(['run', 'Race me']);
   await waitFor(() => existsSync(startedFile));
   child.kill('SIGINT');
   expect(await exit).toBe(130);
-  const runs = JSON.parse(baton(['runs', '--json']).stdout) as { runId: string; status: string }[];
+  const runs = JSON.parse(project.baton(['runs', '--json']).stdout) as {
+    runId: string;
+    status: string;
+  }[];
   expect(runs[0]!.status).toBe('interrupted');
   return runs[0]!.runId;
 }
@@ -136,7 +90,7 @@ async function interruptedRun(): Promise<string> {
 describe('two baton resume of one run', () => {
   it('refuses the second while the first, paused right after its claim, holds the run', async () => {
     const runId = await interruptedRun();
-    plan({});
+    project.plan({});
     // A resumer stopped between its claim and its first event: the claim is all the journal
     // shows of it (the run still reads "interrupted").
     const claimer = spawn(
@@ -148,7 +102,7 @@ describe('two baton resume of one run', () => {
          const journal = Journal.open(journalPath(process.argv[1]));
          journal.claim(process.argv[2], currentProcess(), () => {});
          process.kill(process.pid, 'SIGSTOP');`,
-        root,
+        project.root,
         runId,
       ],
       { cwd: CLI_PACKAGE, stdio: 'inherit' },
@@ -158,7 +112,7 @@ describe('two baton resume of one run', () => {
     expect(runRow(runId).status).toBe('interrupted');
     const before = invokedStages().length;
 
-    const second = baton(['resume', runId]);
+    const second = project.baton(['resume', runId]);
     expect(second.status).toBe(1);
     expect(second.stderr).toContain(`Run ${runId} is being resumed by pid ${claimer.pid}`);
     expect(invokedStages().length).toBe(before);
@@ -166,22 +120,22 @@ describe('two baton resume of one run', () => {
     // Once the claimer is gone, the run can be resumed, and runs each remaining stage once.
     claimer.kill('SIGKILL');
     await new Promise((resolve) => claimer.once('exit', resolve));
-    const resumed = baton(['resume', runId, '--json']);
+    const resumed = project.baton(['resume', runId, '--json']);
     expect(resumed.status).toBe(0);
     expect(invokedStages().slice(before)).toEqual(['interview', 'execute', 'evaluate', 'reflect']);
-    expect(baton(['replay', runId]).status).toBe(0);
+    expect(project.baton(['replay', runId]).status).toBe(0);
   }, 60_000);
 
   it('refuses the second while the first is paused in its stage; the stage runs once', async () => {
     const runId = await interruptedRun();
-    plan({ interview: { sleepMs: 1500 } });
+    project.plan({ interview: { sleepMs: 1500 } });
     const before = invokedStages().length;
     const first = startBaton(['resume', runId]);
     // Paused as soon as its claim shows in the journal.
     await waitFor(() => runRow(runId).owner_pid === first.child.pid, 30_000);
     first.child.kill('SIGSTOP');
 
-    const second = baton(['resume', runId]);
+    const second = project.baton(['resume', runId]);
     expect(second.status).toBe(1);
     expect(second.stderr).toMatch(
       new RegExp(`Run ${runId} is being (run or )?resumed by pid ${first.child.pid}`),
@@ -191,7 +145,7 @@ describe('two baton resume of one run', () => {
     expect(await first.exit).toBe(0);
     // The interrupted interview ran again once (for the first resumer only), then the rest.
     expect(invokedStages().slice(before)).toEqual(['interview', 'execute', 'evaluate', 'reflect']);
-    const replay = baton(['replay', runId, '--json']);
+    const replay = project.baton(['replay', runId, '--json']);
     expect(replay.status).toBe(0);
     expect(JSON.parse(replay.stdout)).toMatchObject({ matches: true, status: 'succeeded' });
   }, 60_000);
