@@ -45,7 +45,7 @@ export function databaseUrlHasPassword(url: string): boolean {
 }
 
 /** The password of a URL, so that output can be redacted of it. */
-export function databaseUrlSecrets(url: string): string[] {
+export function passwordsOfUrl(url: string): string[] {
   try {
     const parsed = new URL(url);
     return [decodeSafely(parsed.password), parsed.searchParams.get('password') ?? ''].filter(

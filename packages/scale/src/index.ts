@@ -1,7 +1,7 @@
 export {
   databaseUrlHasPassword,
-  databaseUrlSecrets,
   displayDatabaseUrl,
+  passwordsOfUrl,
 } from './database.js';
 export { type InitOptions, type InitReport, initScale, migrateBatonSchema } from './init.js';
 export { PgJournal, type PgJournalOptions, type PgRunOwner } from './pg-journal.js';

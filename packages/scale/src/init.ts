@@ -12,8 +12,8 @@ import pg from 'pg';
 import {
   CONNECT_TIMEOUT_MS,
   databaseFailure,
-  databaseUrlSecrets,
   displayDatabaseUrl,
+  passwordsOfUrl,
   withSessionSettings,
 } from './database.js';
 import {
@@ -173,7 +173,7 @@ function failure(url: string, error: unknown): unknown {
   return databaseFailure(error, {
     location: displayDatabaseUrl(url),
     action: 'prepare',
-    secrets: databaseUrlSecrets(url),
+    secrets: passwordsOfUrl(url),
   });
 }
 

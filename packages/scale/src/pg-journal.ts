@@ -31,7 +31,7 @@ import {
   runNotFound,
 } from '@baton/run/journal';
 import type pg from 'pg';
-import { createPool, databaseFailure, databaseUrlSecrets, displayDatabaseUrl } from './database.js';
+import { createPool, databaseFailure, displayDatabaseUrl, passwordsOfUrl } from './database.js';
 import { DEFAULT_SCHEMA, SCHEMA_VERSION, schemaName, statements } from './schema.js';
 
 /** PostgreSQL's text cannot hold NUL, so no stored run id has one. */
@@ -98,7 +98,7 @@ export class PgJournal implements JournalStore {
     this.readOnly = options.readOnly;
     this.host = options.host;
     this.busyTimeoutMs = options.busyTimeoutMs;
-    this.secrets = databaseUrlSecrets(url);
+    this.secrets = passwordsOfUrl(url);
     this.location = `${displayDatabaseUrl(url)} (schema ${options.schema})`;
     this.sql = statements(options.schema);
   }

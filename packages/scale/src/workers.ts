@@ -26,8 +26,8 @@ import pg from 'pg';
 import {
   CONNECT_TIMEOUT_MS,
   databaseFailure,
-  databaseUrlSecrets,
   displayDatabaseUrl,
+  passwordsOfUrl,
   withSessionSettings,
 } from './database.js';
 import { DEFAULT_SCHEMA, schemaName } from './schema.js';
@@ -499,6 +499,6 @@ function failure(url: string, error: unknown, action: string): unknown {
   return databaseFailure(error, {
     location: displayDatabaseUrl(url),
     action,
-    secrets: databaseUrlSecrets(url),
+    secrets: passwordsOfUrl(url),
   });
 }

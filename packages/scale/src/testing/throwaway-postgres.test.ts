@@ -69,6 +69,18 @@ describe('a throwaway PostgreSQL', () => {
     expect(existsSync(server.root)).toBe(false);
   });
 
+  it('keeps PostgreSQL’s durability settings when asked, for benchmarks', async () => {
+    const server = await startThrowawayPostgres({ durable: true, database: 'durable' });
+    started.push(server);
+    const [settings] = await query(
+      server.url,
+      "SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS commit",
+    );
+    expect(settings).toEqual({ fsync: 'on', commit: 'on' });
+    const other = await server.createDatabase('second');
+    expect(await query(other, 'SELECT current_database() AS name')).toEqual([{ name: 'second' }]);
+  });
+
   it('is stopped and deleted when the process that started it is killed with SIGKILL', async () => {
     const owner = spawnSource(`
       const { startThrowawayPostgres } = await import(${sourceModule('testing/throwaway-postgres.ts')});

