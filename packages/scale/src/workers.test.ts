@@ -16,7 +16,8 @@ import {
 } from './workers.js';
 
 const postgres = usePostgres();
-const TIMING = { heartbeatMs: 100, staleAfterMs: 1_000 };
+// Short enough for quick tests, long enough that a busy machine does not look like a stopped worker.
+const TIMING = { heartbeatMs: 100, staleAfterMs: 2_000 };
 
 const started: WorkerPresence[] = [];
 const children: ChildProcess[] = [];
