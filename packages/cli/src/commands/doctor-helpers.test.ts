@@ -27,7 +27,11 @@ describe('baton doctor', () => {
     const root = tempProject({ 'baton.toml': '[orchestrator]\nruntime_backend = "alpha"\n' });
     installFakeAdapter(root, 'alpha');
     const pidFile = join(root, 'helper.pid');
-    fakeExecutable(root, 'fake-alpha', `setsid sleep 25 & echo $! > ${pidFile}\necho "fake 1.4.2"`);
+    fakeExecutable(
+      root,
+      'fake-alpha',
+      `setsid sleep 25 & h=$!; until [ "$(cut -d' ' -f6 /proc/$h/stat 2>/dev/null)" = "$h" ]; do sleep 0.01; done\necho $h > ${pidFile}\necho "fake 1.4.2"`,
+    );
     const started = performance.now();
     const result = runCli(root, ['doctor', '--json']);
     const elapsed = performance.now() - started;

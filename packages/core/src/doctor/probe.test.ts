@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UNKNOWN_USAGE } from '../adapter/usage.js';
 import type { DoctorContext, OutputDecoder, StageRequest } from '../adapter/v2/spec.js';
+import { SESSION_READY } from '../test-support/session-helper.js';
 import { PROBE_PROMPT, runProbe } from './probe.js';
 
 const context: DoctorContext = {
@@ -104,8 +105,10 @@ describe('runProbe', () => {
     const directory = mkdtempSync(join(tmpdir(), 'baton-probe-test-'));
     const pidFile = join(directory, 'helper.pid');
     const started = performance.now();
-    const check = await probe(`setsid sleep 25 & echo $! > ${pidFile}; echo "ok ready"`, 20_000)
-      .result;
+    const check = await probe(
+      `setsid sleep 25 & ${SESSION_READY} echo $h > ${pidFile}; echo "ok ready"`,
+      20_000,
+    ).result;
     const elapsed = performance.now() - started;
     const helper = Number(readFileSync(pidFile, 'utf8'));
     try {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DoctorCheck } from '../adapter/v2/spec.js';
 import { fakeAdapter } from '../test-support/fake-adapter.js';
+import { SESSION_READY } from '../test-support/session-helper.js';
 import { tempDirectory, writeTree } from '../test-support/temp.js';
 import { binaryCheck, versionCheck } from './checks.js';
 import { runChecks } from './run-checks.js';
@@ -166,9 +167,12 @@ describe('runChecks with real executables', () => {
     const pidFile = join(pidDirectory, 'helper.pid');
     // The helper escapes the process group (setsid) and inherits stdout for its whole life.
     const started = performance.now();
-    const { report } = await doctor(`setsid sleep 25 & echo $! > ${pidFile}; echo "tool 1.2.7"`, {
-      timeoutMs: 20_000,
-    });
+    const { report } = await doctor(
+      `setsid sleep 25 & ${SESSION_READY} echo $h > ${pidFile}; echo "tool 1.2.7"`,
+      {
+        timeoutMs: 20_000,
+      },
+    );
     const elapsed = performance.now() - started;
     const helper = Number(readFileSync(pidFile, 'utf8'));
     try {

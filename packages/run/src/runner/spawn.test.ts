@@ -4,6 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { processRunning as alive, groupAlive, startWatchdog } from './process-group.js';
 import { type ProcessOptions, runProcess } from './spawn.js';
 
+/**
+ * Shell words that wait until the helper just started with `setsid … &` (pid in `$!`) leads
+ * its own session: until then it is still in the runtime's process group, and a group stop
+ * racing it would kill it before it escapes. Leaves its pid in `$h`.
+ */
+const SESSION_READY = `h=$!; until [ "$(cut -d' ' -f6 /proc/$h/stat 2>/dev/null)" = "$h" ]; do sleep 0.01; done;`;
+
 const started: number[] = [];
 
 async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<boolean> {
@@ -135,7 +142,7 @@ describe('runProcess', () => {
     const lines: string[] = [];
     const result = await runProcess({
       file: '/bin/sh',
-      args: ['-c', 'setsid sleep 25 & echo "pid:$!"; echo done'],
+      args: ['-c', 'setsid sleep 25 & ' + SESSION_READY + ' echo "pid:$h"; echo done'],
       env: { PATH: '/usr/bin:/bin' },
       cwd: process.cwd(),
       stdin: null,
@@ -166,7 +173,7 @@ describe('runProcess', () => {
     const lines: string[] = [];
     const result = await runProcess({
       file: '/bin/sh',
-      args: ['-c', 'setsid sleep 25 & echo "pid:$!"; sleep 25'],
+      args: ['-c', 'setsid sleep 25 & ' + SESSION_READY + ' echo "pid:$h"; sleep 25'],
       env: { PATH: '/usr/bin:/bin' },
       cwd: process.cwd(),
       stdin: null,

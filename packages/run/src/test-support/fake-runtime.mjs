@@ -5,11 +5,18 @@
 // on request (hangs, spawns a hanging helper, exits 0 after reporting an error, floods).
 //
 // Usage: fake-runtime.mjs <codex|claude|opencode|hermes> [runtime args...]
-// Behaviour comes from the JSON file named by FAKE_PLAN: { "<stage>" | "*": Behaviour },
+// Behaviour comes from the JSON file named by FAKE_PLAN: { "<stage>@<format>" | "<stage>" | "*": Behaviour },
 // where Behaviour may hold `attempts: [Behaviour, ...]` (one per invocation, the last repeating).
 // Every invocation is logged to FAKE_LOG (JSONL) and its pids to FAKE_STATE_DIR/pids.jsonl.
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,7 +43,9 @@ const stage = process.env.BATON_STAGE ?? 'unknown';
 const stateDir = process.env.FAKE_STATE_DIR ?? null;
 const behaviour = pickBehaviour();
 const stdin = await readStdin();
-const sessionId = `${format}-session-${stage}`;
+// A resumed session keeps its id, as the real CLIs do.
+const resumedSession = resumeArgument(args);
+const sessionId = resumedSession ?? `${format}-session-${stage}`;
 
 if (process.env.FAKE_LOG) {
   appendFileSync(
@@ -62,6 +71,7 @@ if (behaviour.spawnChild) spawnHangingChild(behaviour.childIgnoresTerm === true)
 if (behaviour.sessionHelperSeconds) spawnSessionHelper(behaviour.sessionHelperSeconds);
 if (behaviour.startedFile) writeFileSync(behaviour.startedFile, String(process.pid));
 if (behaviour.appendFile) appendFileSync(behaviour.appendFile, '# changed\n');
+if (behaviour.files) changeFiles(behaviour.files);
 
 const finalText = behaviour.final ?? defaultFinal();
 const echoed = behaviour.echoEnv
@@ -77,7 +87,13 @@ if (behaviour.hang) {
 }
 if (behaviour.tools) await useTools(behaviour.tools, behaviour.toolIntervalMs ?? 0);
 if (behaviour.sleepMs) await new Promise((resolve) => setTimeout(resolve, behaviour.sleepMs));
-if (behaviour.fail) {
+if (resumedSession !== null && behaviour.unknownSession) {
+  writeLines(failureLines('session'));
+  process.exitCode = 1;
+} else if (behaviour.limit) {
+  writeLines(limitLines(behaviour.limit));
+  process.exitCode = 1;
+} else if (behaviour.fail) {
   writeLines(failureLines(behaviour.status ?? 401));
   process.exitCode = behaviour.exitCode ?? 1;
 } else {
@@ -88,11 +104,13 @@ if (behaviour.fail) {
 function pickBehaviour() {
   if (!process.env.FAKE_PLAN) return {};
   const plan = JSON.parse(readFileSync(process.env.FAKE_PLAN, 'utf8'));
-  const entry = plan[stage] ?? plan['*'] ?? {};
+  // `<stage>@<format>` (one runtime's behaviour at a stage), else `<stage>`, else `*`.
+  const key = [`${stage}@${format}`, stage, '*'].find((name) => plan[name] !== undefined);
+  const entry = key === undefined ? {} : plan[key];
   if (!Array.isArray(entry.attempts)) return entry;
   let count = 0;
   if (stateDir) {
-    const counter = join(stateDir, `${stage}.count`);
+    const counter = join(stateDir, `${key}.count`);
     count = existsSync(counter) ? Number(readFileSync(counter, 'utf8')) : 0;
     writeFileSync(counter, String(count + 1));
   }
@@ -130,8 +148,27 @@ function spawnSessionHelper(seconds) {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   recordPid({ role: 'session-helper', pid: helper.pid });
+  waitForOwnSession(helper.pid);
   // The runtime exits without waiting for it, as a daemonising CLI does.
   helper.unref();
+}
+
+/**
+ * Until the helper has called setsid() it is still in this runtime's process group, and the
+ * runner's stop of the group at exit would kill it before it escapes: wait (bounded) for it.
+ */
+function waitForOwnSession(pid) {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let tries = 0; tries < 500; tries++) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const session = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3];
+      if (Number(session) === pid) return;
+    } catch {
+      return;
+    }
+    Atomics.wait(pause, 0, 0, 10);
+  }
 }
 
 function fixtureLines(name) {
@@ -165,6 +202,10 @@ function successLines(final) {
         const event = JSON.parse(line);
         if (event.type === 'thread.started') event.thread_id = sessionId;
         if (event.item?.type === 'agent_message') event.item.text = final;
+        if (event.type === 'turn.completed' && behaviour.usage) {
+          event.usage.input_tokens = behaviour.usage.input;
+          event.usage.output_tokens = behaviour.usage.output;
+        }
         return JSON.stringify(event);
       });
     case 'claude':
@@ -172,17 +213,43 @@ function successLines(final) {
         const event = JSON.parse(line);
         event.session_id = sessionId;
         if (event.type === 'assistant') event.message.content = [{ type: 'text', text: final }];
-        if (event.type === 'result') event.result = final;
+        if (event.type === 'result') {
+          event.result = final;
+          if (behaviour.usage) {
+            event.usage = {
+              input_tokens: behaviour.usage.input,
+              output_tokens: behaviour.usage.output,
+              cache_read_input_tokens: 0,
+            };
+            event.total_cost_usd = behaviour.usage.cost ?? null;
+          }
+        }
         return JSON.stringify(event);
       });
-    case 'opencode':
+    case 'opencode': {
+      let steps = 0;
       return fixtureLines('opencode-1.18.33-run-json-toolcall.jsonl').map((line) => {
         const event = JSON.parse(line);
         event.sessionID = sessionId;
         event.part.sessionID = sessionId;
         if (event.type === 'text') event.part.text = final;
+        // The whole override on the first step, nothing on the others.
+        if (event.type === 'step_finish' && behaviour.usage) {
+          const first = steps++ === 0;
+          const input = first ? behaviour.usage.input : 0;
+          const output = first ? behaviour.usage.output : 0;
+          event.part.tokens = {
+            total: input + output,
+            input,
+            output,
+            reasoning: 0,
+            cache: { write: 0, read: 0 },
+          };
+          event.part.cost = first ? (behaviour.usage.cost ?? 0) : 0;
+        }
         return JSON.stringify(event);
       });
+    }
     case 'hermes': {
       writeUsageFile({ completed: true, failed: false });
       return final.split('\n');
@@ -190,7 +257,55 @@ function successLines(final) {
   }
 }
 
+/** The session id the command asks to continue: `resume <id>`, `--resume <id>`, `--session <id>`. */
+function resumeArgument(argv) {
+  for (const flag of ['resume', '--resume', '--session']) {
+    const index = argv.indexOf(flag);
+    if (index !== -1 && index + 1 < argv.length) return argv[index + 1];
+  }
+  return null;
+}
+
+/** Writes and deletes files in the working directory, as an agent's tools would. */
+function changeFiles(files) {
+  for (const [path, text] of Object.entries(files.write ?? {})) {
+    mkdirSync(dirname(join(process.cwd(), path)), { recursive: true });
+    writeFileSync(join(process.cwd(), path), text);
+  }
+  for (const path of files.remove ?? []) rmSync(join(process.cwd(), path), { force: true });
+}
+
+/** The words of a failure: an HTTP status, a usage limit (`quota`), an unknown session. */
+function failureMessage(status) {
+  const after = behaviour.retryAfterSeconds ? ` (retry after ${behaviour.retryAfterSeconds}s)` : '';
+  if (status === 'quota') return `You've hit your usage limit. Try again later.${after}`;
+  if (status === 'session') return `No conversation found with session ID: ${resumedSession}`;
+  return `stub forced ${status}${after}`;
+}
+
+/** Claude Code stopped by its own cap: `--max-budget-usd` (cost) or `--max-turns` (turns). */
+function limitLines(limit) {
+  const result = JSON.parse(
+    fixtureLines('claude-code-2.1.330-stream-json-simple.jsonl').findLast(
+      (line) => JSON.parse(line).type === 'result',
+    ),
+  );
+  return [
+    JSON.stringify({ ...JSON.parse(successLines('')[0]) }),
+    JSON.stringify({
+      ...result,
+      session_id: sessionId,
+      subtype: limit === 'cost' ? 'error_max_budget_usd' : 'error_max_turns',
+      is_error: true,
+      result: undefined,
+      errors: [limit === 'cost' ? 'Reached maximum budget' : 'Reached maximum number of turns'],
+      total_cost_usd: behaviour.usage?.cost ?? result.total_cost_usd,
+    }),
+  ];
+}
+
 function failureLines(status) {
+  const message = failureMessage(status);
   switch (format) {
     case 'codex': {
       const lines = fixtureLines('codex-0.169.0-exec-json-connection-failed.txt');
@@ -200,9 +315,12 @@ function failureLines(status) {
         const event = JSON.parse(line);
         if (event.type === 'thread.started') event.thread_id = sessionId;
         if (status !== 'network') {
-          const message = `unexpected status ${status} ${status === 401 ? 'Unauthorized' : 'Error'}: stub forced ${status}`;
-          if (event.type === 'error') event.message = message;
-          if (event.type === 'turn.failed') event.error.message = message;
+          const text =
+            typeof status === 'number'
+              ? `unexpected status ${status} ${status === 401 ? 'Unauthorized' : 'Error'}: ${message}`
+              : message;
+          if (event.type === 'error') event.message = text;
+          if (event.type === 'turn.failed') event.error.message = text;
         }
         return JSON.stringify(event);
       });
@@ -210,21 +328,21 @@ function failureLines(status) {
     case 'claude': {
       const event = JSON.parse(fixtureLines('claude-code-2.1.330-json-401.json')[0]);
       event.session_id = sessionId;
-      event.api_error_status = status;
-      event.result = `API Error: ${status} stub forced ${status}`;
+      event.api_error_status = typeof status === 'number' ? status : null;
+      event.result = typeof status === 'number' ? `API Error: ${status} ${message}` : message;
       return [JSON.stringify(event)];
     }
     case 'opencode':
       return fixtureLines('opencode-1.18.33-run-json-401.jsonl').map((line) => {
         const event = JSON.parse(line);
         event.sessionID = sessionId;
-        event.error.data.statusCode = status;
-        event.error.data.message = `stub forced ${status}`;
+        event.error.data.statusCode = typeof status === 'number' ? status : undefined;
+        event.error.data.message = message;
         event.error.data.isRetryable = status === 429 || status >= 500;
         return JSON.stringify(event);
       });
     case 'hermes':
-      writeUsageFile({ completed: false, failed: true });
+      writeUsageFile({ completed: false, failed: true, error: message });
       return [];
   }
 }
@@ -235,13 +353,13 @@ function writeUsageFile(outcome) {
   writeFileSync(
     args[index + 1],
     JSON.stringify({
-      estimated_cost_usd: 0.0002,
-      input_tokens: 11,
-      output_tokens: 7,
+      estimated_cost_usd: behaviour.usage ? (behaviour.usage.cost ?? null) : 0.0002,
+      input_tokens: behaviour.usage?.input ?? 11,
+      output_tokens: behaviour.usage?.output ?? 7,
       cache_read_tokens: 0,
       cache_write_tokens: 0,
       reasoning_tokens: 0,
-      total_tokens: 18,
+      total_tokens: behaviour.usage ? behaviour.usage.input + behaviour.usage.output : 18,
       api_calls: 1,
       model: 'stub-model',
       provider: 'custom:stub',
