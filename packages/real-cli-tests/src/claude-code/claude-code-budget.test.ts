@@ -4,6 +4,7 @@
  * decoder names it a `task` failure and reports what the run spent.
  */
 import { createClaudeCodeAdapter } from '@baton/claude-code';
+import type { StageRequest } from '@baton/core';
 import { describe, expect, it } from 'vitest';
 import { useModelServer, useSandbox } from '../test-hooks.js';
 import { createSandbox, KEY, runStage, stageRequest } from './support.js';
@@ -14,13 +15,25 @@ const MODEL = 'claude-sonnet-4-5';
 const server = useModelServer({ apiKey: KEY });
 const sandbox = useSandbox(createSandbox);
 
-/** Three model turns: two tool calls (100 and 150 input tokens, 10 output each), an answer. */
-function threeTurns(marker: string) {
+/**
+ * Runs a stage prompted with `marker`, whose requests get three model turns: two tool calls
+ * (100 and 150 input tokens, 10 output each), an answer.
+ */
+function runThreeTurns(marker: string, budget?: StageRequest['budget']) {
   server().script({ model: MODEL, text: marker }, [
     { toolCall: { command: 'echo one' }, usage: { inputTokens: 100, outputTokens: 10 } },
     { toolCall: { command: 'echo two' }, usage: { inputTokens: 150, outputTokens: 10 } },
     { text: 'All three turns.', usage: { inputTokens: 200, outputTokens: 20 } },
   ]);
+  return runStage(
+    adapter,
+    stageRequest(sandbox(), server().url, {
+      model: MODEL,
+      prompt: marker,
+      access: 'workspace-write',
+      ...(budget === undefined ? {} : { budget }),
+    }),
+  );
 }
 
 function requestsWith(marker: string): number {
@@ -31,30 +44,13 @@ function requestsWith(marker: string): number {
 
 describe('claude 2.1.330 caps a stage natively', () => {
   it('without a budget the three turns run to the answer', async () => {
-    threeTurns('uncapped run');
-    const run = await runStage(
-      adapter,
-      stageRequest(sandbox(), server().url, {
-        model: MODEL,
-        prompt: 'uncapped run',
-        access: 'workspace-write',
-      }),
-    );
+    const run = await runThreeTurns('uncapped run');
     expect(run.outcome).toMatchObject({ status: 'succeeded', finalText: 'All three turns.' });
     expect(requestsWith('uncapped run')).toBe(3);
   });
 
   it('--max-turns 1 stops after the first turn: a task failure, with what that turn cost', async () => {
-    threeTurns('one turn only');
-    const run = await runStage(
-      adapter,
-      stageRequest(sandbox(), server().url, {
-        model: MODEL,
-        prompt: 'one turn only',
-        access: 'workspace-write',
-        budget: { maxTurns: 1 },
-      }),
-    );
+    const run = await runThreeTurns('one turn only', { maxTurns: 1 });
     expect(run.command.args).toContain('--max-turns');
     expect(requestsWith('one turn only')).toBe(1);
     expect(run.json.find((event) => event.type === 'result')).toMatchObject({
@@ -72,16 +68,7 @@ describe('claude 2.1.330 caps a stage natively', () => {
   });
 
   it('--max-budget-usd with the remaining budget stops once it is spent, and the cost counts every request', async () => {
-    threeTurns('small budget');
-    const run = await runStage(
-      adapter,
-      stageRequest(sandbox(), server().url, {
-        model: MODEL,
-        prompt: 'small budget',
-        access: 'workspace-write',
-        budget: { maxCostUsd: 0.0005 },
-      }),
-    );
+    const run = await runThreeTurns('small budget', { maxCostUsd: 0.0005 });
     expect(run.command.args).toEqual(expect.arrayContaining(['--max-budget-usd', '0.0005']));
     // The first turn ($0.00045) is under the cap, the second ($0.0006 more) goes over it.
     expect(requestsWith('small budget')).toBe(2);

@@ -12,6 +12,7 @@ import {
   createSandbox,
   KEY,
   KEY_VARIABLE,
+  messageRequests,
   runStage,
   stageRequest,
 } from './support.js';
@@ -19,12 +20,6 @@ import {
 const adapter = createClaudeCodeAdapter();
 const server = useModelServer({ apiKey: KEY });
 const sandbox = useSandbox(createSandbox);
-
-function requestsFor(model: string): number {
-  return server().requests.filter(
-    (request) => request.endpoint === 'messages' && request.model === model,
-  ).length;
-}
 
 function retryNotices(run: Awaited<ReturnType<typeof runStage>>) {
   return run.json.filter((event) => event.type === 'system' && event.subtype === 'api_retry');
@@ -45,7 +40,7 @@ describe('claude 2.1.330 failures, classified', () => {
       CLAUDE_CODE_MAX_RETRIES: '1',
       CLAUDE_CODE_RETRY_WATCHDOG: '0',
     });
-    expect(requestsFor('limited-model')).toBe(2);
+    expect(messageRequests(server(), 'limited-model').length).toBe(2);
     const [notice] = retryNotices(first);
     expect(notice).toMatchObject({ attempt: 1, max_retries: 1, error_status: 429 });
     const announced = notice!.retry_delay_ms as number;
@@ -74,7 +69,7 @@ describe('claude 2.1.330 failures, classified', () => {
       status: 'succeeded',
       finalText: 'Recovered after the rate limit.',
     });
-    expect(requestsFor('limited-model')).toBe(3);
+    expect(messageRequests(server(), 'limited-model').length).toBe(3);
   });
 
   it('429 with retry-after: 600 → rate_limited at once: Claude Code waits for no retry-after over 60 s, and prints none', async () => {
@@ -86,7 +81,7 @@ describe('claude 2.1.330 failures, classified', () => {
       stageRequest(sandbox(), server().url, { model: 'long-limit-model' }),
     );
     expect(run.command.env.CLAUDE_CODE_MAX_RETRIES).toBe('2');
-    expect(requestsFor('long-limit-model')).toBe(1);
+    expect(messageRequests(server(), 'long-limit-model').length).toBe(1);
     expect(retryNotices(run)).toEqual([]);
     expect(run.durationMs).toBeLessThan(15_000);
     expect(run.outcome.error).toMatchObject({
@@ -152,7 +147,7 @@ describe('claude 2.1.330 failures, classified', () => {
       adapter,
       stageRequest(sandbox(), server().url, { model: 'broke-model' }),
     );
-    expect(requestsFor('broke-model')).toBe(1);
+    expect(messageRequests(server(), 'broke-model').length).toBe(1);
     expect(run.outcome.error).toEqual({
       message: 'Credit balance is too low',
       kind: 'rate-limit',
@@ -169,7 +164,7 @@ describe('claude 2.1.330 failures, classified', () => {
       adapter,
       stageRequest(sandbox(), server().url, { model: 'forbidden-model' }),
     );
-    expect(requestsFor('forbidden-model')).toBe(1);
+    expect(messageRequests(server(), 'forbidden-model').length).toBe(1);
     expect(run.outcome.error).toMatchObject({
       status: 403,
       failureClass: 'auth',

@@ -10,18 +10,12 @@ import { createClaudeCodeAdapter } from '@baton/claude-code';
 import type { LoggedRequest } from '@baton/testkit';
 import { describe, expect, it } from 'vitest';
 import { useModelServer, useSandbox } from '../test-hooks.js';
-import { createSandbox, KEY, runStage, stageRequest } from './support.js';
+import { createSandbox, KEY, messageRequests, runStage, stageRequest } from './support.js';
 
 const adapter = createClaudeCodeAdapter();
 // The key is required: a request reaching the server without it gets 401.
 const server = useModelServer({ apiKey: KEY });
 const sandbox = useSandbox(createSandbox);
-
-function messageRequests(model: string): LoggedRequest[] {
-  return server().requests.filter(
-    (request) => request.endpoint === 'messages' && request.model === model,
-  );
-}
 
 function systemBlocks(request: LoggedRequest): string[] {
   const system = (request.body as { system?: Array<{ text?: string }> }).system ?? [];
@@ -75,7 +69,7 @@ describe('claude 2.1.330 runs the adapter command', () => {
       { type: 'text', text: 'Hello from the scripted server' },
     ]);
 
-    const [request] = messageRequests('plain-model');
+    const [request] = messageRequests(server(), 'plain-model');
     expect(request!.path).toBe('/v1/messages');
     // The gateway key went as a bearer token only; no x-api-key header at all.
     expect(request!.headers.authorization).toBe('[redacted]');
@@ -126,7 +120,7 @@ describe('claude 2.1.330 runs the adapter command', () => {
       error: null,
     });
     // The tool result went back to the model in the second request.
-    expect(messageRequests('write-model')[1]!.text).toContain('created');
+    expect(messageRequests(server(), 'write-model')[1]!.text).toContain('created');
   });
 
   it('read-only: the same command is denied (a warning and a failed tool use); Write is not offered', async () => {
@@ -149,8 +143,8 @@ describe('claude 2.1.330 runs the adapter command', () => {
     ).toEqual(['started', 'failed']);
     expect(run.outcome).toMatchObject({ status: 'succeeded', finalText: 'Could not write.' });
     const tools = (
-      (messageRequests('readonly-model')[0]!.body as { tools?: Array<{ name: string }> }).tools ??
-      []
+      (messageRequests(server(), 'readonly-model')[0]!.body as { tools?: Array<{ name: string }> })
+        .tools ?? []
     ).map((tool) => tool.name);
     expect(tools).toContain('Bash');
     expect(tools).not.toContain('Write');
@@ -178,7 +172,7 @@ describe('claude 2.1.330 runs the adapter command', () => {
           ),
         },
       });
-      expect(messageRequests('full-model')).toHaveLength(0);
+      expect(messageRequests(server(), 'full-model')).toHaveLength(0);
     } else {
       expect(refused.outcome.status).toBe('succeeded');
     }
@@ -228,7 +222,7 @@ describe('claude 2.1.330 runs the adapter command', () => {
         retryAfterMs: null,
       },
     });
-    expect(messageRequests('denied-model')).toHaveLength(1);
+    expect(messageRequests(server(), 'denied-model')).toHaveLength(1);
     expect(run.events.filter((event) => event.type === 'text')).toEqual([]);
   });
 
@@ -239,7 +233,7 @@ describe('claude 2.1.330 runs the adapter command', () => {
       stageRequest(sandbox(), server().url, { model: 'broken-model' }),
     );
     expect(run.command.env.CLAUDE_CODE_MAX_RETRIES).toBe('2');
-    expect(messageRequests('broken-model')).toHaveLength(3);
+    expect(messageRequests(server(), 'broken-model')).toHaveLength(3);
     expect(run.durationMs).toBeLessThan(15_000);
     expect(run.events.filter((event) => event.type === 'error')).toEqual([
       {
@@ -297,7 +291,7 @@ describe('claude 2.1.330 runs the adapter command', () => {
     expect(sessionId).toMatch(UUID);
     // The session is announced by the first event, long before the result.
     expect(first.events[0]).toEqual({ type: 'session', sessionId });
-    const before = messageRequests(model).length;
+    const before = messageRequests(server(), model).length;
 
     const second = await runStage(
       adapter,
@@ -315,7 +309,7 @@ describe('claude 2.1.330 runs the adapter command', () => {
       sessionId,
     });
     // The server saw the earlier conversation in the resumed run's request.
-    const resumed = messageRequests(model).slice(before);
+    const resumed = messageRequests(server(), model).slice(before);
     expect(resumed).toHaveLength(1);
     expect(resumed[0]!.text).toContain('first question');
     expect(resumed[0]!.text).toContain('First answer.');
@@ -387,7 +381,7 @@ describe('claude 2.1.330 runs the adapter command', () => {
     expect(run.command.args.slice(4, 8)).toEqual(['--model', 'claude-opus-4-6', '--effort', 'low']);
     expect(run.command.args).not.toContain('claude-sonnet-4-5');
     expect(run.outcome).toMatchObject({ status: 'succeeded', finalText: 'Thought hard.' });
-    const requests = messageRequests('claude-opus-4-6');
+    const requests = messageRequests(server(), 'claude-opus-4-6');
     expect(requests).toHaveLength(1);
     expect((requests[0]!.body as { output_config?: unknown }).output_config).toEqual({
       effort: 'low',
@@ -411,7 +405,7 @@ describe('claude 2.1.330 runs the adapter command', () => {
       join(sandbox().configDir, 'baton-worker.settings.json'),
     ]);
     expect(run.outcome).toMatchObject({ status: 'succeeded', finalText: 'From the profile.' });
-    const [request] = messageRequests('profile-model');
+    const [request] = messageRequests(server(), 'profile-model');
     expect(request!.headers['x-baton-profile']).toBe('worker');
   });
 

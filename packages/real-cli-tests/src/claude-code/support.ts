@@ -17,6 +17,7 @@ import type {
   StageOutcome,
   StageRequest,
 } from '@baton/core';
+import type { LoggedRequest, ModelServer } from '@baton/testkit';
 import { requireCli } from '../binaries.js';
 
 export const KEY_VARIABLE = 'BATON_TEST_GATEWAY_KEY';
@@ -177,4 +178,11 @@ export function claudeGatewayToken(): string {
   const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const expires = Math.floor(Date.now() / 1000) + 86_400;
   return `${part({ alg: 'none', typ: 'JWT' })}.${part({ aud: 'claude-gateway', exp: expires })}.unsigned`;
+}
+
+/** The Anthropic Messages requests the scripted server received for `model`, in order. */
+export function messageRequests(server: ModelServer, model: string): LoggedRequest[] {
+  return server.requests.filter(
+    (request) => request.endpoint === 'messages' && request.model === model,
+  );
 }
