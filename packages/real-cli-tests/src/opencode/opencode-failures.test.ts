@@ -13,22 +13,24 @@ import type { ErrorTurn, ScriptTurn } from '@baton/testkit';
 import { describe, expect, it } from 'vitest';
 import { requireCli } from '../binaries.js';
 import { useModelServer, useSandbox } from '../test-hooks.js';
-import { createSandbox, KEY, runStage, type StageRun, stageRequest } from './support.js';
+import {
+  chatRequests,
+  createSandbox,
+  KEY,
+  runStage,
+  type StageRun,
+  stageRequest,
+  stageRequestFor,
+} from './support.js';
 
 const adapter = createOpencodeAdapter();
 const server = useModelServer({ apiKey: KEY });
 const sandbox = useSandbox(createSandbox);
 
-const requestsFor = (model: string) =>
-  server().requests.filter(
-    (entry) => entry.endpoint === 'chat.completions' && entry.model === model,
-  );
-
 /** Runs one stage against `model`, scripted with `turns`. */
 async function run(model: string, turns: ScriptTurn[]): Promise<StageRun> {
   server().script({ model }, turns);
-  const request = stageRequest(sandbox(), server().url);
-  return runStage(adapter, { ...request, settings: { ...request.settings, model } });
+  return runStage(adapter, stageRequestFor(sandbox(), server().url, model));
 }
 
 /** Runs a stage whose every model request gets `turn`; returns its failure. */
@@ -57,7 +59,7 @@ describe('opencode 1.18.33: rate limits', () => {
       failureClass: 'rate_limited',
       retryAfterMs: 1000,
     });
-    expect(requestsFor('rate-model').map((entry) => entry.status)).toEqual([
+    expect(chatRequests(server(), 'rate-model').map((entry) => entry.status)).toEqual([
       429, 429, 429, 429, 429, 429,
     ]);
     // Five waits of the stated second, before the stage failed.
@@ -75,7 +77,9 @@ describe('opencode 1.18.33: rate limits', () => {
       error: null,
     });
     expect(stage.events.some((event) => event.type === 'error')).toBe(false);
-    expect(requestsFor('recovering-model').map((entry) => entry.status)).toEqual([429, 429, 200]);
+    expect(chatRequests(server(), 'recovering-model').map((entry) => entry.status)).toEqual([
+      429, 429, 200,
+    ]);
   });
 });
 
@@ -100,7 +104,7 @@ describe('opencode 1.18.33: quotas, credits and billing are quota_exhausted', ()
       failureClass: 'quota_exhausted',
       retryAfterMs: 0,
     });
-    expect(requestsFor('quota-model')).toHaveLength(6);
+    expect(chatRequests(server(), 'quota-model')).toHaveLength(6);
   });
 
   it('a 402, which OpenCode does not retry', async () => {
@@ -115,7 +119,7 @@ describe('opencode 1.18.33: quotas, credits and billing are quota_exhausted', ()
       failureClass: 'quota_exhausted',
       retryAfterMs: null,
     });
-    expect(requestsFor('credits-model')).toHaveLength(1);
+    expect(chatRequests(server(), 'credits-model')).toHaveLength(1);
   });
 
   it('Anthropic’s "credit balance is too low", a 400', async () => {
@@ -127,7 +131,7 @@ describe('opencode 1.18.33: quotas, credits and billing are quota_exhausted', ()
       },
     });
     expect(error).toMatchObject({ status: 400, failureClass: 'quota_exhausted', retryable: false });
-    expect(requestsFor('balance-model')).toHaveLength(1);
+    expect(chatRequests(server(), 'balance-model')).toHaveLength(1);
   });
 });
 
@@ -142,7 +146,7 @@ describe('opencode 1.18.33: credentials are auth', () => {
       failureClass: 'auth',
       retryAfterMs: null,
     });
-    expect(requestsFor('forbidden-model')).toHaveLength(1);
+    expect(chatRequests(server(), 'forbidden-model')).toHaveLength(1);
   });
 
   it('a provider whose SDK finds no API key (ProviderAuthError): no request is made', async () => {
@@ -185,11 +189,10 @@ describe('opencode 1.18.33: the request itself is the task’s', () => {
         },
       },
     ]);
-    const request = stageRequest(sandbox(), server().url);
-    const stage = await runStage(adapter, {
-      ...request,
-      settings: { ...request.settings, model: 'overflow-model' },
-    });
+    const stage = await runStage(
+      adapter,
+      stageRequestFor(sandbox(), server().url, 'overflow-model'),
+    );
     expect(stage.exitCode).toBe(1);
     expect(stage.outcome.error).toEqual({
       message: "ContextOverflowError: This model's maximum context length is 128000 tokens.",

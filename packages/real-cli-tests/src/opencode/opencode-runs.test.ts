@@ -13,7 +13,16 @@ import type { LoggedRequest } from '@baton/testkit';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { requireCli } from '../binaries.js';
 import { useModelServer, useSandbox } from '../test-hooks.js';
-import { createSandbox, KEY, KEY_VARIABLE, runStage, stageRequest } from './support.js';
+import {
+  chatBody,
+  chatRequests,
+  createSandbox,
+  KEY,
+  KEY_VARIABLE,
+  runStage,
+  stageRequest,
+  stageRequestFor,
+} from './support.js';
 
 const adapter = createOpencodeAdapter();
 // The key is required: a request reaching the server without it gets 401.
@@ -27,21 +36,9 @@ function nativeBinary(): string {
   return realpathSync(resolve(dirname(requireCli('opencode')), target));
 }
 
-function chatRequests(model: string): LoggedRequest[] {
-  return server().requests.filter(
-    (request) => request.endpoint === 'chat.completions' && request.model === model,
-  );
-}
-
-interface ChatBody {
-  messages: Array<{ role: string; content: unknown }>;
-  tools?: Array<{ function: { name: string } }>;
-}
-
-const body = (request: LoggedRequest) => request.body as ChatBody;
-const system = (request: LoggedRequest) => String(body(request).messages[0]!.content);
+const system = (request: LoggedRequest) => String(chatBody(request).messages[0]!.content);
 const tools = (request: LoggedRequest) =>
-  (body(request).tools ?? []).map((tool) => tool.function.name).sort();
+  (chatBody(request).tools ?? []).map((tool) => tool.function.name).sort();
 const toolUses = (events: RuntimeEvent[]) => events.filter((event) => event.type === 'tool-use');
 
 const SESSION = /^ses_[0-9A-Za-z]+$/;
@@ -94,7 +91,7 @@ describe('opencode 1.18.33 runs the adapter command', () => {
     ]);
 
     // One request: --title spares the title-generation request.
-    const requests = chatRequests('plain-model');
+    const requests = chatRequests(server(), 'plain-model');
     expect(requests).toHaveLength(1);
     const [request] = requests;
     expect(request!.path).toBe('/v1/chat/completions');
@@ -104,7 +101,7 @@ describe('opencode 1.18.33 runs the adapter command', () => {
       system(request!).startsWith(`${contract}\nYou are powered by the model named plain-model.`),
     ).toBe(true);
     expect(system(request!)).toContain(`Working directory: ${sandbox().workspace}\n`);
-    expect(body(request!).messages.at(-1)).toEqual({ role: 'user', content: prompt });
+    expect(chatBody(request!).messages.at(-1)).toEqual({ role: 'user', content: prompt });
     expect(tools(request!)).toEqual(
       expect.arrayContaining(['bash', 'edit', 'glob', 'grep', 'read', 'write']),
     );
@@ -122,12 +119,7 @@ describe('opencode 1.18.33 runs the adapter command', () => {
       },
       { text: 'Created made.txt.', usage: { inputTokens: 80, outputTokens: 4 } },
     ]);
-    const run = await runStage(
-      adapter,
-      stageRequest(sandbox(), server().url, {
-        settings: { ...stageRequest(sandbox(), server().url).settings, model: 'tool-model' },
-      }),
-    );
+    const run = await runStage(adapter, stageRequestFor(sandbox(), server().url, 'tool-model'));
     expect(readFileSync(join(sandbox().workspace, 'made.txt'), 'utf8')).toBe('made');
     expect(toolUses(run.events)).toEqual([
       {
@@ -146,21 +138,20 @@ describe('opencode 1.18.33 runs the adapter command', () => {
       usage: { known: true, inputTokens: 130, outputTokens: 9, totalTokens: 139 },
       error: null,
     });
-    const requests = chatRequests('tool-model');
+    const requests = chatRequests(server(), 'tool-model');
     expect(requests).toHaveLength(2);
-    expect(body(requests[1]!).messages.some((message) => message.role === 'tool')).toBe(true);
+    expect(chatBody(requests[1]!).messages.some((message) => message.role === 'tool')).toBe(true);
   });
 
   it('read-only and HTTP 401: no write tools offered; an auth failure, not retried', async () => {
     server().script({ model: 'auth-model' }, [{ error: { status: 401 } }]);
-    const request = stageRequest(sandbox(), server().url, {
-      access: 'read-only',
-      stage: 'evaluate',
-    });
-    const run = await runStage(adapter, {
-      ...request,
-      settings: { ...request.settings, model: 'auth-model' },
-    });
+    const run = await runStage(
+      adapter,
+      stageRequestFor(sandbox(), server().url, 'auth-model', {
+        access: 'read-only',
+        stage: 'evaluate',
+      }),
+    );
     expect(run.exitCode).toBe(1);
     expect(run.outcome).toEqual({
       status: 'failed',
@@ -184,7 +175,7 @@ describe('opencode 1.18.33 runs the adapter command', () => {
         retryAfterMs: null,
       },
     });
-    const requests = chatRequests('auth-model');
+    const requests = chatRequests(server(), 'auth-model');
     expect(requests).toHaveLength(1);
     // No bash, edit, write or task: denied tools are not offered at all.
     expect(tools(requests[0]!)).toEqual(['glob', 'grep', 'read', 'skill', 'todowrite', 'webfetch']);
@@ -195,11 +186,7 @@ describe('opencode 1.18.33 runs the adapter command', () => {
     server().script({ model: 'server-model' }, [
       { error: { status: 500, headers: { 'retry-after-ms': '0' } } },
     ]);
-    const request = stageRequest(sandbox(), server().url);
-    const run = await runStage(adapter, {
-      ...request,
-      settings: { ...request.settings, model: 'server-model' },
-    });
+    const run = await runStage(adapter, stageRequestFor(sandbox(), server().url, 'server-model'));
     expect(run.exitCode).toBe(1);
     expect(run.outcome.status).toBe('failed');
     expect(run.outcome.error).toEqual({
@@ -211,7 +198,7 @@ describe('opencode 1.18.33 runs the adapter command', () => {
       // OpenCode's own header for its back-off, read like any stated delay.
       retryAfterMs: 0,
     });
-    expect(chatRequests('server-model')).toHaveLength(6);
+    expect(chatRequests(server(), 'server-model')).toHaveLength(6);
     expect(run.events.filter((event) => event.type === 'error')).toHaveLength(1);
   });
 
@@ -223,15 +210,13 @@ describe('opencode 1.18.33 runs the adapter command', () => {
     server().script({ model: 'resume-model', text: /^(?![\s\S]*second question)/ }, [
       { text: 'First answer' },
     ]);
-    const base = stageRequest(sandbox(), server().url);
-    const settings = { ...base.settings, model: 'resume-model' };
-    const first = await runStage(adapter, { ...base, settings, prompt: 'first question' });
+    const base = stageRequestFor(sandbox(), server().url, 'resume-model');
+    const first = await runStage(adapter, { ...base, prompt: 'first question' });
     expect(first.outcome.finalText).toBe('First answer');
     // The session id is the first thing decoded, so an interrupted stage can still name it.
     expect(first.events[0]).toEqual({ type: 'session', sessionId: first.outcome.sessionId });
     const second = await runStage(adapter, {
       ...base,
-      settings,
       prompt: 'second question',
       resumeSessionId: first.outcome.sessionId!,
     });
@@ -242,8 +227,8 @@ describe('opencode 1.18.33 runs the adapter command', () => {
       finalText: 'Second answer',
       sessionId: first.outcome.sessionId,
     });
-    const last = chatRequests('resume-model').at(-1)!;
-    expect(body(last).messages.map((message) => [message.role, message.content])).toEqual(
+    const last = chatRequests(server(), 'resume-model').at(-1)!;
+    expect(chatBody(last).messages.map((message) => [message.role, message.content])).toEqual(
       expect.arrayContaining([
         ['user', 'first question'],
         ['assistant', 'First answer'],
@@ -285,10 +270,10 @@ describe('opencode 1.18.33 runs the adapter command', () => {
       expect(run.args.filter((arg) => arg === '--agent')).toHaveLength(1);
       expect(run.args[run.args.indexOf('--agent') + 1]).toBe('baton-worker');
       expect(run.outcome).toMatchObject({ status: 'succeeded', finalText: 'Profile answer' });
-      const [request] = chatRequests('profile-model');
+      const [request] = chatRequests(server(), 'profile-model');
       expect(request).toBeDefined();
       expect(system(request!).startsWith('PROFILE PROMPT: work in small steps.\n')).toBe(true);
-      expect(chatRequests('other-model')).toHaveLength(0);
+      expect(chatRequests(server(), 'other-model')).toHaveLength(0);
     });
 
     it('with a contract, the contract replaces the agent’s prompt and its model stays', async () => {
@@ -299,7 +284,7 @@ describe('opencode 1.18.33 runs the adapter command', () => {
         settings: { binary: requireCli('opencode') },
       });
       expect(run.outcome).toMatchObject({ status: 'succeeded', finalText: 'Profile answer' });
-      const request = chatRequests('profile-model').at(-1);
+      const request = chatRequests(server(), 'profile-model').at(-1);
       expect(system(request!).startsWith('You are the Builder. Keep evidence.\n')).toBe(true);
       expect(system(request!)).not.toContain('PROFILE PROMPT');
     });

@@ -5,26 +5,20 @@
  * reports over several steps must be summed.
  */
 import { createOpencodeAdapter } from '@baton/opencode';
-import type { LoggedRequest } from '@baton/testkit';
 import { describe, expect, it } from 'vitest';
 import { useModelServer, useSandbox } from '../test-hooks.js';
-import { createSandbox, KEY, runStage, stageRequest } from './support.js';
+import {
+  chatBody,
+  chatRequests,
+  createSandbox,
+  KEY,
+  runStage,
+  stageRequestFor,
+} from './support.js';
 
 const adapter = createOpencodeAdapter();
 const server = useModelServer({ apiKey: KEY });
 const sandbox = useSandbox(createSandbox);
-
-const requestsFor = (model: string) =>
-  server().requests.filter(
-    (entry) => entry.endpoint === 'chat.completions' && entry.model === model,
-  );
-
-interface ChatBody {
-  messages: Array<{ role: string; content: unknown }>;
-  tools?: unknown[];
-  reasoning_effort?: string;
-}
-const body = (request: LoggedRequest) => request.body as ChatBody;
 
 /** Two steps: a tool call OpenCode runs, then the answer, each with its own usage. */
 const TWO_STEPS = [
@@ -51,13 +45,9 @@ const TWO_STEPS = [
 describe('opencode 1.18.33: usage and cost over several steps', () => {
   it('sums the steps’ tokens, cached input and reasoning included; a model without a price has no cost', async () => {
     server().script({ model: 'usage-model' }, TWO_STEPS);
-    const request = stageRequest(sandbox(), server().url);
-    const run = await runStage(adapter, {
-      ...request,
-      settings: { ...request.settings, model: 'usage-model' },
-    });
+    const run = await runStage(adapter, stageRequestFor(sandbox(), server().url, 'usage-model'));
     expect(run.outcome.status).toBe('succeeded');
-    expect(requestsFor('usage-model')).toHaveLength(2);
+    expect(chatRequests(server(), 'usage-model')).toHaveLength(2);
     expect(run.outcome.usage).toEqual({
       known: true,
       inputTokens: 250_000,
@@ -77,11 +67,7 @@ describe('opencode 1.18.33: usage and cost over several steps', () => {
       },
     });
     server().script({ model: 'priced-model' }, TWO_STEPS);
-    const request = stageRequest(sandbox(), server().url);
-    const run = await runStage(adapter, {
-      ...request,
-      settings: { ...request.settings, model: 'priced-model' },
-    });
+    const run = await runStage(adapter, stageRequestFor(sandbox(), server().url, 'priced-model'));
     expect(run.outcome.status).toBe('succeeded');
     // Step 1: 60k input × 2 + 2k output × 8 + 40k cached × 0.5 + 1k reasoning × 8 = 0.164;
     // step 2: 60k × 2 + 1.5k × 8 + 90k × 0.5 + 500 × 8 = 0.181.
@@ -93,42 +79,34 @@ describe('opencode 1.18.33: usage and cost over several steps', () => {
 describe('opencode 1.18.33: the stage’s model and effort reach the wire', () => {
   it('request.model overrides settings.model', async () => {
     server().script({ model: 'stage-model' }, [{ text: 'From the stage model.' }]);
-    const request = stageRequest(sandbox(), server().url);
-    const run = await runStage(adapter, {
-      ...request,
-      model: 'stage-model',
-      settings: { ...request.settings, model: 'runtime-model' },
-    });
+    const run = await runStage(
+      adapter,
+      stageRequestFor(sandbox(), server().url, 'runtime-model', { model: 'stage-model' }),
+    );
     expect(run.args).toContain('baton/stage-model');
     expect(run.outcome).toMatchObject({ status: 'succeeded', finalText: 'From the stage model.' });
-    expect(requestsFor('stage-model')).toHaveLength(1);
-    expect(requestsFor('runtime-model')).toHaveLength(0);
+    expect(chatRequests(server(), 'stage-model')).toHaveLength(1);
+    expect(chatRequests(server(), 'runtime-model')).toHaveLength(0);
   });
 
   it('an effort becomes --variant and arrives as the request’s reasoning_effort', async () => {
     expect(adapter.capabilities.efforts).toContain('high');
     server().script({ model: 'effort-model' }, [{ text: 'Thought hard.' }]);
-    const request = stageRequest(sandbox(), server().url);
-    const run = await runStage(adapter, {
-      ...request,
-      effort: 'high',
-      settings: { ...request.settings, model: 'effort-model' },
-    });
+    const run = await runStage(
+      adapter,
+      stageRequestFor(sandbox(), server().url, 'effort-model', { effort: 'high' }),
+    );
     expect(run.args.slice(-2)).toEqual(['--variant', 'high']);
     expect(run.outcome.status).toBe('succeeded');
-    const [sent] = requestsFor('effort-model');
-    expect(body(sent!).reasoning_effort).toBe('high');
+    const [sent] = chatRequests(server(), 'effort-model');
+    expect(chatBody(sent!).reasoning_effort).toBe('high');
   });
 
   it('without an effort no reasoning_effort is sent', async () => {
     server().script({ model: 'plain-effort-model' }, [{ text: 'ok' }]);
-    const request = stageRequest(sandbox(), server().url);
-    await runStage(adapter, {
-      ...request,
-      settings: { ...request.settings, model: 'plain-effort-model' },
-    });
-    const [sent] = requestsFor('plain-effort-model');
-    expect(body(sent!)).not.toHaveProperty('reasoning_effort');
+    await runStage(adapter, stageRequestFor(sandbox(), server().url, 'plain-effort-model'));
+    const [sent] = chatRequests(server(), 'plain-effort-model');
+    expect(chatBody(sent!)).not.toHaveProperty('reasoning_effort');
   });
 });
 
@@ -140,17 +118,15 @@ describe('opencode 1.18.33: a turn budget is the agent’s steps', () => {
       { toolCall: { command: 'echo two' } },
       { text: 'Stopped at the step limit; echoed one.' },
     ]);
-    const request = stageRequest(sandbox(), server().url);
-    const run = await runStage(adapter, {
-      ...request,
-      budget: { maxTurns: 2 },
-      settings: { ...request.settings, model: 'capped-model' },
-    });
-    const requests = requestsFor('capped-model');
+    const run = await runStage(
+      adapter,
+      stageRequestFor(sandbox(), server().url, 'capped-model', { budget: { maxTurns: 2 } }),
+    );
+    const requests = chatRequests(server(), 'capped-model');
     expect(requests).toHaveLength(2);
     // The first step could use tools; the second got OpenCode's "maximum steps" message.
-    expect(JSON.stringify(body(requests[0]!).messages)).not.toContain('MAXIMUM STEPS REACHED');
-    expect(body(requests[1]!).messages.at(-1)).toMatchObject({
+    expect(JSON.stringify(chatBody(requests[0]!).messages)).not.toContain('MAXIMUM STEPS REACHED');
+    expect(chatBody(requests[1]!).messages.at(-1)).toMatchObject({
       role: 'assistant',
       content: expect.stringContaining('CRITICAL - MAXIMUM STEPS REACHED'),
     });
@@ -173,15 +149,13 @@ describe('opencode 1.18.33: a turn budget is the agent’s steps', () => {
       { toolCall: { command: 'echo one' } },
       { text: 'Done.' },
     ]);
-    const request = stageRequest(sandbox(), server().url);
-    const run = await runStage(adapter, {
-      ...request,
-      budget: { maxTurns: 5 },
-      settings: { ...request.settings, model: 'roomy-model' },
-    });
+    const run = await runStage(
+      adapter,
+      stageRequestFor(sandbox(), server().url, 'roomy-model', { budget: { maxTurns: 5 } }),
+    );
     expect(run.outcome).toMatchObject({ status: 'succeeded', finalText: 'Done.', error: null });
-    for (const sent of requestsFor('roomy-model')) {
-      expect(JSON.stringify(body(sent).messages)).not.toContain('MAXIMUM STEPS REACHED');
+    for (const sent of chatRequests(server(), 'roomy-model')) {
+      expect(JSON.stringify(chatBody(sent).messages)).not.toContain('MAXIMUM STEPS REACHED');
     }
   });
 });

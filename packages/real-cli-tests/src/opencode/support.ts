@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Environment, OutputDecoder, RuntimeAdapter, StageRequest } from '@baton/core';
 import { runCommandSpec, type SpecRun } from '@baton/core/testing';
+import type { LoggedRequest, ModelServer } from '@baton/testkit';
 import { requireCli } from '../binaries.js';
 
 export const KEY_VARIABLE = 'BATON_TEST_GATEWAY_KEY';
@@ -86,6 +87,20 @@ export function stageRequest(
   };
 }
 
+/**
+ * A request for the scripted server whose runtime settings name `runtimeModel` (what
+ * baton.toml's `model` for OpenCode says), with `overrides` on top.
+ */
+export function stageRequestFor(
+  sandbox: Sandbox,
+  serverUrl: string,
+  runtimeModel: string,
+  overrides: Partial<StageRequest> = {},
+): StageRequest {
+  const request = stageRequest(sandbox, serverUrl, overrides);
+  return { ...request, settings: { ...request.settings, model: runtimeModel } };
+}
+
 export interface StageRun extends SpecRun {
   readonly args: readonly string[];
   readonly stdin: string | null;
@@ -112,3 +127,19 @@ export async function runStage(
   const run = await runCommandSpec(command, recording, { baseEnv: request.env, timeoutMs });
   return { ...run, args: command.args, stdin: command.stdin, lines };
 }
+
+/** The Chat Completions requests the scripted server received for `model`, in order. */
+export function chatRequests(server: ModelServer, model: string): LoggedRequest[] {
+  return server.requests.filter(
+    (request) => request.endpoint === 'chat.completions' && request.model === model,
+  );
+}
+
+/** What the tests read of a Chat Completions request's body. */
+export interface ChatBody {
+  messages: Array<{ role: string; content: unknown }>;
+  tools?: Array<{ function: { name: string } }>;
+  reasoning_effort?: string;
+}
+
+export const chatBody = (request: LoggedRequest) => request.body as ChatBody;
