@@ -53,6 +53,13 @@ function newRun(journal: Journal, events = 3): string {
   return runId;
 }
 
+/** Makes the folder `project` with its journal folder in it; returns the journal's path. */
+function projectWithJournal(project: string): string {
+  mkdirSync(project);
+  ensureJournalDirectory(project);
+  return journalPath(project);
+}
+
 describe('another process holding the write lock', () => {
   it('waits a bounded time, then names the journal and the other writer', async () => {
     const path = join(directory, 'journal.db');
@@ -186,9 +193,7 @@ describe('a full disk', () => {
   onSmallDisk('for a reader: the journal is still read', () => {
     const root = (disk as { path: string }).path;
     const project = join(root, `project-${process.pid}-${Date.now()}`);
-    mkdirSync(project);
-    ensureJournalDirectory(project);
-    const path = journalPath(project);
+    const path = projectWithJournal(project);
     const writer = Journal.open(path);
     const runId = newRun(writer, 3);
     writer.close();
@@ -205,9 +210,7 @@ describe('a full disk', () => {
   onSmallDisk('mid-run: a clear error naming the run; what was committed stays intact', () => {
     const root = (disk as { path: string }).path;
     const project = join(root, `project-${process.pid}-${Date.now()}`);
-    mkdirSync(project);
-    ensureJournalDirectory(project);
-    const path = journalPath(project);
+    const path = projectWithJournal(project);
     const journal = openJournal(path);
     const runId = newRun(journal, 3);
     const filler = fill(root);
@@ -248,9 +251,7 @@ describe('a full disk', () => {
 describe('a journal folder without write access', () => {
   it('is read without creating anything beside the journal', () => {
     const project = join(directory, 'project');
-    mkdirSync(project);
-    ensureJournalDirectory(project);
-    const path = journalPath(project);
+    const path = projectWithJournal(project);
     const writer = Journal.open(path);
     const runId = newRun(writer, 3);
     writer.close();
@@ -271,9 +272,7 @@ describe('a journal folder without write access', () => {
 
   it('says what to do when unmerged events wait in the WAL file', () => {
     const project = join(directory, 'project');
-    mkdirSync(project);
-    ensureJournalDirectory(project);
-    const path = journalPath(project);
+    const path = projectWithJournal(project);
     // A writer killed before it could merge its WAL file leaves one behind.
     const killed = killWriterBeforeMerge(path);
     expect(killed.signal).toBe('SIGKILL');
