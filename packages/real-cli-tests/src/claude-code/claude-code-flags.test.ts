@@ -8,6 +8,7 @@ import { ACCESS_LEVELS, type StageRequest } from '@baton/core';
 import { runCommand } from '@baton/core/doctor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCli } from '../binaries.js';
+import { combinations } from '../combinations.js';
 import { createSandbox, KEY_VARIABLE, type Sandbox } from './support.js';
 
 interface HelpOption {
@@ -56,33 +57,26 @@ afterAll(() => {
 });
 
 function requests(): StageRequest[] {
-  const all: StageRequest[] = [];
-  for (const access of ACCESS_LEVELS) {
-    for (const profile of [null, 'worker']) {
-      for (const model of [undefined, 'claude-sonnet-4-5']) {
-        for (const baseUrl of [undefined, 'http://127.0.0.1:4000/v1']) {
-          for (const resumeSessionId of [undefined, '4cb922db-f10d-41ff-aeff-a5437125240f']) {
-            for (const contract of ['', 'You are the Reviewer.']) {
-              all.push({
-                stage: 'evaluate',
-                prompt: 'Review the change.',
-                contract,
-                cwd: sandbox.workspace,
-                access,
-                profile,
-                ...(model === undefined ? {} : { model }),
-                ...(resumeSessionId === undefined ? {} : { resumeSessionId }),
-                settings: baseUrl === undefined ? {} : { baseUrl, apiKeyEnv: KEY_VARIABLE },
-                scratchDir: sandbox.scratchDir,
-                env: sandbox.env,
-              });
-            }
-          }
-        }
-      }
-    }
-  }
-  return all;
+  return combinations({
+    access: ACCESS_LEVELS,
+    profile: [null, 'worker'],
+    model: [undefined, 'claude-sonnet-4-5'],
+    baseUrl: [undefined, 'http://127.0.0.1:4000/v1'],
+    resumeSessionId: [undefined, '4cb922db-f10d-41ff-aeff-a5437125240f'],
+    contract: ['', 'You are the Reviewer.'],
+  }).map(({ access, profile, model, baseUrl, resumeSessionId, contract }) => ({
+    stage: 'evaluate',
+    prompt: 'Review the change.',
+    contract,
+    cwd: sandbox.workspace,
+    access,
+    profile,
+    ...(model === undefined ? {} : { model }),
+    ...(resumeSessionId === undefined ? {} : { resumeSessionId }),
+    settings: baseUrl === undefined ? {} : { baseUrl, apiKeyEnv: KEY_VARIABLE },
+    scratchDir: sandbox.scratchDir,
+    env: sandbox.env,
+  }));
 }
 
 /**
@@ -164,26 +158,23 @@ describe('claude 2.1.330 --help accepts every argument the adapter emits', () =>
   });
 
   it('knows every effort and budget option, over 30 more commands', () => {
-    const all: StageRequest[] = [];
-    for (const access of ACCESS_LEVELS) {
-      for (const effort of adapter.capabilities.efforts) {
-        for (const budget of [undefined, { maxCostUsd: 0.75, maxTurns: 4 }]) {
-          all.push({
-            stage: 'execute',
-            prompt: 'Build it.',
-            contract: 'You are the Builder.',
-            cwd: sandbox.workspace,
-            access,
-            profile: null,
-            effort,
-            ...(budget === undefined ? {} : { budget }),
-            settings: {},
-            scratchDir: sandbox.scratchDir,
-            env: sandbox.env,
-          });
-        }
-      }
-    }
+    const all: StageRequest[] = combinations({
+      access: ACCESS_LEVELS,
+      effort: adapter.capabilities.efforts,
+      budget: [undefined, { maxCostUsd: 0.75, maxTurns: 4 }],
+    }).map(({ access, effort, budget }) => ({
+      stage: 'execute',
+      prompt: 'Build it.',
+      contract: 'You are the Builder.',
+      cwd: sandbox.workspace,
+      access,
+      profile: null,
+      effort,
+      ...(budget === undefined ? {} : { budget }),
+      settings: {},
+      scratchDir: sandbox.scratchDir,
+      env: sandbox.env,
+    }));
     expect(all).toHaveLength(30);
     const used = checkAgainstHelp(all);
     expect([...used].filter((flag) => /effort|max-/.test(flag)).sort()).toEqual([

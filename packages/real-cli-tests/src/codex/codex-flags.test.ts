@@ -8,6 +8,7 @@ import { createCodexAdapter } from '@baton/codex';
 import { ACCESS_LEVELS, type StageRequest } from '@baton/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCli } from '../binaries.js';
+import { combinations } from '../combinations.js';
 import { createSandbox, runSpec, type Sandbox, stageRequest } from './support.js';
 
 interface HelpOption {
@@ -72,33 +73,25 @@ beforeAll(async () => {
 afterAll(() => sandbox.remove());
 
 function allRequests(): Array<{ name: string; request: StageRequest }> {
-  const requests: Array<{ name: string; request: StageRequest }> = [];
-  for (const access of ACCESS_LEVELS) {
-    for (const profile of [null, 'worker']) {
-      for (const model of [undefined, 'gpt-5.5']) {
-        for (const baseUrl of [null, 'http://127.0.0.1:4000/v1']) {
-          for (const resumeSessionId of [undefined, '01a1ffe5-7184-7220-8660-b0531b834ce8']) {
-            for (const effort of [undefined, 'xhigh']) {
-              const request = stageRequest(sandbox, baseUrl, {
-                access,
-                profile,
-                ...(model === undefined ? {} : { model }),
-                ...(resumeSessionId === undefined ? {} : { resumeSessionId }),
-                ...(effort === undefined ? {} : { effort }),
-                budget: { maxCostUsd: 0.5, maxTurns: 3 },
-                contract: 'You are the "Builder".\nKeep evidence.',
-              });
-              requests.push({
-                name: `${access} profile=${profile ?? '-'} model=${model ?? '-'} base_url=${baseUrl ? 'yes' : 'no'} resume=${resumeSessionId ? 'yes' : 'no'} effort=${effort ?? '-'}`,
-                request,
-              });
-            }
-          }
-        }
-      }
-    }
-  }
-  return requests;
+  return combinations({
+    access: ACCESS_LEVELS,
+    profile: [null, 'worker'],
+    model: [undefined, 'gpt-5.5'],
+    baseUrl: [null, 'http://127.0.0.1:4000/v1'],
+    resumeSessionId: [undefined, '01a1ffe5-7184-7220-8660-b0531b834ce8'],
+    effort: [undefined, 'xhigh'],
+  }).map(({ access, profile, model, baseUrl, resumeSessionId, effort }) => ({
+    name: `${access} profile=${profile ?? '-'} model=${model ?? '-'} base_url=${baseUrl ? 'yes' : 'no'} resume=${resumeSessionId ? 'yes' : 'no'} effort=${effort ?? '-'}`,
+    request: stageRequest(sandbox, baseUrl, {
+      access,
+      profile,
+      ...(model === undefined ? {} : { model }),
+      ...(resumeSessionId === undefined ? {} : { resumeSessionId }),
+      ...(effort === undefined ? {} : { effort }),
+      budget: { maxCostUsd: 0.5, maxTurns: 3 },
+      contract: 'You are the "Builder".\nKeep evidence.',
+    }),
+  }));
 }
 
 describe('codex 0.169.0 accepts every flag the adapter emits', () => {

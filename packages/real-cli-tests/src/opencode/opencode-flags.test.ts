@@ -10,6 +10,7 @@ import { runCommand } from '@baton/core/doctor';
 import { createOpencodeAdapter } from '@baton/opencode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCli } from '../binaries.js';
+import { combinations } from '../combinations.js';
 import { createSandbox, KEY_VARIABLE, type Sandbox } from './support.js';
 
 interface HelpOption {
@@ -59,40 +60,32 @@ afterAll(() => {
 });
 
 function requests(): StageRequest[] {
-  const all: StageRequest[] = [];
-  for (const access of ACCESS_LEVELS) {
-    for (const profile of [null, 'worker']) {
-      for (const model of [undefined, 'anthropic/claude-sonnet-4-5']) {
-        for (const baseUrl of [undefined, 'http://127.0.0.1:4000/v1']) {
-          for (const resumeSessionId of [undefined, 'ses_e0014db6cffe1xqLRYbZabiLeT']) {
-            for (const contract of ['', 'You are the Builder.']) {
-              for (const effort of [undefined, 'high']) {
-                for (const maxTurns of [undefined, 3]) {
-                  if (baseUrl !== undefined && model === undefined) continue; // refused: needs a model
-                  all.push({
-                    stage: 'execute',
-                    prompt: 'Build it.',
-                    contract,
-                    cwd: sandbox.workspace,
-                    access,
-                    profile,
-                    ...(model === undefined ? {} : { model }),
-                    ...(resumeSessionId === undefined ? {} : { resumeSessionId }),
-                    ...(effort === undefined ? {} : { effort }),
-                    ...(maxTurns === undefined ? {} : { budget: { maxTurns } }),
-                    settings: baseUrl === undefined ? {} : { baseUrl, apiKeyEnv: KEY_VARIABLE },
-                    scratchDir: sandbox.scratchDir,
-                    env: sandbox.env,
-                  });
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-  return all;
+  return combinations({
+    access: ACCESS_LEVELS,
+    profile: [null, 'worker'],
+    model: [undefined, 'anthropic/claude-sonnet-4-5'],
+    baseUrl: [undefined, 'http://127.0.0.1:4000/v1'],
+    resumeSessionId: [undefined, 'ses_e0014db6cffe1xqLRYbZabiLeT'],
+    contract: ['', 'You are the Builder.'],
+    effort: [undefined, 'high'],
+    maxTurns: [undefined, 3],
+  })
+    .filter(({ baseUrl, model }) => baseUrl === undefined || model !== undefined) // refused: a base_url needs a model
+    .map(({ access, profile, model, baseUrl, resumeSessionId, contract, effort, maxTurns }) => ({
+      stage: 'execute',
+      prompt: 'Build it.',
+      contract,
+      cwd: sandbox.workspace,
+      access,
+      profile,
+      ...(model === undefined ? {} : { model }),
+      ...(resumeSessionId === undefined ? {} : { resumeSessionId }),
+      ...(effort === undefined ? {} : { effort }),
+      ...(maxTurns === undefined ? {} : { budget: { maxTurns } }),
+      settings: baseUrl === undefined ? {} : { baseUrl, apiKeyEnv: KEY_VARIABLE },
+      scratchDir: sandbox.scratchDir,
+      env: sandbox.env,
+    }));
 }
 
 describe('opencode 1.18.33 run --help accepts every argument the adapter emits', () => {
