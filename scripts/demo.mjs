@@ -5,10 +5,12 @@
 // live progress, then prints stage → runtime → result → tokens and where the journal is.
 // No API keys and no network beyond 127.0.0.1: the key the runtimes send is a dummy one.
 //
-// Usage: pnpm demo [--no-build] (after pnpm install). It builds what changed first, unless
-// --no-build (the end-to-end test of this script runs it after pnpm build).
+// Usage: pnpm demo [--no-build] [--clean] (after pnpm install). It builds what changed first,
+// unless --no-build (the end-to-end test of this script runs it after pnpm build). It leaves
+// its files (the workspace, the runtimes' homes, the model requests) in one temporary folder
+// and says where, so you can look at the run; --clean removes them at the end instead.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -48,9 +50,14 @@ function fail(message) {
 // 1. Build (turbo replays its cache when nothing changed: well under a second).
 let options;
 try {
-  options = parseArgs({ options: { 'no-build': { type: 'boolean', default: false } } }).values;
+  options = parseArgs({
+    options: {
+      'no-build': { type: 'boolean', default: false },
+      clean: { type: 'boolean', default: false },
+    },
+  }).values;
 } catch (error) {
-  fail(`${error.message}\nUsage: pnpm demo [--no-build]`);
+  fail(`${error.message}\nUsage: pnpm demo [--no-build] [--clean]`);
 }
 const turbo = join(repo, 'node_modules/.bin/turbo');
 if (!existsSync(turbo)) fail('node_modules is missing: run pnpm install first.');
@@ -155,6 +162,15 @@ try {
   exitCode = await runDemo();
 } finally {
   await server.close();
+  if (options.clean) {
+    rmSync(root, { recursive: true, force: true });
+    process.stdout.write(dim(`\nRemoved the demo's files (${root}).\n`));
+  } else {
+    process.stdout.write(
+      `\nThe demo's files are in ${root} (the workspace, the runtimes' homes, the model requests).\n` +
+        `  Remove them with: rm -rf ${root}   (or run pnpm demo --clean next time)\n`,
+    );
+  }
 }
 process.exit(exitCode);
 
@@ -238,7 +254,8 @@ async function runDemo() {
       (run.cause ? `: ${run.cause}` : '') +
       '\n' +
       `  journal        ${join(workspace, '.baton', 'journal.db')}\n` +
-      `  its events     pnpm baton events ${run.runId} --config ${join(workspace, 'baton.toml')}\n` +
+      `  the whole run  pnpm baton show ${run.runId} --workspace ${workspace}\n` +
+      `  its events     pnpm baton events ${run.runId} --workspace ${workspace}\n` +
       `  model requests ${requestLog}\n` +
       (existsSync(made) ? `  the file made  ${made}\n` : ''),
   );

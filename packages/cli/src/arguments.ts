@@ -3,6 +3,7 @@
  * the command and the argument (exit 2), never a parser's internal message.
  */
 import { parseArgs } from 'node:util';
+import { closestMatch } from '@baton/core';
 import { usageError } from './output.js';
 
 export interface OptionSpec {
@@ -45,7 +46,14 @@ export function parseCommandArguments<const Options extends Record<string, Optio
     if (token.kind !== 'option') continue;
     const spec = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
     if (spec === undefined) {
-      throw usageError(`${command}: unknown option ${quote(token.rawName)} (${help}).`);
+      const guess = token.rawName.startsWith('--')
+        ? closestMatch(token.name, Object.keys(options))
+        : undefined;
+      throw usageError(
+        `${command}: unknown option ${quote(token.rawName)}` +
+          (guess === undefined ? '' : `; did you mean --${guess}?`) +
+          ` (${help}).`,
+      );
     }
     if (spec.type === 'string' && token.value === undefined) {
       throw usageError(

@@ -255,14 +255,14 @@ describe('baton init', () => {
 });
 
 describe('baton contract', () => {
-  it('prints exactly the rendered contract, and its hash and channel with --json', () => {
+  it('prints the rendered contract, ending with a newline; its exact text, hash and channel with --json', () => {
     const root = project(`${ROUTED}\n[contracts.evaluate]\ntext = "Also run the linter."\n`);
     const text = runCli(root, ['contract', 'evaluate']);
     expect(text.status).toBe(0);
     expect(text.stdout.startsWith('Baton role contract v1 — Reviewer (stage: evaluate)')).toBe(
       true,
     );
-    expect(text.stdout.endsWith('VERDICT: FAIL <one-line reason>\n\nAlso run the linter.')).toBe(
+    expect(text.stdout.endsWith('VERDICT: FAIL <one-line reason>\n\nAlso run the linter.\n')).toBe(
       true,
     );
     const json = JSON.parse(runCli(root, ['contract', 'evaluate', '--json']).stdout);
@@ -273,8 +273,9 @@ describe('baton contract', () => {
       channel: 'stdin preamble',
       version: 'v1+extend',
     });
-    expect(json.text).toBe(text.stdout);
-    expect(json.sha256).toBe(createHash('sha256').update(text.stdout).digest('hex'));
+    // The text as delivered has no final newline; the terminal output adds one.
+    expect(`${json.text}\n`).toBe(text.stdout);
+    expect(json.sha256).toBe(createHash('sha256').update(json.text).digest('hex'));
     expect(
       JSON.parse(runCli(root, ['contract', 'evaluate', '--runtime', 'gamma', '--json']).stdout)
         .runtime,

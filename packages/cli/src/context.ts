@@ -18,8 +18,10 @@ export interface CommandContext {
   readonly json: boolean;
   /** Colour on a TTY unless `NO_COLOR` or `--no-color`. */
   readonly color: boolean;
-  /** `--config FILE`. */
+  /** `--config FILE`: the configuration only; it does not move the workspace. */
   readonly configFile: string | undefined;
+  /** `--workspace DIR`: the project to work in, where the journal lives (`.baton`). */
+  readonly workspace: string | undefined;
   /** Config values given as flags (the highest layer). */
   readonly flags: ConfigFlags;
 }

@@ -1,8 +1,11 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ConfigFlags } from '@baton/core';
 import { COMMANDS } from './commands/index.js';
 import { type CommandContext, EXIT_OK, EXIT_USAGE, type OutputStream } from './context.js';
 import { handleProcessFailures } from './failures.js';
+import { GLOBAL_OPTIONS, helpText, unknownGlobalOption } from './global-options.js';
 import { reportError, usageError } from './output.js';
 import { VERSION } from './version.js';
 import { Secrets, Writer } from './writer.js';
@@ -12,45 +15,6 @@ export interface MainOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly stdout?: OutputStream;
   readonly stderr?: OutputStream;
-}
-
-const GLOBAL_OPTIONS = {
-  json: { type: 'boolean' },
-  config: { type: 'string' },
-  stage: { type: 'string', multiple: true },
-  'runtime-backend': { type: 'string' },
-  'backend-profile': { type: 'string' },
-  'no-color': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'V' },
-} as const;
-
-function helpText(): string {
-  const names = Object.keys(COMMANDS);
-  const width = Math.max(...names.map((name) => name.length));
-  return [
-    'baton — route each stage of an AI coding workflow to the agent harness best at it.',
-    '',
-    'Usage: baton <command> [options]',
-    '',
-    'Commands:',
-    ...names.map((name) => `  ${name.padEnd(width)}  ${COMMANDS[name]!.summary}`),
-    '',
-    'Options for every command:',
-    '  --json                    Machine-readable output on stdout',
-    '  --config FILE             Use FILE instead of the discovered baton.toml',
-    '  --stage STAGE=RUNTIME     Route a stage for this invocation (repeatable); a chain of',
-    '                            fallbacks is comma-separated: --stage execute=codex,claude',
-    '  --runtime-backend ID      Override orchestrator.runtime_backend',
-    '  --backend-profile NAME    Override the backend profile',
-    '  --no-color                No colour (also: NO_COLOR=1)',
-    '  -h, --help                Help for baton or a command',
-    '  -V, --version             Print the version',
-    '',
-    'Exit codes: 0 success, 1 a check or run failed, 2 usage or config error. Output to a',
-    'reader that went away (`baton runs | head`) is dropped; the exit code stays the same.',
-    'BATON_DEBUG=1 prints the stack with every error.',
-  ].join('\n');
 }
 
 /**
@@ -106,7 +70,7 @@ type GlobalParse = ReturnType<
 async function dispatch(
   argv: readonly string[],
   parsed: GlobalParse,
-  base: Omit<CommandContext, 'args' | 'configFile' | 'flags'>,
+  base: Omit<CommandContext, 'args' | 'configFile' | 'workspace' | 'flags'>,
 ): Promise<number> {
   const { stdout, stderr, json } = base;
   const values = parsed.values;
@@ -117,6 +81,10 @@ async function dispatch(
   }
   const commandName = parsed.positionals[0];
   if (commandName === undefined) {
+    const unknown = (parsed.tokens ?? []).find(
+      (token) => token.kind === 'option' && !Object.hasOwn(GLOBAL_OPTIONS, token.name),
+    );
+    if (unknown?.kind === 'option') throw await unknownGlobalOption(unknown.rawName);
     if (values.help === true) {
       stdout.write(`${helpText()}\n`);
       return EXIT_OK;
@@ -140,9 +108,11 @@ async function dispatch(
     return EXIT_OK;
   }
 
-  for (const key of ['config', 'runtime-backend', 'backend-profile'] as const) {
+  for (const key of ['config', 'workspace', 'runtime-backend', 'backend-profile'] as const) {
     if (values[key] === true) throw usageError(`--${key} needs a value.`);
   }
+  const workspace = typeof values.workspace === 'string' ? values.workspace : undefined;
+  if (workspace !== undefined) checkWorkspace(base.cwd, workspace);
   // A command may take a global option's name as its own (`show --stage STAGE`).
   const owned = new Set(command.ownOptions ?? []);
   const stages: Record<string, string> = {};
@@ -172,8 +142,21 @@ async function dispatch(
     ...base,
     args: commandArguments(parsed.tokens ?? [], argv, owned),
     configFile: typeof values.config === 'string' ? values.config : undefined,
+    workspace,
     flags,
   });
+}
+
+/** `--workspace DIR` must name a folder that exists: Baton works and journals there. */
+function checkWorkspace(cwd: string, workspace: string): void {
+  const path = resolve(cwd, workspace);
+  let folder = false;
+  try {
+    folder = statSync(path).isDirectory();
+  } catch {
+    throw usageError(`--workspace ${workspace}: there is no folder ${path}.`);
+  }
+  if (!folder) throw usageError(`--workspace ${workspace}: ${path} is not a folder.`);
 }
 
 /** The command's own arguments: everything except the command name and the global options. */

@@ -41,6 +41,11 @@ export type {
   ScaleWorkspace,
   StageTarget,
 } from './config/types.js';
+export {
+  findProjectRoot,
+  locateWorkspace,
+  type WorkspaceOptions,
+} from './config/workspace.js';
 export { type RenderedContract, renderRoleContract, sha256 } from './contracts/render.js';
 export { CONTRACTS_VERSION, ROLE_CONTRACTS, type RoleContract } from './contracts/roles.js';
 export { BatonError, type BatonErrorOptions, ERROR_CODES, type ErrorCode } from './errors.js';

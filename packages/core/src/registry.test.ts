@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SPECIFICATION_VERSION as V1_SPECIFICATION_VERSION } from './adapter/v1/spec.js';
 import { SPECIFICATION_VERSION } from './adapter/v2/spec.js';
-import { AdapterRegistry } from './registry.js';
+import { AdapterRegistry, lookupError } from './registry.js';
 import { fakeAdapter } from './test-support/fake-adapter.js';
 import { tempDirectory, writeTree } from './test-support/temp.js';
 
@@ -200,6 +200,30 @@ describe('AdapterRegistry', () => {
       id: 'hermes',
       packageName: '@baton/hermes',
     });
-    expect(registry.lookup('cluade')).toEqual({ status: 'unknown', suggestion: 'claude' });
+    // A typo of an alias suggests the canonical id it stands for.
+    expect(registry.lookup('cluade')).toEqual({ status: 'unknown', suggestion: 'claude-code' });
+    expect(registry.lookup('claud')).toEqual({ status: 'unknown', suggestion: 'claude-code' });
+    expect(registry.canonicalIds()).toEqual([
+      'codex',
+      'claude-code',
+      'opencode',
+      'hermes',
+      'litellm',
+    ]);
+  });
+
+  it('names the package a third-party adapter would be for a name that looks like a runtime', () => {
+    const registry = new AdapterRegistry();
+    const lookup = registry.lookup('gemini');
+    expect(lookup).toEqual({
+      status: 'unknown',
+      suggestion: undefined,
+      adapterPackage: 'baton-adapter-gemini',
+    });
+    expect(lookupError('gemini', lookup).message).toBe(
+      'Unknown runtime "gemini". No adapter for "gemini" is installed; a third-party one would be the package baton-adapter-gemini (npm install baton-adapter-gemini).',
+    );
+    // Not for something that is no runtime's name.
+    expect(registry.lookup('not a runtime!')).toEqual({ status: 'unknown', suggestion: undefined });
   });
 });

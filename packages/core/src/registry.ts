@@ -52,7 +52,16 @@ export type RuntimeLookup =
   | { readonly status: 'found'; readonly id: string }
   | { readonly status: 'not-installed'; readonly id: string; readonly packageName: string }
   | { readonly status: 'rejected'; readonly id: string; readonly error: BatonError }
-  | { readonly status: 'unknown'; readonly suggestion: string | undefined };
+  | {
+      readonly status: 'unknown';
+      /** The canonical id of the closest known name, when the name looks like a typo of one. */
+      readonly suggestion: string | undefined;
+      /**
+       * For a name that is no typo but looks like a runtime's id (`gemini`): the package a
+       * third-party adapter for it would be (`baton-adapter-gemini`).
+       */
+      readonly adapterPackage?: string;
+    };
 
 export class AdapterRegistry {
   private readonly runtimes = new Map<string, RegisteredRuntime>();
@@ -115,7 +124,29 @@ export class AdapterRegistry {
       (runtime) => runtime.id === key || runtime.aliases.includes(key),
     );
     if (known) return { status: 'not-installed', id: known.id, packageName: known.packageName };
-    return { status: 'unknown', suggestion: closestMatch(key, this.vocabulary()) };
+    // The closest name may be an alias; the suggestion is always the canonical id it stands for.
+    const closest = closestMatch(key, this.vocabulary());
+    const suggestion = closest === undefined ? undefined : this.canonicalOf(closest);
+    if (suggestion === undefined && RUNTIME_LIKE.test(key))
+      return { status: 'unknown', suggestion, adapterPackage: `baton-adapter-${key}` };
+    return { status: 'unknown', suggestion };
+  }
+
+  /** Canonical ids users may write: the installed runtimes, then the known first-party ones. */
+  canonicalIds(): string[] {
+    return [
+      ...new Set([...this.runtimes.keys(), ...FIRST_PARTY_RUNTIMES.map((runtime) => runtime.id)]),
+    ];
+  }
+
+  /** The canonical id a known name (id or alias) stands for. */
+  private canonicalOf(name: string): string {
+    return (
+      this.names.get(name) ??
+      FIRST_PARTY_RUNTIMES.find((runtime) => runtime.id === name || runtime.aliases.includes(name))
+        ?.id ??
+      name
+    );
   }
 
   /** All names a user may write: installed ids and aliases, then known first-party ones. */
@@ -408,6 +439,14 @@ function toCurrentSpecification(adapter: RuntimeAdapter | V1.RuntimeAdapter): Ru
     : (adapter as RuntimeAdapter);
 }
 
+/** A plausible runtime id: what a third-party adapter package could be named after. */
+const RUNTIME_LIKE = /^[a-z][a-z0-9-]{1,39}$/;
+
+/** What to do about a runtime Baton has no adapter for. */
+export function adapterHint(name: string, adapterPackage: string): string {
+  return `No adapter for "${name}" is installed; a third-party one would be the package ${adapterPackage} (npm install ${adapterPackage}).`;
+}
+
 /** The error for a name the registry cannot load, with what to do about it. */
 export function lookupError(name: string, lookup: RuntimeLookup): BatonError {
   switch (lookup.status) {
@@ -424,8 +463,15 @@ export function lookupError(name: string, lookup: RuntimeLookup): BatonError {
       return new BatonError(
         'UNKNOWN_RUNTIME',
         `Unknown runtime "${name}".` +
-          (lookup.suggestion ? ` Did you mean "${lookup.suggestion}"?` : ''),
-        { details: { runtime: name, suggestion: lookup.suggestion } },
+          (lookup.suggestion ? ` Did you mean "${lookup.suggestion}"?` : '') +
+          (lookup.adapterPackage ? ` ${adapterHint(name, lookup.adapterPackage)}` : ''),
+        {
+          details: {
+            runtime: name,
+            suggestion: lookup.suggestion,
+            ...(lookup.adapterPackage ? { adapterPackage: lookup.adapterPackage } : {}),
+          },
+        },
       );
     case 'found':
       return new BatonError('INTERNAL', `Runtime "${name}" is registered but could not be loaded.`);

@@ -8,7 +8,7 @@
  * what its own Ctrl-C means (abort the signals it passed).
  */
 import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   AdapterRegistry,
@@ -47,11 +47,17 @@ export type { AskHuman, HumanAnswer, RunnerOptions, RunObserver } from './runner
 
 /** Where a call finds the project, its configuration and its adapters. */
 export interface ProjectOptions {
-  /** The directory to work in; the project is its nearest `baton.toml`. Default: `process.cwd()`. */
-  readonly cwd?: string;
   /**
-   * The configuration: a `baton.toml` path (like `--config`), or a config already loaded
-   * (`loadConfig`), whose `projectRoot` is then where the run works and journals.
+   * The directory the call is made from; the workspace (where runs work and journal) is the
+   * nearest folder above it with a `baton.toml` or a `.git`. Default: `process.cwd()`.
+   */
+  readonly cwd?: string;
+  /** The workspace itself, as `--workspace` names it; its `baton.toml` configures the run. */
+  readonly workspace?: string;
+  /**
+   * The configuration: a `baton.toml` path (like `--config`, which does not move the
+   * workspace), or a config already loaded (`loadConfig`), whose `projectRoot` is then where
+   * the run works and journals.
    * Default: discovered from `cwd`, as `baton` does.
    */
   readonly config?: string | BatonConfig;
@@ -297,7 +303,9 @@ function loadProject(
 ): { config: BatonConfig; registry: AdapterRegistry } {
   const cwd = options.cwd ?? process.cwd();
   const configFile = typeof options.config === 'string' ? options.config : undefined;
-  const registry = options.registry ?? discoverAdapters(cwd, configFile);
+  // The workspace's own adapter packages come first when it is named.
+  const from = options.workspace === undefined ? cwd : resolve(cwd, options.workspace);
+  const registry = options.registry ?? discoverAdapters(from, configFile);
   if (options.config !== undefined && typeof options.config !== 'string') {
     return { config: options.config, registry };
   }
@@ -306,6 +314,7 @@ function loadProject(
     env,
     registry,
     ...(configFile === undefined ? {} : { configFile }),
+    ...(options.workspace === undefined ? {} : { workspace: options.workspace }),
   });
   if (!loaded.ok) throw configError(loaded.issues, loaded.files, loaded.omitted);
   return { config: loaded.config, registry };
@@ -347,12 +356,11 @@ function reading<T>(
     throw runNotFound(options.runId ?? '');
   },
 ): T {
-  const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const root =
     options.config !== undefined && typeof options.config !== 'string'
       ? options.config.projectRoot
-      : locateProjectRoot({ cwd, env, configFile: options.config });
+      : locateProjectRoot({ cwd, workspace: options.workspace });
   const path = journalPath(root);
   if (!existsSync(path)) return none();
   const journal = Journal.open(path, { readOnly: true });

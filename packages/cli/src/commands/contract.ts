@@ -13,7 +13,8 @@ export const command: Command = {
     '',
     "Prints the stage's rendered role contract (with [contracts.<stage>] overrides applied),",
     'as the runtime receives it (control characters, which a terminal would act on, shown',
-    'escaped). --runtime names another runtime than the one the config routes the stage to.',
+    'escaped), ending with a newline. --runtime names another runtime than the one the config',
+    'routes the stage to.',
     "With --json: the exact text, its sha256 (as journaled), the runtime and the runtime's",
     'delivery channel.',
   ].join('\n'),
@@ -51,9 +52,9 @@ export const command: Command = {
         text: contract.text,
       });
     } else {
-      context.stdout.write(contract.text);
-      if (context.stdout.isTTY === true && !contract.text.endsWith('\n'))
-        context.stdout.write('\n');
+      // Ends with a newline, so a shell prompt never lands on its last line; --json has the
+      // exact text.
+      context.stdout.write(contract.text.endsWith('\n') ? contract.text : `${contract.text}\n`);
     }
     return EXIT_OK;
   },

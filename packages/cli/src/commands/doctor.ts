@@ -31,9 +31,11 @@ export const command: Command = {
   usage: [
     'Usage: baton doctor [--probe] [--json] [--config FILE]',
     '',
-    'Validates the config, prints the stage → runtime table, then checks every runtime a',
-    "stage's chain names (fallbacks included), in parallel: binary, version, authentication,",
-    'native profile, and that the adapter accepts each reasoning effort the routing sets.',
+    'Validates the config, prints the stage → runtime table at once, then checks every runtime',
+    "a stage's chain names (fallbacks included), in parallel: binary, version, authentication,",
+    'native profile, and that the adapter accepts each reasoning effort the routing sets. Each',
+    "runtime's findings are printed as soon as its checks finish; on a terminal a status line",
+    'names the runtimes still being checked.',
     '  --probe   also make one tiny real call per runtime (bounded in time and tokens)',
     '',
     'Exit 1 when a used runtime fails a check; warnings do not fail.',
@@ -47,14 +49,40 @@ export const command: Command = {
     );
     const probe = values.probe === true;
     const { config, registry } = loadForCommand(context);
-    const reports = await checkRuntimes(config, registry, context, probe);
-    const ok = reports.every((report) => report.status !== 'fail');
     if (context.json) {
+      const reports = await checkRuntimes(config, registry, context, probe);
+      const ok = reports.every((report) => report.status !== 'fail');
       writeJson(context, { ok, ...routingJson(config), runtimes: reports });
-    } else {
-      const { describeUse } = await import('@baton/core/doctor');
-      printReports(context, config, reports, ok, describeUse);
+      return ok ? EXIT_OK : EXIT_FAILED;
     }
+    // The routing needs no check: it is printed before any check starts, and each runtime's
+    // findings as soon as they are in, so a slow probe never hides the rest.
+    const { describeUse } = await import('@baton/core/doctor');
+    const printer = reportPrinter(context, describeUse);
+    printer.routing(config);
+    const pending = new Set(runtimeUses(config).keys());
+    const started = Date.now();
+    const showPending = () => {
+      if (pending.size === 0) return;
+      const seconds = Math.floor((Date.now() - started) / 1000);
+      context.stdout.status(`… checking ${[...pending].join(', ')} (${seconds}s)`);
+    };
+    showPending();
+    const ticker = context.stdout.isTTY ? setInterval(showPending, 250) : null;
+    ticker?.unref();
+    let reports: DoctorRuntimeReport[];
+    try {
+      reports = await checkRuntimes(config, registry, context, probe, (report) => {
+        pending.delete(report.id);
+        printer.runtime(report);
+        showPending();
+      });
+    } finally {
+      if (ticker !== null) clearInterval(ticker);
+      context.stdout.clearStatus();
+    }
+    const ok = reports.every((report) => report.status !== 'fail');
+    printer.verdict(ok);
     return ok ? EXIT_OK : EXIT_FAILED;
   },
 };
@@ -65,43 +93,54 @@ export async function checkRuntimes(
   registry: AdapterRegistry,
   context: Pick<CommandContext, 'env'>,
   probe: boolean,
+  /** Told each runtime's report as soon as its checks finish. */
+  onReport?: (report: DoctorRuntimeReport) => void,
 ): Promise<DoctorRuntimeReport[]> {
   const { effortCheck, runChecks } = await import('@baton/core/doctor');
   const used = [...runtimeUses(config)];
   return Promise.all(
     used.map(async ([id, routed]): Promise<DoctorRuntimeReport> => {
-      const registered = registry.get(id);
-      const displayName = registered?.identity.displayName ?? id;
-      const stages = [...new Set(routed.map((use) => use.stage))];
-      const uses = routed.map(({ stage, position }) => ({ stage, position }));
-      try {
-        const adapter = await registry.load(id);
-        const effort = effortCheck(adapter, routed);
-        const report = await runChecks({
-          adapter,
-          probe,
-          timeoutMs: CHECK_TIMEOUT_MS,
-          probeTimeoutMs: PROBE_TIMEOUT_MS,
-          extraChecks: effort ? [effort] : [],
-          context: {
-            settings: config.runtimes[id] ?? {},
-            profile: config.backendProfile,
-            env: context.env,
-            cwd: config.projectRoot,
-            stages,
-          },
-        });
-        return {
-          ...report,
-          displayName,
-          contractChannel: adapter.identity.contractChannel,
-          uses,
-        };
-      } catch (error) {
-        return adapterFailure(id, displayName, stages, uses, error);
-      }
+      const report = await checkRuntime(id, routed);
+      onReport?.(report);
+      return report;
     }),
   );
+
+  async function checkRuntime(
+    id: string,
+    routed: (typeof used)[number][1],
+  ): Promise<DoctorRuntimeReport> {
+    const registered = registry.get(id);
+    const displayName = registered?.identity.displayName ?? id;
+    const stages = [...new Set(routed.map((use) => use.stage))];
+    const uses = routed.map(({ stage, position }) => ({ stage, position }));
+    try {
+      const adapter = await registry.load(id);
+      const effort = effortCheck(adapter, routed);
+      const report = await runChecks({
+        adapter,
+        probe,
+        timeoutMs: CHECK_TIMEOUT_MS,
+        probeTimeoutMs: PROBE_TIMEOUT_MS,
+        extraChecks: effort ? [effort] : [],
+        context: {
+          settings: config.runtimes[id] ?? {},
+          profile: config.backendProfile,
+          env: context.env,
+          cwd: config.projectRoot,
+          stages,
+        },
+      });
+      return {
+        ...report,
+        displayName,
+        contractChannel: adapter.identity.contractChannel,
+        uses,
+      };
+    } catch (error) {
+      return adapterFailure(id, displayName, stages, uses, error);
+    }
+  }
 }
 
 function adapterFailure(
@@ -135,13 +174,11 @@ function adapterFailure(
 
 const SYMBOLS = { pass: '✓', warn: '⚠', fail: '✗', skip: '-' } as const;
 
-function printReports(
+/** Prints doctor's findings in parts: the routing first, then each runtime as it is done. */
+function reportPrinter(
   context: CommandContext,
-  config: BatonConfig,
-  reports: DoctorRuntimeReport[],
-  ok: boolean,
   describeUse: (use: DoctorRuntimeReport['uses'][number]) => string,
-): void {
+) {
   const style = styles(context.color);
   const colour = {
     pass: style.green,
@@ -149,34 +186,39 @@ function printReports(
     fail: style.red,
     skip: style.dim,
   } as const;
-  const lines = [
-    table(routingTable(config, style), visibleLength),
-    '',
-    `backend profile: ${config.backendProfile ?? 'none'}`,
-  ];
-  lines.push(
-    `config files: ${config.files.length > 0 ? config.files.join(', ') : 'none (built-in defaults)'}`,
-  );
-  for (const report of reports) {
-    lines.push('');
-    const version = report.version ? ` ${report.version}` : '';
-    lines.push(
-      `${colour[report.status](SYMBOLS[report.status])} ${style.bold(report.displayName)}${version} ` +
-        style.dim(`(${report.id}; stages: ${report.uses.map(describeUse).join(', ')})`),
-    );
-    if (report.contractChannel) lines.push(`    contract channel: ${report.contractChannel}`);
-    for (const check of report.checks) {
-      lines.push(
-        `  ${colour[check.status](SYMBOLS[check.status])} ${check.id}: ${check.summary} ${style.dim(`(${check.durationMs} ms)`)}`,
-      );
-      if (check.remediation) lines.push(`      → ${check.remediation}`);
-    }
-  }
-  lines.push('');
-  lines.push(
-    ok
-      ? style.green('All runtimes in use are ready.')
-      : style.red('Some runtimes in use are not ready (see ✗ above).'),
-  );
-  context.stdout.write(`${lines.join('\n')}\n`);
+  const print = (lines: readonly string[]) => context.stdout.write(`${lines.join('\n')}\n`);
+  return {
+    routing(config: BatonConfig): void {
+      print([
+        table(routingTable(config, style), visibleLength),
+        '',
+        `backend profile: ${config.backendProfile ?? 'none'}`,
+        `config files: ${config.files.length > 0 ? config.files.join(', ') : 'none (built-in defaults)'}`,
+      ]);
+    },
+    runtime(report: DoctorRuntimeReport): void {
+      const version = report.version ? ` ${report.version}` : '';
+      const lines = [
+        '',
+        `${colour[report.status](SYMBOLS[report.status])} ${style.bold(report.displayName)}${version} ` +
+          style.dim(`(${report.id}; stages: ${report.uses.map(describeUse).join(', ')})`),
+      ];
+      if (report.contractChannel) lines.push(`    contract channel: ${report.contractChannel}`);
+      for (const check of report.checks) {
+        lines.push(
+          `  ${colour[check.status](SYMBOLS[check.status])} ${check.id}: ${check.summary} ${style.dim(`(${check.durationMs} ms)`)}`,
+        );
+        if (check.remediation) lines.push(`      → ${check.remediation}`);
+      }
+      print(lines);
+    },
+    verdict(ok: boolean): void {
+      print([
+        '',
+        ok
+          ? style.green('All runtimes in use are ready.')
+          : style.red('Some runtimes in use are not ready (see ✗ above).'),
+      ]);
+    },
+  };
 }

@@ -63,4 +63,12 @@ export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Pr
       summary: "Re-derive a run's state from its journal and check it matches.",
       load: async () => (await import('./replay.js')).command,
     },
+    help: {
+      summary: 'Show help for baton, or for one command: baton help <command>.',
+      load: async () => (await import('./help.js')).command,
+    },
+    completion: {
+      summary: 'Print a shell completion script: baton completion bash|zsh|fish.',
+      load: async () => (await import('./completion.js')).command,
+    },
   };

@@ -18,7 +18,8 @@ export const command: Command = {
   usage: [
     'Usage: baton runs [--limit N] [--json] [--config FILE]',
     '',
-    "Lists runs from .baton/journal.db next to the project's baton.toml. A run whose process",
+    'Lists runs from .baton/journal.db in the workspace (the nearest folder with a baton.toml',
+    'or a .git, or --workspace DIR; --config does not move it). A run whose process',
     'was killed while it ran shows as "interrupted"; `baton resume <run-id>` continues it.',
     '',
     'JSON: [{"runId", "status", "mission", "goal", "cause", "createdAt", "updatedAt", "events"}]',
@@ -90,9 +91,7 @@ export const command: Command = {
 
 /** The project's journal opened read-only, without loading its config; `null` when there is none yet. */
 export function openJournalForReading(context: CommandContext): Journal | null {
-  const path = journalPath(
-    locateProjectRoot({ cwd: context.cwd, env: context.env, configFile: context.configFile }),
-  );
+  const path = journalPath(locateProjectRoot({ cwd: context.cwd, workspace: context.workspace }));
   return existsSync(path) ? Journal.open(path, { readOnly: true }) : null;
 }
 

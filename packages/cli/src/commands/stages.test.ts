@@ -92,11 +92,11 @@ describe('baton stages with chains and models', () => {
     const wrong = runCli(root, ['stages', '--stage', 'execute=gamma,aplha,gamma']);
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toContain(
-      'command line (--stage execute=gamma,aplha,gamma): [1] = "aplha": unknown runtime.',
+      '--stage execute=gamma,aplha,gamma (command line): [1] = "aplha": unknown runtime.',
     );
     expect(wrong.stderr).toContain('Did you mean "alpha"?');
     expect(wrong.stderr).toContain(
-      'command line (--stage execute=gamma,aplha,gamma): [2] = "gamma": names gamma again (first at [0]); a chain tries each runtime once',
+      '--stage execute=gamma,aplha,gamma (command line): [2] = "gamma": names gamma again (first at [0]); a chain tries each runtime once',
     );
   });
 });

@@ -34,6 +34,8 @@ export interface Output {
 export interface Invocation {
   readonly stage: string;
   readonly stdin: string;
+  /** The folder the runtime ran in. */
+  readonly cwd: string;
 }
 
 export class RunProject {
@@ -66,10 +68,10 @@ export class RunProject {
     writeFileSync(join(this.root, 'plan.json'), JSON.stringify(plan));
   }
 
-  /** The built CLI, its output piped. */
-  baton(args: readonly string[], extra: Record<string, string> = {}): Output {
+  /** The built CLI, its output piped; run in the project unless `cwd` says where. */
+  baton(args: readonly string[], extra: Record<string, string> = {}, cwd = this.root): Output {
     const result = spawnSync(process.execPath, [CLI_BIN, ...args], {
-      cwd: this.root,
+      cwd,
       env: { ...this.env, ...extra },
       encoding: 'utf8',
       timeout: 60_000,
@@ -97,8 +99,12 @@ export class RunProject {
     );
   }
 
-  json<T = unknown>(args: readonly string[], extra: Record<string, string> = {}): T {
-    const result = this.baton([...args, '--json'], extra);
+  json<T = unknown>(
+    args: readonly string[],
+    extra: Record<string, string> = {},
+    cwd = this.root,
+  ): T {
+    const result = this.baton([...args, '--json'], extra, cwd);
     try {
       return JSON.parse(result.stdout) as T;
     } catch {

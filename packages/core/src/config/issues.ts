@@ -10,6 +10,8 @@ export interface ConfigIssue {
   readonly message: string;
   readonly accepted?: readonly string[];
   readonly suggestion?: string;
+  /** What to do, when neither the accepted values nor a suggestion say it. */
+  readonly hint?: string;
   /** 1-based position, for syntax errors. */
   readonly line?: number;
   readonly column?: number;
@@ -70,9 +72,13 @@ const MAX_SHOWN_LENGTH = 120;
 
 /** Renders one issue as a single line: `where: key: value — problem. Accepted: … Did you mean …?` */
 export function formatIssue(issue: ConfigIssue): string {
+  const assignment = assignmentOf(issue);
   const position = issue.line === undefined ? '' : `:${issue.line}:${issue.column ?? 1}`;
-  const where = `${issue.source}${position}`;
-  const value = issue.value === undefined ? '' : ` = ${shorten(JSON.stringify(issue.value))}`;
+  const where = assignment ?? `${issue.source}${position}`;
+  const value =
+    issue.value === undefined || (assignment !== undefined && issue.path === '')
+      ? ''
+      : ` = ${shorten(JSON.stringify(issue.value))}`;
   const key = issue.path === '' ? value.trimStart() : `${shorten(issue.path)}${value}`;
   let text = `${[where, key].filter((part) => part !== '').join(': ')}: ${issue.message}`;
   if (issue.accepted && issue.accepted.length > 0) {
@@ -81,7 +87,30 @@ export function formatIssue(issue: ConfigIssue): string {
     text += `. Accepted: ${shown}${more}`;
   }
   if (issue.suggestion !== undefined) text += `. Did you mean "${issue.suggestion}"?`;
+  if (issue.hint !== undefined) text += `. ${issue.hint}`;
   return text;
+}
+
+/**
+ * A value from the environment or the command line, shown the way it was given:
+ * `BATON_STAGE_EXECUTE="codx" (environment)`, `--stage execute=codx (command line)`.
+ */
+function assignmentOf(issue: ConfigIssue): string | undefined {
+  const variable = /^environment \(([^)]+)\)$/.exec(issue.source);
+  if (variable) {
+    return issue.path === '' && typeof issue.value === 'string'
+      ? `${variable[1]}=${shorten(JSON.stringify(issue.value))} (environment)`
+      : `${variable[1]} (environment)`;
+  }
+  const flag = /^command line \((.+)\)$/.exec(issue.source);
+  if (flag) {
+    const given =
+      issue.path === '' && typeof issue.value === 'string' && !flag[1]!.includes(issue.value)
+        ? `${flag[1]} ${shorten(JSON.stringify(issue.value))}`
+        : flag[1]!;
+    return `${given} (command line)`;
+  }
+  return undefined;
 }
 
 function shorten(text: string): string {

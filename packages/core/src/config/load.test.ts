@@ -139,12 +139,20 @@ describe('bad config: every problem at once, each saying what and where', () => 
       path: 'orchestrator.runtime_profile.stages.evaluate',
       value: 'cluade',
       message: 'unknown runtime',
-      suggestion: 'claude',
+      suggestion: 'claude-code',
       kind: 'runtime',
     });
-    expect(found[0]!.accepted).toContain('claude-code');
+    // Canonical ids only (aliases are in the docs); the suggestion is the canonical id too.
+    expect(found[0]!.accepted).toEqual(['codex', 'claude-code', 'opencode', 'hermes', 'litellm']);
     expect(formatIssue(found[0]!)).toMatch(
-      /baton\.toml: orchestrator\.runtime_profile\.stages\.evaluate = "cluade": unknown runtime\. Accepted: .*claude-code.*\. Did you mean "claude"\?$/,
+      /stages\.evaluate = "cluade": unknown runtime\. Accepted: codex, claude-code, opencode, hermes, litellm\. Did you mean "claude-code"\?$/,
+    );
+  });
+
+  it('names the package a third-party adapter would be for an unknown name that is no typo', () => {
+    const found = issues(load('[orchestrator.runtime_profile.stages]\ninterview = "gemini"\n'));
+    expect(formatIssue(found[0]!)).toMatch(
+      /stages\.interview = "gemini": unknown runtime\. Accepted: codex, claude-code, opencode, hermes, litellm\. No adapter for "gemini" is installed; a third-party one would be the package baton-adapter-gemini \(npm install baton-adapter-gemini\)\.$/,
     );
   });
 
@@ -465,8 +473,17 @@ describe('layers: defaults < user < project < environment < flags', () => {
       'environment (BATON_STAGE_EVALUATE)',
       'command line (--stage reflekt=codex)',
     ]);
-    expect(found[0]!.suggestion).toBe('claude');
+    expect(found[0]!.suggestion).toBe('claude-code');
     expect(found[1]!.suggestion).toBe('reflect');
+    // The value is shown as it was given: the variable with its value, the flag whole.
+    expect(formatIssue(found[0]!)).toMatch(
+      /^BATON_STAGE_EVALUATE="cluade" \(environment\): unknown runtime\. Accepted: .*\. Did you mean "claude-code"\?$/,
+    );
+    expect(formatIssue(found[1]!)).toMatch(/^--stage reflekt=codex \(command line\): /);
+    const flagged = issues(layered({}, { stages: { execute: 'codx' } }));
+    expect(formatIssue(flagged[0]!)).toMatch(
+      /^--stage execute=codx \(command line\): unknown runtime\. .*Did you mean "codex"\?$/,
+    );
   });
 });
 
@@ -645,7 +662,7 @@ describe('files named by configuration: only regular files, at most 256 KiB', ()
     ]);
     const found = issues(loadConfig({ ...base, env: { ...env, BATON_CONFIG: '/dev/zero' } }));
     expect(formatIssue(found[0]!)).toBe(
-      'environment (BATON_CONFIG): = "/dev/zero": /dev/zero is a character device, not a regular file',
+      'BATON_CONFIG="/dev/zero" (environment): /dev/zero is a character device, not a regular file',
     );
   });
 
@@ -843,7 +860,10 @@ describe('invalid UTF-8, reserved names and gateway URLs', () => {
   });
 
   it('refuses a base_url carrying a user or password, without printing it', () => {
-    for (const url of ['http://user:s3cret-pw@127.0.0.1:4000/v1', 'https://token@gateway.example/v1']) {
+    for (const url of [
+      'http://user:s3cret-pw@127.0.0.1:4000/v1',
+      'https://token@gateway.example/v1',
+    ]) {
       const found = issues(load(`[runtimes.codex]\nbase_url = "${url}"\n`));
       expect(found).toEqual([
         expect.objectContaining({
@@ -873,10 +893,7 @@ describe('invalid UTF-8, reserved names and gateway URLs', () => {
         expect.objectContaining({ path: 'runtimes.codex.base_url', value: url, message }),
       ]);
     }
-    for (const url of [
-      'http://localhost:8080',
-      'https://[::1]:4000/v1',
-    ]) {
+    for (const url of ['http://localhost:8080', 'https://[::1]:4000/v1']) {
       expect(config(load(`[runtimes.codex]\nbase_url = "${url}"\n`)).runtimes.codex).toEqual({
         baseUrl: url,
       });

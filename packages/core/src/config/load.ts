@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { Environment, RuntimeSettings } from '../adapter/v1/spec.js';
 import { BUILT_IN_MISSIONS, type Mission, type MissionStep } from '../mission.js';
-import type { AdapterRegistry } from '../registry.js';
+import { type AdapterRegistry, adapterHint } from '../registry.js';
 import { STAGES, type Stage } from '../stage.js';
 import { closestMatch } from '../suggest.js';
 import { entryExists, findProjectFile, userConfigPath } from './discover.js';
@@ -36,6 +36,7 @@ import type {
   ScaleSettings,
   StageTarget,
 } from './types.js';
+import { locateWorkspace } from './workspace.js';
 import { convertZodIssues, formatPath, reservedKeyIssue, valueAt } from './zod-issues.js';
 
 export const DEFAULT_RUNTIME_BACKEND = 'claude-code';
@@ -64,6 +65,11 @@ export interface LoadConfigOptions {
   readonly env: Environment;
   /** `--config FILE`; overrides `BATON_CONFIG` and discovery of the project file. */
   readonly configFile?: string;
+  /**
+   * `--workspace DIR`: the project to work in (default: found from `cwd`, see
+   * `locateWorkspace`). Its `baton.toml` is discovered from there instead of from `cwd`.
+   */
+  readonly workspace?: string;
   readonly flags?: ConfigFlags;
   /** The vocabulary runtime names are checked against. */
   readonly registry: AdapterRegistry;
@@ -142,7 +148,9 @@ export function loadConfig(options: LoadConfigOptions): ConfigResult {
       projectFile = undefined;
     }
   } else {
-    projectFile = findProjectFile(options.cwd);
+    projectFile = findProjectFile(
+      options.workspace === undefined ? options.cwd : resolve(options.cwd, options.workspace),
+    );
   }
   if (projectFile !== undefined) {
     files.push(projectFile);
@@ -182,7 +190,8 @@ export function loadConfig(options: LoadConfigOptions): ConfigResult {
       contracts: merged.contracts,
       scale: merged.scale ?? null,
       files,
-      projectRoot: projectFile !== undefined ? dirname(projectFile) : resolve(options.cwd),
+      // Where the run works and journals: the workspace, whichever file configured it.
+      projectRoot: locateWorkspace({ cwd: options.cwd, workspace: options.workspace }),
     },
   };
 }
@@ -543,8 +552,10 @@ function checkRuntimeName(
         path,
         value: options.asKey ? undefined : name,
         message: options.asKey ? `unknown runtime "${name}"` : 'unknown runtime',
-        accepted: registry.vocabulary(),
+        // Canonical ids only: aliases are accepted too, and listed in the docs.
+        accepted: registry.canonicalIds(),
         suggestion: lookup.suggestion,
+        ...(lookup.adapterPackage ? { hint: adapterHint(name, lookup.adapterPackage) } : {}),
         kind: 'runtime',
       });
       return undefined;

@@ -87,12 +87,12 @@ reflect = ["hermes"]
     );
     expect(summary(found)).toEqual([
       [`${STAGES_PATH}.interview.runtime`, 'cdex', 'unknown runtime', 'codex'],
-      [`${STAGES_PATH}.execute[1]`, 'cluade', 'unknown runtime', 'claude'],
+      [`${STAGES_PATH}.execute[1]`, 'cluade', 'unknown runtime', 'claude-code'],
       [`${STAGES_PATH}.execute[2].runtime`, 'opncode', 'unknown runtime', 'opencode'],
     ]);
     expect(found[1]!.accepted).toContain('claude-code');
     expect(formatIssue(found[1]!)).toMatch(
-      /baton\.toml: orchestrator\.runtime_profile\.stages\.execute\[1\] = "cluade": unknown runtime\. Accepted: .*\. Did you mean "claude"\?$/,
+      /baton\.toml: orchestrator\.runtime_profile\.stages\.execute\[1\] = "cluade": unknown runtime\. Accepted: .*\. Did you mean "claude-code"\?$/,
     );
   });
 
@@ -183,7 +183,7 @@ execute = [3, "cluade", { runtime = "codex", efort = "high" }, "codex"]
       [`${STAGES_PATH}.execute[2].efort`, 'high', 'unknown key', 'effort'],
       ['orchestrator.runtime_profile.default[1]', 'opencdoe', 'unknown runtime', 'opencode'],
       [`${STAGES_PATH}.interview.runtime`, 'cdex', 'unknown runtime', 'codex'],
-      [`${STAGES_PATH}.execute[1]`, 'cluade', 'unknown runtime', 'claude'],
+      [`${STAGES_PATH}.execute[1]`, 'cluade', 'unknown runtime', 'claude-code'],
       [
         `${STAGES_PATH}.execute[3]`,
         'codex',
@@ -268,12 +268,12 @@ describe('chains from the environment and flags', () => {
     );
     expect(found.map((issue) => [issue.source, issue.path, issue.value, issue.suggestion])).toEqual(
       [
-        ['environment (BATON_STAGE_EXECUTE)', '[1]', 'cluade', 'claude'],
+        ['environment (BATON_STAGE_EXECUTE)', '[1]', 'cluade', 'claude-code'],
         ['command line (--stage reflect=hermes,opncode)', '[1]', 'opncode', 'opencode'],
       ],
     );
     expect(formatIssue(found[0]!)).toMatch(
-      /^environment \(BATON_STAGE_EXECUTE\): \[1\] = "cluade": unknown runtime\. Accepted: .*Did you mean "claude"\?$/,
+      /^BATON_STAGE_EXECUTE \(environment\): \[1\] = "cluade": unknown runtime\. Accepted: .*Did you mean "claude-code"\?$/,
     );
   });
 
@@ -322,7 +322,7 @@ describe('chains from the environment and flags', () => {
       source: 'environment (BATON_STAGE_EVALUATE)',
       path: '',
       value: 'cluade',
-      suggestion: 'claude',
+      suggestion: 'claude-code',
     });
   });
 });

@@ -48,8 +48,10 @@ describe('pnpm demo', () => {
     // baton run's own progress, streamed live (stderr is not a terminal: one line per stage event).
     expect(result.stderr.split('\n').filter((line) => line.startsWith('✔ '))).toEqual([
       expect.stringMatching(/^✔ interview · codex · [\d.]+s · [\d,]+ tokens$/),
-      expect.stringMatching(/^✔ execute · opencode · [\d.]+s · [\d,]+ tokens$/),
-      expect.stringMatching(/^✔ evaluate · claude-code · [\d.]+s · [\d,]+ tokens · verdict PASS$/),
+      expect.stringMatching(/^✔ execute · opencode · [\d.]+s · [\d,]+ tokens · 1 tool call$/),
+      expect.stringMatching(
+        /^✔ evaluate · claude-code · [\d.]+s · [\d,]+ tokens · 1 tool call · verdict PASS$/,
+      ),
       expect.stringMatching(/^✔ reflect · litellm · [\d.]+s · [\d,]+ tokens$/),
     ]);
 
@@ -97,5 +99,10 @@ describe('pnpm demo', () => {
     expect(result.stdout).toMatch(/^Run \d{8}-\d{6}-[0-9a-f]{6} succeeded in [\d.]+s$/m);
     const made = join(dirname(dirname(journal!)), 'hello.txt');
     expect(readFileSync(made, 'utf8')).toBe('hello from baton\n');
+    // It says where it left its files, and how to remove them.
+    const left = /^The demo's files are in (\S+) \(/m.exec(result.stdout)?.[1];
+    expect(left).toBeDefined();
+    expect(journal!.startsWith(left!)).toBe(true);
+    expect(result.stdout).toContain(`Remove them with: rm -rf ${left}`);
   }, 150_000);
 });

@@ -9,31 +9,27 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { BatonError, type Environment, findProjectFile } from '@baton/core';
+import { dirname, join } from 'node:path';
+import { BatonError, locateWorkspace } from '@baton/core';
 
 export const JOURNAL_DIRECTORY = '.baton';
 export const JOURNAL_FILE = 'journal.db';
 
-/** The journal of a project: `.baton/journal.db` next to its `baton.toml`. */
+/** The journal of a workspace: `.baton/journal.db` in it. */
 export function journalPath(projectRoot: string): string {
   return join(projectRoot, JOURNAL_DIRECTORY, JOURNAL_FILE);
 }
 
 /**
- * The project's directory without loading (and validating) its config, for commands that
- * only read the journal: `--config FILE` or `BATON_CONFIG` name the file, else the nearest
- * `baton.toml`, else the working directory — the same rule the config loader uses.
+ * The workspace without loading (and validating) its config, for commands that only read the
+ * journal: `--workspace DIR`, else the nearest folder with a `baton.toml` or a `.git` — the
+ * rule the config loader uses (core's `locateWorkspace`). `--config` does not move it.
  */
 export function locateProjectRoot(options: {
   readonly cwd: string;
-  readonly env: Environment;
-  readonly configFile?: string | undefined;
+  readonly workspace?: string | undefined;
 }): string {
-  const explicit = options.configFile ?? (options.env.BATON_CONFIG || undefined);
-  if (explicit !== undefined) return dirname(resolve(options.cwd, explicit));
-  const found = findProjectFile(options.cwd);
-  return found !== undefined ? dirname(found) : resolve(options.cwd);
+  return locateWorkspace(options);
 }
 
 /**
