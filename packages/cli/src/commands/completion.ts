@@ -18,6 +18,7 @@ export const command: Command = {
     'stage names, file and folder names where an option takes them. Install it with:',
     '',
     '  bash  baton completion bash > ~/.local/share/bash-completion/completions/baton',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: zsh's own syntax, printed as it is.
     '  zsh   baton completion zsh > "${fpath[1]}/_baton"   (then start a new shell)',
     '  fish  baton completion fish > ~/.config/fish/completions/baton.fish',
   ].join('\n'),
