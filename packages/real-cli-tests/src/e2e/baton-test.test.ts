@@ -6,11 +6,11 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SPEC_FIRST_SCENARIO } from '../../../scenario/src/test-support/spec-first.js';
 import { requireCli } from '../binaries.js';
-import { BATON_BIN, runProcess } from './support.js';
+import { BATON_BIN, NODE_FIRST_PATH, runProcess } from './support.js';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -49,7 +49,7 @@ describe('baton test with the real CLIs', () => {
     );
     writeFileSync(join(project, 'tests', 'spec-first.baton-test.toml'), SCENARIO);
     const env = {
-      PATH: [dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(delimiter),
+      PATH: NODE_FIRST_PATH,
       HOME: join(root, 'home'),
       XDG_CONFIG_HOME: join(root, 'xdg'),
     };

@@ -23,6 +23,12 @@ const BATON_BUNDLE = join(packagesDirectory, 'cli', 'dist', 'bundle', 'main.js')
 export const KEY_VARIABLE = 'BATON_E2E_GATEWAY_KEY';
 export const KEY = 'e2e-key-4c19b7';
 
+/** A PATH that finds this Node first: the runtimes' npm launchers start with `#!/usr/bin/env node`. */
+export const NODE_FIRST_PATH = [
+  dirname(process.execPath),
+  process.env.PATH ?? '/usr/bin:/bin',
+].join(delimiter);
+
 export const STAGE_ORDER = ['interview', 'execute', 'evaluate', 'reflect'] as const;
 
 export type RuntimeId = 'codex' | 'claude-code' | 'opencode' | 'litellm';
@@ -143,8 +149,7 @@ export function createPipeline(serverUrl: string, routing: Routing): Pipeline {
   };
   const workspace = directory('workspace');
   const env: Record<string, string> = {
-    // The runtimes' npm launchers start with `#!/usr/bin/env node`.
-    PATH: [dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(delimiter),
+    PATH: NODE_FIRST_PATH,
     HOME: directory('home'),
     CODEX_HOME: directory('codex-home'),
     CLAUDE_CONFIG_DIR: directory('claude-config'),
