@@ -34,7 +34,6 @@ import {
   regionRemovalStart,
   startsWithPath,
   type TomlModel,
-  tableRegion,
   tableSubject,
 } from './toml-model.js';
 import {
