@@ -100,3 +100,17 @@ function clip(text: string): string {
   const omitted = text.length - head - tail;
   return `${text.slice(0, head)}\n[... ${omitted} characters omitted ...]\n${text.slice(text.length - tail)}`;
 }
+
+/**
+ * What a stage is told when it continues in its harness's session after Baton stopped (an
+ * interrupt, a crash, a cap of its budget): the conversation so far is the session's own, so
+ * only where it stands and what to do is said.
+ */
+export function composeResumePrompt(state: RunState, stage: Stage, step: number): string {
+  return (
+    `Baton stopped while you were running the ${stage} stage (${ROLE_CONTRACTS[stage].role}) of the ` +
+    `mission "${state.mission.name}", step ${step + 1} of ${state.mission.steps.length}, and now continues ` +
+    'this session. Check what you have already done, then continue the work where you stopped and finish ' +
+    "the stage as your role's instructions say, ending with your final message.\n"
+  );
+}

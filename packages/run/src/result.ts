@@ -60,6 +60,21 @@ export interface AttemptResult {
   readonly durationMs: number;
   readonly toolCalls: number | null;
   readonly usage: UsageSummary;
+  /**
+   * Why the attempt ran: `first`, `retry`, `fallback`, `resume` or `session-resume`;
+   * `null` in journals written before attempts had reasons.
+   */
+  readonly reason: string | null;
+  /** The runtime given up for this one (a fallback), with its class and cause; else `null`. */
+  readonly fallbackFrom: {
+    readonly runtime: string;
+    readonly failureClass: string | null;
+    readonly cause: string | null;
+  } | null;
+  /** The stage's checkpoint this attempt started from (git), else `null`. */
+  readonly checkpointRef: string | null;
+  /** Where what the attempt left is kept, when it failed (git), else `null`. */
+  readonly abandonedRef: string | null;
 }
 
 /** A stage by name: its latest attempt, with how many attempts it took and what they cost. */
@@ -114,17 +129,38 @@ export function readRunResult(journal: Journal, runId: string): RunResult {
 export function runResultOf(run: RunRecord, events: Iterable<JournalEvent>): RunResult {
   const attempts: MutableAttempt[] = [];
   let started: Record<string, unknown> | null = null;
+  let planned: Record<string, unknown> | null = null;
+  const checkpoints = new Map<string, string>();
   let question: string | null = null;
   for (const event of events) {
     const payload = event.payload;
     switch (event.type) {
+      case 'stage.attempt':
+      case 'stage.fallback':
+        planned = payload;
+        break;
+      case 'stage.checkpoint': {
+        const ref = stringOrNull(payload.ref);
+        if (ref === null) break;
+        if (payload.kind === 'checkpoint') checkpoints.set(stageKey(payload), ref);
+        const last = attempts.at(-1);
+        if (
+          payload.kind === 'abandoned' &&
+          last !== undefined &&
+          sameAttempt(payload, last.identity)
+        )
+          last.abandonedRef = ref;
+        break;
+      }
       case 'agent.process.started':
         started = payload;
         break;
       case 'agent.process.exited': {
         const opened = started !== null && sameAttempt(started, payload) ? started : null;
+        const plan = planned !== null && sameAttempt(planned, payload) ? planned : null;
         started = null;
-        attempts.push(attemptOf(payload, opened));
+        planned = null;
+        attempts.push(attemptOf(payload, opened, plan, checkpoints.get(stageKey(payload)) ?? null));
         break;
       }
       case 'verdict.recorded': {
@@ -175,7 +211,10 @@ type MutableAttempt = { -readonly [Key in keyof AttemptResult]: AttemptResult[Ke
 function attemptOf(
   exited: Record<string, unknown>,
   started: Record<string, unknown> | null,
+  planned: Record<string, unknown> | null,
+  checkpointRef: string | null,
 ): MutableAttempt {
+  const from = stringOrNull(planned?.from);
   return {
     identity: exited,
     stage: exited.stage as Stage,
@@ -195,7 +234,23 @@ function attemptOf(
     durationMs: integer(exited.duration_ms),
     toolCalls: typeof exited.tool_calls === 'number' ? exited.tool_calls : null,
     usage: usageOf(exited.usage),
+    reason: stringOrNull(planned?.reason) ?? stringOrNull(started?.reason),
+    fallbackFrom:
+      from === null
+        ? null
+        : {
+            runtime: from,
+            failureClass: stringOrNull(planned?.class),
+            cause: stringOrNull(planned?.cause),
+          },
+    checkpointRef,
+    abandonedRef: null,
   };
+}
+
+/** A stage's run in a loop, as the refs of its checkpoint are named: step, stage and loop. */
+function stageKey(payload: Record<string, unknown>): string {
+  return `${String(payload.step)}-${String(payload.stage)}-${String(payload.loop ?? 0)}`;
 }
 
 /** Whether two journal payloads name the same attempt (step, stage, attempt and loop). */
@@ -255,7 +310,7 @@ const NO_USAGE: UsageSummary = {
 };
 
 /** An attempt's usage from its journaled (snake_case) form. */
-function usageOf(value: unknown): UsageSummary {
+export function usageOf(value: unknown): UsageSummary {
   if (value === null || typeof value !== 'object') return NO_USAGE;
   const wire = value as Record<string, unknown>;
   if (wire.known === false) return NO_USAGE;

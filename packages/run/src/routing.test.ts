@@ -190,7 +190,26 @@ describe('[orchestrator.retry] in a run', () => {
     const { retry: _retry, ...options } = TEST_OPTIONS;
     const summary = await startRun({ ...context(fake), options }, { goal: 'g' });
     expect(summary.status).toBe('failed');
-    expect(summary.cause).toBe('execute failed on opencode (after 2 attempts): stub forced 503');
+    // One retry on each runtime of execute's chain, 10 ms after the failure, then the next.
+    const dispatches = events(fake, summary.runId, 'control.directive.emitted')
+      .filter(
+        (event) => event.payload.directive === 'dispatch' && event.payload.stage === 'execute',
+      )
+      .map((event) => {
+        const extra = event.payload.extra as Record<string, unknown>;
+        return `${extra.runtime_id}#${extra.attempt}:${extra.reason}+${extra.backoff_ms}`;
+      });
+    expect(dispatches).toEqual([
+      'opencode#1:first+0',
+      'opencode#2:retry+10',
+      'claude-code#3:fallback+0',
+      'claude-code#4:retry+10',
+    ]);
+    expect(summary.cause).toBe(
+      'execute failed on opencode, claude-code — every runtime of its chain failed: ' +
+        'opencode (transient): stub forced 503; opencode (transient): stub forced 503; ' +
+        'claude-code (transient): API Error: 503 stub forced 503; claude-code (transient): API Error: 503 stub forced 503',
+    );
     expect(events(fake, summary.runId, 'run.started')[0]!.payload.retry).toEqual({
       max_retries: 1,
       base_delay_ms: 10,
@@ -201,7 +220,7 @@ describe('[orchestrator.retry] in a run', () => {
 });
 
 describe('dispatchedRuntimes', () => {
-  it('lists the first runtime of each stage chain the mission runs, once per stage', () => {
+  it('lists every runtime of each stage chain the mission runs, with its place, once per stage', () => {
     const routing = routingFor({
       runtimeBackend: 'claude-code',
       stages: { interview: ['codex', 'hermes'], execute: 'codex' },
@@ -213,10 +232,11 @@ describe('dispatchedRuntimes', () => {
       { kind: 'stage', stage: 'execute' },
     ] as const;
     const used = dispatchedRuntimes(routing, steps);
-    expect([...used.keys()]).toEqual(['codex']);
+    expect([...used.keys()]).toEqual(['codex', 'hermes']);
     expect(used.get('codex')!.map((use) => [use.stage, use.position])).toEqual([
       ['execute', 0],
       ['interview', 0],
     ]);
+    expect(used.get('hermes')!.map((use) => [use.stage, use.position])).toEqual([['interview', 1]]);
   });
 });

@@ -26,8 +26,9 @@ export function routingSnapshot(
 }
 
 /**
- * The runtimes a run dispatches to, each with where it is used: the first runtime of each
- * stage's chain (a chain's later runtimes are only for falling back, which comes later).
+ * The runtimes a run may dispatch to, each with where it is used: every runtime of each
+ * stage's chain (the first choice and every fallback), in chain order. All of them are
+ * checked before the run starts.
  */
 export function dispatchedRuntimes(
   routing: RoutingSnapshot,
@@ -40,14 +41,11 @@ export function dispatchedRuntimes(
     seen.add(step.stage);
     const resolution = routing.stages[step.stage];
     if (resolution === undefined) continue;
-    const uses = used.get(resolution.runtime) ?? [];
-    uses.push({
-      stage: step.stage,
-      source: resolution.source,
-      position: 0,
-      target: resolution.chain[0]!,
+    resolution.chain.forEach((target, position) => {
+      const uses = used.get(target.runtime) ?? [];
+      uses.push({ stage: step.stage, source: resolution.source, position, target });
+      used.set(target.runtime, uses);
     });
-    used.set(resolution.runtime, uses);
   }
   return used;
 }

@@ -210,7 +210,7 @@ describe('startRun', () => {
     expect(summary.stages).toHaveLength(1);
     expect(summary.stages[0]).toMatchObject({ stage: 'interview', status: 'failed' });
     expect(summary.cause).toBe(
-      'interview failed on codex: unexpected status 401 Unauthorized: stub forced 401',
+      'interview failed on codex (auth): unexpected status 401 Unauthorized: stub forced 401',
     );
     expect(events(summary.runId, 'agent.process.exited')[0]!.payload).toMatchObject({
       exit_code: 0,
@@ -226,7 +226,7 @@ describe('startRun', () => {
     const summary = await startRun(context(), { goal: 'g' });
     expect(summary.status).toBe('failed');
     expect(summary.cause).toBe(
-      'execute failed on opencode: the runtime reported an error: stub forced 401',
+      'execute failed on opencode (auth): the runtime reported an error: stub forced 401',
     );
   });
 
@@ -258,7 +258,9 @@ describe('startRun', () => {
     project.plan({ execute: { fail: true, status: 503 }, interview: {} });
     const transient = await startRun(context(), { goal: 'g' });
     expect(transient.status).toBe('failed');
-    expect(transient.cause).toBe('execute failed on opencode (after 3 attempts): stub forced 503');
+    expect(transient.cause).toBe(
+      'execute failed on opencode (transient, 3 attempts): stub forced 503',
+    );
     project.plan({ interview: { fail: true, status: 401 } });
     const permanent = await startRun(context(), { goal: 'g' });
     expect(permanent.stages).toHaveLength(1);
@@ -272,7 +274,7 @@ describe('startRun', () => {
     const summary = await startRun(context(), { goal: 'g' });
     expect(summary.status).toBe('failed');
     expect(summary.cause).toBe(
-      'interview failed on codex: stopped at the wall-clock timeout (1s) with its whole process group',
+      'interview failed on codex (timeout): stopped at the wall-clock timeout (1s) with its whole process group',
     );
     const pids = project.pids();
     expect(pids.map((entry) => entry.role).sort()).toEqual(['child', 'runtime']);
@@ -376,7 +378,7 @@ describe('startRun', () => {
     const summary = await startRun(context(), { goal: 'g' });
     expect(summary.status).toBe('failed');
     expect(summary.cause).toMatch(
-      /^execute failed on codex: refusing to use a runtime that changed under the running mission: .*fake-codex changed since the run started \(size/,
+      /^execute failed on codex \(unavailable\): refusing to use a runtime that changed under the running mission: .*fake-codex changed since the run started \(size/,
     );
     expect(project.invocations()).toHaveLength(1);
     expect(events(summary.runId, 'runtime.binary.changed')).toHaveLength(1);

@@ -11,6 +11,8 @@ import {
   closestMatch,
   type Environment,
   type Mission,
+  type MissionStep,
+  type RunBudget,
   type RuntimeAdapter,
   type RuntimeUse,
   type Stage,
@@ -18,7 +20,9 @@ import {
 import type { RuntimeReport } from '@baton/core/doctor';
 import { approvalSubject } from './approval.js';
 import { configHash } from './config-hash.js';
+import { applyEvent } from './engine/reducer.js';
 import {
+  type EngineEvent,
   FINAL_RUN_STATUSES,
   type MissionSnapshot,
   type RetryPolicy,
@@ -31,6 +35,12 @@ import { currentProcess, isProcessAlive, type ProcessIdentity } from './journal/
 import { newRunId } from './journal/run-id.js';
 import { createRedactor } from './redact.js';
 import { replayRun } from './replay.js';
+import {
+  checkWorkspaceUnchanged,
+  plannedDirectives,
+  type ResumeOptions,
+  resumedEvent,
+} from './resume-plan.js';
 import { dispatchedRuntimes, routingSnapshot } from './routing.js';
 import { type BinaryRecord, fingerprintBinary } from './runner/binaries.js';
 import {
@@ -45,6 +55,7 @@ import {
 import { assertDepth } from './runner/environment.js';
 import { preflight } from './runner/preflight.js';
 import { stopGroup } from './runner/process-group.js';
+import { StageWorkspace } from './runner/stage-workspace.js';
 import { OWNER_LOST_CAUSE, type RunSummary, summarizeRun } from './summary.js';
 
 export interface RunContext {
@@ -70,9 +81,11 @@ export interface StartRequest {
   readonly goal: string;
   /** Default: `deliver`. */
   readonly mission?: string;
+  /** The run's budget, over the mission's (`max_cost_usd`, `max_tokens`) field by field. */
+  readonly budget?: Partial<RunBudget>;
 }
 
-export interface ResumeRequest {
+export interface ResumeRequest extends ResumeOptions {
   /** A run id, or an unambiguous prefix of one. */
   readonly runId: string;
   /** The answer to the human step a waiting run asks: approve (with input) or reject (why). */
@@ -88,14 +101,23 @@ export async function startRun(context: RunContext, request: StartRequest): Prom
       'The goal is empty: say what the run should achieve, e.g. baton run "Add a --verbose flag".',
     );
   const mission = findMission(context.config, request.mission ?? 'deliver');
+  const budget = runBudget(mission.budget, request.budget);
   const options = resolveRunnerOptions(context.options);
-  const routing = routingSnapshot(context.config, mission.steps);
+  const resolved = routingSnapshot(context.config, mission.steps);
   const prepared = await prepareRuntimes(
     context,
-    dispatchedRuntimes(routing, mission.steps),
-    routing,
+    dispatchedRuntimes(resolved, mission.steps),
+    resolved,
+    mission.steps,
     options,
   );
+  const routing: RoutingSnapshot = { ...resolved, unhealthy: prepared.unhealthy };
+  const notices = [
+    ...prepared.notices,
+    ...(await workspaceNotices(context)),
+    ...costNotices(context.config, routing, mission.steps, prepared.adapters, budget),
+  ];
+  for (const notice of notices) context.observer?.notice?.(notice.text);
   const redactor = createRedactor({ env: context.env, config: context.config });
   const runId = newRunId();
   const owner = currentProcess();
@@ -125,7 +147,16 @@ export async function startRun(context: RunContext, request: StartRequest): Prom
   };
   try {
     await driver.start(
-      { type: 'run.started', runId, goal, mission: snapshot, routing, retry: runRetry(context) },
+      {
+        type: 'run.started',
+        runId,
+        goal,
+        mission: snapshot,
+        routing,
+        retry: runRetry(context),
+        budget,
+        maxTurns: mission.maxTurns,
+      },
       { goal: redactor.text(goal), mission: mission.name, configHash: hash },
       {
         extra: {
@@ -135,7 +166,7 @@ export async function startRun(context: RunContext, request: StartRequest): Prom
           pid: owner.pid,
           baton_depth: depth,
         },
-        after: resolvedEvents(prepared, null),
+        after: [...resolvedEvents(prepared, null), ...noticeEvents(notices)],
       },
     );
   } catch (error) {
@@ -181,6 +212,13 @@ export async function resumeRun(context: RunContext, request: ResumeRequest): Pr
         { details: { runId, question: state.question } },
       );
     }
+    if (request.from !== undefined || request.budget !== undefined || request.force === true) {
+      throw new BatonError(
+        'USAGE',
+        `Run ${runId} is waiting for an answer; --from, --force, --max-cost and --max-tokens resume a run that was interrupted, failed or ran out of budget.`,
+        { details: { runId, status } },
+      );
+    }
   } else if (request.answer !== undefined) {
     throw new BatonError(
       'USAGE',
@@ -190,13 +228,36 @@ export async function resumeRun(context: RunContext, request: ResumeRequest): Pr
       },
     );
   }
+  if (request.budget !== undefined) runBudget(state.budget, request.budget);
 
   const prepared = await prepareRuntimes(
     context,
     dispatchedRuntimes(state.routing, state.mission.steps),
     state.routing,
+    state.mission.steps,
     options,
   );
+  let resumed: Extract<EngineEvent, { type: 'run.resumed' }> | null = null;
+  if (answer === null) {
+    resumed = resumedEvent(runId, state, request, prepared.unhealthy);
+    // A run whose owner died is recorded as interrupted before it resumes.
+    const stopped: RunState =
+      state.status === 'running'
+        ? applyEvent(state, { type: 'run.interrupted', cause: OWNER_LOST_CAUSE }).state
+        : state;
+    const [first] = plannedDirectives(runId, stopped, resumed);
+    if (stopped.status === 'failed' || stopped.status === 'budget_exhausted') {
+      await checkWorkspaceUnchanged({
+        runId,
+        journal: context.journal,
+        cwd: context.config.projectRoot,
+        env: context.env,
+        directive: first,
+        force: request.force === true,
+      });
+    }
+  }
+  for (const notice of prepared.notices) context.observer?.notice?.(notice.text);
   const owner = currentProcess();
   const claimed = context.journal.claim(runId, owner, (run) => checkResumable(run, owner));
   try {
@@ -209,8 +270,10 @@ export async function resumeRun(context: RunContext, request: ResumeRequest): Pr
       prepared,
       state,
       answer,
+      resumed,
       depth,
       options,
+      force: request.force === true,
     });
   } catch (error) {
     releaseAfterFailure(context.journal, runId, owner);
@@ -227,13 +290,16 @@ interface ClaimedRun {
   readonly prepared: PreparedRuntimes;
   readonly state: RunState;
   readonly answer: HumanAnswer | null;
+  /** The resume to apply when there is no answer to give. */
+  readonly resumed: Extract<EngineEvent, { type: 'run.resumed' }> | null;
   readonly depth: number;
   readonly options: ResolvedRunnerOptions;
+  readonly force?: boolean;
 }
 
 /** Drives a run this process has just claimed: records how it continues, then runs it on. */
 async function continueClaimed(context: RunContext, run: ClaimedRun): Promise<void> {
-  const { runId, owner, claimed, prepared, state, answer, depth, options } = run;
+  const { runId, owner, claimed, prepared, state, answer, resumed, depth, options } = run;
   const previousOwner = run.previous.owner;
   const redactor = createRedactor({ env: context.env, config: context.config });
   const driver = new RunDriver({
@@ -255,7 +321,10 @@ async function continueClaimed(context: RunContext, run: ClaimedRun): Promise<vo
   });
   const hash = configHash(context.config);
   const extra = { pid: owner.pid, config_hash: hash, config_changed: hash !== claimed.configHash };
-  const after = resolvedEvents(prepared, previousBinaries(context.journal, runId));
+  const after = [
+    ...resolvedEvents(prepared, previousBinaries(context.journal, runId)),
+    ...noticeEvents(prepared.notices),
+  ];
 
   removeLeftoverScratch(context.config.projectRoot, runId);
   if (claimed.status === 'running') {
@@ -275,7 +344,10 @@ async function continueClaimed(context: RunContext, run: ClaimedRun): Promise<vo
       { extra: { ...extra, via: 'resume' }, after },
     );
   } else {
-    await driver.continueWith({ type: 'run.resumed' }, { extra, after });
+    await driver.continueWith(resumed ?? { type: 'run.resumed' }, {
+      extra: { ...extra, ...(run.force ? { forced: true } : {}) },
+      after,
+    });
   }
 }
 
@@ -339,12 +411,24 @@ interface PreparedRuntimes {
   readonly binaries: Map<string, BinaryRecord>;
   readonly reports: readonly RuntimeReport[];
   readonly stages: ReadonlyMap<string, readonly Stage[]>;
+  /** Runtimes that failed their checks: a chain skips them. */
+  readonly unhealthy: Readonly<Record<string, string>>;
+  readonly notices: readonly Notice[];
+}
+
+/** Something the person is told before the run, and the journal keeps. */
+interface Notice {
+  readonly kind: 'runtime-unhealthy' | 'not-git' | 'cost-unknown';
+  readonly text: string;
+  readonly runtime?: string;
+  readonly stages?: readonly Stage[];
 }
 
 async function prepareRuntimes(
   context: RunContext,
   used: Map<string, RuntimeUse[]>,
   routing: RoutingSnapshot,
+  steps: readonly MissionStep[],
   options: ResolvedRunnerOptions,
 ): Promise<PreparedRuntimes> {
   const adapters = new Map<string, RuntimeAdapter>();
@@ -352,7 +436,7 @@ async function prepareRuntimes(
   const stages = new Map(
     [...used].map(([id, uses]) => [id, [...new Set(uses.map((use) => use.stage))]] as const),
   );
-  const reports = await preflight({
+  const checked = await preflight({
     runtimes: [...used].map(([id, uses]) => ({
       id,
       adapter: adapters.get(id)!,
@@ -364,9 +448,11 @@ async function prepareRuntimes(
     env: context.env,
     cwd: context.config.projectRoot,
     timeoutMs: options.doctorTimeoutMs,
+    routing,
+    steps,
   });
   const binaries = new Map<string, BinaryRecord>();
-  for (const report of reports) {
+  for (const report of checked.reports) {
     binaries.set(
       report.id,
       fingerprintBinary({
@@ -379,7 +465,113 @@ async function prepareRuntimes(
       }),
     );
   }
-  return { adapters, binaries, reports, stages };
+  const notices: Notice[] = Object.keys(checked.unhealthy).map((runtime, index) => ({
+    kind: 'runtime-unhealthy',
+    text: checked.notices[index]!,
+    runtime,
+    stages: stages.get(runtime) ?? [],
+  }));
+  return {
+    adapters,
+    binaries,
+    reports: checked.reports,
+    stages,
+    unhealthy: checked.unhealthy,
+    notices,
+  };
+}
+
+/** Outside a git work tree nothing can be put back between attempts: said before the run. */
+async function workspaceNotices(context: RunContext): Promise<Notice[]> {
+  const workspace = await StageWorkspace.open('', context.config.projectRoot, context.env);
+  if (workspace.isGit) return [];
+  return [
+    {
+      kind: 'not-git',
+      text:
+        'the project is not in a git work tree: Baton cannot checkpoint the workspace, so a stage ' +
+        'is retried or falls back only when its failed attempt changed no file',
+    },
+  ];
+}
+
+/**
+ * With a cost budget, each runtime whose cost stays unknown — it reports none and
+ * `[pricing]` has no price for its model — counts toward the budget's tokens only.
+ */
+function costNotices(
+  config: BatonConfig,
+  routing: RoutingSnapshot,
+  steps: readonly MissionStep[],
+  adapters: ReadonlyMap<string, RuntimeAdapter>,
+  budget: RunBudget,
+): Notice[] {
+  if (budget.maxCostUsd === null) return [];
+  const unknown = new Map<string, { runtime: string; model: string | null; stages: Stage[] }>();
+  for (const step of steps) {
+    if (step.kind !== 'stage') continue;
+    for (const target of routing.stages[step.stage]!.chain) {
+      if (adapters.get(target.runtime)?.capabilities.reportsCost === true) continue;
+      const model = target.model ?? config.runtimes[target.runtime]?.model ?? null;
+      if (model !== null && Object.hasOwn(config.pricing, model)) continue;
+      const key = `${target.runtime}\0${model ?? ''}`;
+      const entry = unknown.get(key) ?? { runtime: target.runtime, model, stages: [] };
+      if (!entry.stages.includes(step.stage)) entry.stages.push(step.stage);
+      unknown.set(key, entry);
+    }
+  }
+  return [...unknown.values()].map(({ runtime, model, stages }) => ({
+    kind: 'cost-unknown',
+    runtime,
+    stages,
+    text:
+      model === null
+        ? `${runtime} reports no cost and runs the model its own config chooses (${stages.join(', ')}); ` +
+          'name a model for it and price it in [pricing."<model>"], or its tokens count toward max_tokens only'
+        : `${runtime} reports no cost (${stages.join(', ')}); add [pricing."${model}"] or its tokens ` +
+          'count toward max_tokens only',
+  }));
+}
+
+function noticeEvents(notices: readonly Notice[]): NewEvent[] {
+  return notices.map((notice) =>
+    notice.kind === 'runtime-unhealthy'
+      ? {
+          type: 'runtime.unhealthy',
+          payload: { runtime_id: notice.runtime, stages: notice.stages, text: notice.text },
+        }
+      : {
+          type: 'run.notice',
+          payload: {
+            kind: notice.kind,
+            text: notice.text,
+            ...(notice.runtime === undefined ? {} : { runtime_id: notice.runtime }),
+            ...(notice.stages === undefined ? {} : { stages: notice.stages }),
+          },
+        },
+  );
+}
+
+/** The run's budget: the mission's, with the caller's values over it; each a positive number. */
+function runBudget(base: RunBudget, over: Partial<RunBudget> | undefined): RunBudget {
+  const budget = {
+    ...base,
+    ...Object.fromEntries(Object.entries(over ?? {}).filter(([, value]) => value !== undefined)),
+  } as RunBudget;
+  if (budget.maxCostUsd !== null && !(Number.isFinite(budget.maxCostUsd) && budget.maxCostUsd > 0))
+    throw new BatonError(
+      'USAGE',
+      `A cost budget must be a positive number of USD (got ${budget.maxCostUsd}).`,
+    );
+  if (
+    budget.maxTokens !== null &&
+    !(Number.isSafeInteger(budget.maxTokens) && budget.maxTokens > 0)
+  )
+    throw new BatonError(
+      'USAGE',
+      `A token budget must be a whole number of tokens, 1 or more (got ${budget.maxTokens}).`,
+    );
+  return budget;
 }
 
 function resolvedEvents(

@@ -2,6 +2,7 @@
 import type { Stage } from '@baton/core';
 import type { RunStatus } from './engine/types.js';
 import { displayStatus, type Journal, type RunRecord, runNotFound } from './journal/journal.js';
+import { totalUsage, type UsageSummary, usageOf } from './result.js';
 
 export interface StageSummary {
   readonly stage: Stage;
@@ -17,6 +18,8 @@ export interface StageSummary {
   readonly errorKind: string | null;
   /** The failure class of a failed attempt, when the journal records one. */
   readonly failureClass: string | null;
+  /** Tokens and cost of the attempt. */
+  readonly usage: UsageSummary;
 }
 
 export interface RunSummary {
@@ -31,6 +34,8 @@ export interface RunSummary {
   readonly updatedAt: string;
   /** One entry per stage attempt, in the order they ran. */
   readonly stages: readonly StageSummary[];
+  /** Tokens and cost of every attempt together. */
+  readonly usage: UsageSummary;
 }
 
 export const OWNER_LOST_CAUSE =
@@ -57,6 +62,7 @@ export function summarizeRun(journal: Journal, runId: string): RunSummary {
         error: typeof payload.error === 'string' ? payload.error : null,
         errorKind: typeof payload.error_kind === 'string' ? payload.error_kind : null,
         failureClass: typeof payload.failure_class === 'string' ? payload.failure_class : null,
+        usage: usageOf(payload.usage),
       });
     } else if (event.type === 'human.asked') {
       question = String(payload.question);
@@ -75,6 +81,7 @@ export function summarizeRun(journal: Journal, runId: string): RunSummary {
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,
     stages,
+    usage: totalUsage(stages.map((stage) => stage.usage)),
   };
 }
 

@@ -40,14 +40,20 @@ export interface Invocation {
 
 export class RunProject {
   readonly root: string;
+  /**
+   * Where the fake runtimes keep what they write while they run (their counters, pids and
+   * log): outside the project, so an attempt changes only what its plan says.
+   */
+  readonly outside: string;
   readonly env: Record<string, string>;
 
   constructor(config: string = MIXED_ROUTING) {
     this.root = mkdtempSync(join(tmpdir(), 'baton-cli-run-'));
+    this.outside = mkdtempSync(join(tmpdir(), 'baton-cli-fakes-'));
     const bin = join(this.root, 'bin');
     writeFakeBinaries(bin);
     installFakeAdapterPackages(this.root);
-    mkdirSync(join(this.root, 'state'));
+    mkdirSync(join(this.outside, 'state'));
     writeFileSync(join(this.root, 'baton.toml'), config);
     writeFileSync(join(this.root, 'plan.json'), '{}');
     this.env = {
@@ -55,8 +61,8 @@ export class RunProject {
       HOME: this.root,
       XDG_CONFIG_HOME: join(this.root, 'xdg'),
       FAKE_PLAN: join(this.root, 'plan.json'),
-      FAKE_STATE_DIR: join(this.root, 'state'),
-      FAKE_LOG: join(this.root, 'invocations.jsonl'),
+      FAKE_STATE_DIR: join(this.outside, 'state'),
+      FAKE_LOG: join(this.outside, 'invocations.jsonl'),
     };
   }
 
@@ -174,7 +180,7 @@ export class RunProject {
 
   /** Processes the fake runtimes started that still run. */
   survivors(): number[] {
-    const file = join(this.root, 'state', 'pids.jsonl');
+    const file = join(this.outside, 'state', 'pids.jsonl');
     if (!existsSync(file)) return [];
     return readFileSync(file, 'utf8')
       .split('\n')
@@ -187,6 +193,7 @@ export class RunProject {
     const survivors = this.survivors();
     for (const pid of survivors) process.kill(pid, 'SIGKILL');
     rmSync(this.root, { recursive: true, force: true });
+    rmSync(this.outside, { recursive: true, force: true });
     return survivors;
   }
 }

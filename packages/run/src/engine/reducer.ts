@@ -420,6 +420,10 @@ function resumed(
     status: 'running',
     cause: null,
     budget: event.budget ?? state.budget,
+    routing:
+      event.unhealthy === undefined
+        ? state.routing
+        : { ...state.routing, unhealthy: event.unhealthy },
   };
   if (event.fromStep !== undefined) {
     const step = state.mission.steps[event.fromStep];

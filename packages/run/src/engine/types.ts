@@ -313,6 +313,8 @@ export type EngineEvent =
       readonly fromStep?: number;
       /** A new budget for the rest of the run; absent: the budget it had. */
       readonly budget?: RunBudget;
+      /** The runtimes that failed their checks before this resume (replaces the run's list); absent: unchanged. */
+      readonly unhealthy?: Readonly<Record<string, string>>;
     };
 
 export type EngineEventType = EngineEvent['type'];

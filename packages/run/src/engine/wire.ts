@@ -109,6 +109,7 @@ export function encodeEvent(event: EngineEvent): Payload {
       return {
         ...(event.fromStep === undefined ? {} : { from_step: event.fromStep }),
         ...(event.budget === undefined ? {} : { budget: encodeBudget(event.budget) }),
+        ...(event.unhealthy === undefined ? {} : { unhealthy: { ...event.unhealthy } }),
       };
   }
 }
@@ -254,9 +255,13 @@ export function decodeEvent(type: EngineEventType, payload: unknown): EngineEven
     case 'run.resumed': {
       const fromStep = read.optionalInteger('from_step');
       const budget = read.nullableObject('budget');
+      const unhealthy = read.has('unhealthy')
+        ? decodeUnhealthy(read.object('unhealthy'))
+        : undefined;
       return {
         type,
         ...(fromStep === undefined ? {} : { fromStep }),
+        ...(unhealthy === undefined ? {} : { unhealthy }),
         ...(budget === null
           ? {}
           : {
@@ -385,10 +390,13 @@ function decodeRouting(type: string, read: Reader, steps: readonly MissionStep[]
     stages[key] = { runtime: chain[0]!.runtime, source, chain };
   }
   if (!read.has('unhealthy')) return { stages, backendProfile };
-  const listed = read.object('unhealthy');
+  return { stages, backendProfile, unhealthy: decodeUnhealthy(read.object('unhealthy')) };
+}
+
+function decodeUnhealthy(read: Reader): Record<string, string> {
   const unhealthy: Record<string, string> = {};
-  for (const runtime of listed.keys()) unhealthy[runtime] = listed.string(runtime);
-  return { stages, backendProfile, unhealthy };
+  for (const runtime of read.keys()) unhealthy[runtime] = read.string(runtime);
+  return unhealthy;
 }
 
 /**

@@ -12,9 +12,11 @@ import {
   type AdapterRegistry,
   type BatonConfig,
   type Environment,
+  type FailureClass,
   type RuntimeAdapter,
   type RuntimeEvent,
   renderRoleContract,
+  type StageBudget,
   type StageRequest,
 } from '@baton/core';
 import { approvalSubject } from '../approval.js';
@@ -22,9 +24,12 @@ import { sha256Text as sha256 } from '../canonical-json.js';
 import { applyEvent } from '../engine/reducer.js';
 import { stateHash } from '../engine/state-hash.js';
 import {
+  type AttemptUsage,
   type Directive,
+  type DispatchReason,
   ENDED_RUN_STATUSES,
   type EngineEvent,
+  type FallbackFrom,
   type RetryPolicy,
   type RunState,
   type RunStatus,
@@ -40,14 +45,16 @@ import {
 import type { Journal, NewEvent, NewRun } from '../journal/journal.js';
 import { JOURNAL_DIRECTORY } from '../journal/location.js';
 import { type ProcessIdentity, processStartToken } from '../journal/owner.js';
-import { composePrompt } from '../prompt.js';
+import { composePrompt, composeResumePrompt } from '../prompt.js';
 import type { Redactor } from '../redact.js';
 import { readVerdict } from '../verdict.js';
 import { type BinaryRecord, binaryChange } from './binaries.js';
+import { attemptUsage } from './cost.js';
 import { childEnvironment } from './environment.js';
 import { explainFailure } from './failure-detail.js';
 import { MessageJoiner } from './messages.js';
 import { runStage, type StageRunResult } from './stage.js';
+import { type PreparedWorkspace, StageWorkspace } from './stage-workspace.js';
 import { ToolCallCounter } from './tool-calls.js';
 import { clip, runtimeEventToWire, totalTokens, usageToWire } from './wire-events.js';
 import {
@@ -71,7 +78,11 @@ export interface StageReport {
   readonly status: 'succeeded' | 'failed' | 'interrupted';
   readonly durationMs: number;
   readonly tokens: number | null;
+  /** Tokens and cost of the attempt; `null` when the runtime reported no usage. */
+  readonly usage: AttemptUsage | null;
   readonly error: string | null;
+  /** The failed attempt's class. */
+  readonly failureClass: FailureClass | null;
   readonly verdict: Verdict | null;
   /** Tool calls the runtime made (each counted once, however the harness reported it). */
   readonly toolCalls: number;
@@ -96,11 +107,30 @@ export interface ApprovalSubject {
  * `runtimeEvent` gets messages whole: a message a harness streams in pieces arrives as
  * `partial` text events carrying its beginning so far, then once whole (not partial).
  */
+/** How an attempt after the first comes about: a retry, a fallback, a resume. */
+export interface AttemptPlan {
+  readonly reason: DispatchReason;
+  /** The runtime given up (a fallback), with its class and cause. */
+  readonly fallbackFrom: FallbackFrom | null;
+  /** The session continued (a session-resume), or `null`. */
+  readonly sessionId: string | null;
+  /** The stage's checkpoint the attempt starts from (git), or `null`. */
+  readonly checkpointRef: string | null;
+  /** Where the workspace was kept before it was put back to the checkpoint, or `null`. */
+  readonly abandonedRef: string | null;
+  /** Something the person should know about this attempt (e.g. a session not continued). */
+  readonly note: string | null;
+}
+
 export interface RunObserver {
   stageStarted?(stage: StageProgress, pid: number): void;
   runtimeEvent?(stage: StageProgress, event: RuntimeEvent): void;
   stageEnded?(stage: StageProgress, report: StageReport): void;
   retryScheduled?(stage: StageProgress, delayMs: number): void;
+  /** An attempt other than a stage's plain first one is about to start (after its wait). */
+  attemptPlanned?(stage: StageProgress, plan: AttemptPlan): void;
+  /** Something to know before or during the run (a runtime skipped, costs it cannot know). */
+  notice?(text: string): void;
   /** A human step asks `question` about `subject` (the result before it), before the answer is sought. */
   question?(step: number, question: string, subject: ApprovalSubject | null): void;
 }
@@ -204,6 +234,7 @@ interface Annotations {
 export class RunDriver {
   private state: RunState | null;
   private readonly init: DriverInit;
+  private workspace: StageWorkspace | null = null;
 
   constructor(init: DriverInit) {
     this.init = init;
@@ -354,16 +385,18 @@ export class RunDriver {
   }
 
   private interrupt(before: readonly NewEvent[] = [], redactor?: Redactor): Directive[] {
-    const reason = this.init.signal?.reason;
-    const cause = typeof reason === 'string' ? reason : 'interrupted';
-    return this.apply({ type: 'run.interrupted', cause }, { before }, undefined, redactor);
+    return this.apply(
+      { type: 'run.interrupted', cause: interruptCause(this.init.signal) },
+      { before },
+      undefined,
+      redactor,
+    );
   }
 
   private async dispatch(
     directive: Extract<Directive, { kind: 'dispatch' }>,
   ): Promise<Directive[]> {
     const { init } = this;
-    const state = this.state!;
     const progress: StageProgress = {
       runId: init.runId,
       step: directive.step,
@@ -406,6 +439,10 @@ export class RunDriver {
           sessionId: null,
           error: { message, kind, retryable: false },
           verdict: null,
+          // It never ran here: another runtime of the chain may.
+          failureClass: 'unavailable',
+          retryAfterMs: null,
+          usage: null,
         },
         {
           before: [
@@ -421,6 +458,7 @@ export class RunDriver {
                 status: 'failed',
                 error: message,
                 error_kind: kind,
+                failure_class: 'unavailable',
                 session_id: null,
                 usage: null,
               },
@@ -448,16 +486,51 @@ export class RunDriver {
       );
     }
 
+    // Continue the harness's session only where the adapter can; otherwise the attempt
+    // starts over from the stage's checkpoint, and the journal says why.
+    const sessionResume =
+      directive.reason === 'session-resume' &&
+      directive.resumeSessionId !== null &&
+      adapter.capabilities.resumeSession;
+    const note =
+      directive.reason === 'session-resume' && !sessionResume
+        ? `${adapter.identity.displayName} cannot continue a session: ${directive.stage} starts over from its checkpoint`
+        : null;
+    const workspace = await this.stageWorkspace();
+    const prepared = await workspace.prepare(
+      {
+        step: directive.step,
+        stage: directive.stage,
+        loop: directive.loop,
+        attempt: directive.attempt,
+      },
+      directive.reason !== 'first' && !sessionResume,
+    );
+    const planned: AttemptPlan = {
+      reason: directive.reason,
+      fallbackFrom: directive.fallbackFrom,
+      sessionId: sessionResume ? directive.resumeSessionId : null,
+      checkpointRef: prepared.checkpointRef,
+      abandonedRef: prepared.abandonedRef,
+      note: note ?? (directive.reason === 'first' ? null : prepared.problem),
+    };
+    const attemptEvents: NewEvent[] = [...prepared.events];
+    if (directive.reason !== 'first' || directive.fallbackFrom !== null) {
+      attemptEvents.push(attemptEvent(identity, directive, planned, prepared));
+      init.observer?.attemptPlanned?.(progress, planned);
+    }
+    if (attemptEvents.length > 0) init.journal.append(init.runId, attemptEvents);
+
+    const state = this.state!;
     const contract = renderRoleContract(directive.stage, init.config);
-    const prompt = composePrompt(state, directive.stage, directive.step);
+    const prompt = sessionResume
+      ? composeResumePrompt(state, directive.stage, directive.step)
+      : composePrompt(state, directive.stage, directive.step);
     const settings = init.config.runtimes[directive.runtime] ?? {};
     // The model and effort the routing chose for this runtime at run start; a target without
     // a model (and every target of a run journaled before chains) takes the runtime's own.
-    const target = state.routing.stages[directive.stage]?.chain.find(
-      (candidate) => candidate.runtime === directive.runtime,
-    );
-    const model = target?.model ?? settings.model;
-    const effort = target?.effort ?? null;
+    const model = directive.model ?? settings.model;
+    const budget = stageBudget(adapter, directive);
     const scratchDir = join(
       init.config.projectRoot,
       JOURNAL_DIRECTORY,
@@ -474,7 +547,9 @@ export class RunDriver {
       access: directive.access,
       profile: state.routing.backendProfile,
       ...(model !== undefined ? { model } : {}),
-      ...(effort !== null ? { effort } : {}),
+      ...(directive.effort !== null ? { effort: directive.effort } : {}),
+      ...(budget !== null ? { budget } : {}),
+      ...(sessionResume ? { resumeSessionId: directive.resumeSessionId! } : {}),
       settings,
       scratchDir,
       env: childEnvironment(init.env, init.depth, { runId: init.runId, stage: directive.stage }),
@@ -493,6 +568,7 @@ export class RunDriver {
     let journaled = 0;
     let dropped = 0;
     let stageRedactor = init.redactor;
+    let announcedSession: string | null = null;
     const messages = new MessageJoiner();
     const toolCalls = new ToolCallCounter();
     const show = (events: readonly RuntimeEvent[]) => {
@@ -514,6 +590,26 @@ export class RunDriver {
         ]);
       }
     };
+    // The harness's session, journaled the moment it is announced: a resume after a crash
+    // (even `kill -9` of Baton) can continue it.
+    const announce = (event: RuntimeEvent) => {
+      if (event.type !== 'session' || event.sessionId === announcedSession) return;
+      announcedSession = event.sessionId;
+      this.apply(
+        {
+          type: 'stage.session',
+          step: directive.step,
+          stage: directive.stage,
+          attempt: directive.attempt,
+          runtime: directive.runtime,
+          sessionId: event.sessionId,
+        },
+        {},
+        undefined,
+        stageRedactor,
+      );
+    };
+    const model_ = request.model ?? null;
     const workspaceBefore = await readWorkspaceState(request.cwd, init.env);
     let result: StageRunResult;
     try {
@@ -537,8 +633,17 @@ export class RunDriver {
                 env_names: start.envNames,
                 access: request.access,
                 profile: request.profile,
-                model: request.model ?? null,
+                model: model_,
                 effort: request.effort ?? null,
+                reason: directive.reason,
+                resume_session_id: request.resumeSessionId ?? null,
+                budget:
+                  request.budget === undefined
+                    ? null
+                    : {
+                        max_cost_usd: request.budget.maxCostUsd ?? null,
+                        max_turns: request.budget.maxTurns ?? null,
+                      },
                 contract_sha256: contract.sha256,
                 contract_version: contract.version,
                 prompt_sha256: sha256(prompt),
@@ -553,6 +658,7 @@ export class RunDriver {
         },
         onEvent: (event) => {
           toolCalls.see(event);
+          announce(event);
           // Pieces of a streamed message are joined: one message, one journaled event.
           const joined = messages.push(event);
           show(joined.show);
@@ -586,11 +692,13 @@ export class RunDriver {
               ),
             },
           };
+    const usage = attemptUsage(outcome.usage, model_, init.config.pricing);
     const verdict =
       directive.stage === 'evaluate' && outcome.status === 'succeeded'
         ? readVerdict(outcome.finalText)
         : null;
     const status = result.interrupted ? 'interrupted' : outcome.status;
+    const error = outcome.error;
     const exited: NewEvent = {
       type: 'agent.process.exited',
       payload: {
@@ -601,11 +709,15 @@ export class RunDriver {
         duration_ms: process?.durationMs ?? 0,
         status,
         stopped_by: process?.stoppedBy ?? null,
-        error: outcome.error?.message ?? null,
-        error_kind: outcome.error?.kind ?? null,
-        retryable: outcome.error?.retryable ?? null,
+        error: error?.message ?? null,
+        error_kind: error?.kind ?? null,
+        retryable: error?.retryable ?? null,
+        failure_class: result.interrupted ? null : (error?.failureClass ?? null),
+        retry_after_ms: error?.retryAfterMs ?? null,
+        ...(error?.limitReached === undefined ? {} : { limit_reached: error.limitReached }),
+        ...(error?.sessionNotFound === true ? { session_not_found: true } : {}),
         session_id: outcome.sessionId,
-        usage: usageToWire(outcome.usage),
+        usage: usageToWire(outcome.usage, usage),
         stdout_bytes: process?.stdoutBytes ?? 0,
         stdout_lines: process?.stdoutLines ?? 0,
         stderr_tail: process ? clip(process.stderrTail, 2048) : '',
@@ -618,13 +730,22 @@ export class RunDriver {
       status,
       durationMs: process?.durationMs ?? 0,
       tokens: totalTokens(outcome.usage),
-      error: outcome.error ? stageRedactor.text(outcome.error.message) : null,
+      usage,
+      error: error ? stageRedactor.text(error.message) : null,
+      failureClass: result.interrupted ? null : (error?.failureClass ?? null),
       verdict,
       toolCalls: toolCalls.count,
       eventsDropped: dropped,
       changes,
     });
-    if (result.interrupted) return this.interrupt([exited], stageRedactor);
+    if (result.interrupted) {
+      return this.apply(
+        { type: 'run.interrupted', cause: interruptCause(init.signal), usage },
+        { before: [exited] },
+        undefined,
+        stageRedactor,
+      );
+    }
 
     const before: NewEvent[] = [exited];
     if (workspaceBefore !== null) {
@@ -632,6 +753,17 @@ export class RunDriver {
         type: 'workspace.changed',
         payload: { ...identity, changes: changesToWire(changes) },
       });
+    }
+    let cannotRestore: string | null = null;
+    if (outcome.status === 'failed') {
+      const left = await workspace.afterFailure({
+        step: directive.step,
+        stage: directive.stage,
+        loop: directive.loop,
+        attempt: directive.attempt,
+      });
+      before.push(...left.events);
+      cannotRestore = left.cannotRestore;
     }
     if (verdict !== null) {
       before.push({
@@ -658,27 +790,82 @@ export class RunDriver {
           outcome.finalText === null ? null : clipMiddle(outcome.finalText, MAX_FINAL_TEXT),
         sessionId: outcome.sessionId,
         error:
-          outcome.error === null
+          error === null
             ? null
-            : {
-                message: outcome.error.message,
-                kind: outcome.error.kind,
-                retryable: outcome.error.retryable,
-              },
+            : { message: error.message, kind: error.kind, retryable: error.retryable },
         verdict,
+        failureClass: error?.failureClass ?? null,
+        retryAfterMs: error?.retryAfterMs ?? null,
+        ...(error?.limitReached === undefined ? {} : { limitReached: error.limitReached }),
+        ...(error?.sessionNotFound === true ? { sessionNotFound: true } : {}),
+        ...(cannotRestore === null ? {} : { cannotRestore }),
+        usage,
       },
       {
         before,
-        extra: {
-          loop: directive.loop,
-          usage: usageToWire(outcome.usage),
-          duration_ms: process?.durationMs ?? 0,
-        },
+        extra: { loop: directive.loop, duration_ms: process?.durationMs ?? 0 },
       },
       undefined,
       stageRedactor,
     );
   }
+
+  /** The run's workspace for checkpoints, opened at the first attempt that needs it. */
+  private async stageWorkspace(): Promise<StageWorkspace> {
+    this.workspace ??= await StageWorkspace.open(
+      this.init.runId,
+      this.init.config.projectRoot,
+      this.init.env,
+    );
+    return this.workspace;
+  }
+}
+
+/** The spend an adapter may cap natively for this attempt, or `null`. */
+function stageBudget(
+  adapter: RuntimeAdapter,
+  directive: Extract<Directive, { kind: 'dispatch' }>,
+): StageBudget | null {
+  const { costCap, turnCap } = adapter.capabilities;
+  const maxCostUsd = costCap ? directive.budget.maxCostUsd : null;
+  const maxTurns = turnCap ? directive.budget.maxTurns : null;
+  if (maxCostUsd === null && maxTurns === null) return null;
+  return {
+    ...(maxCostUsd === null ? {} : { maxCostUsd }),
+    ...(maxTurns === null ? {} : { maxTurns }),
+  };
+}
+
+/** `stage.fallback` (another runtime) or `stage.attempt` (a retry, a resume), before it starts. */
+function attemptEvent(
+  identity: Record<string, unknown>,
+  directive: Extract<Directive, { kind: 'dispatch' }>,
+  plan: AttemptPlan,
+  prepared: PreparedWorkspace,
+): NewEvent {
+  const from = directive.fallbackFrom;
+  return {
+    type: from !== null ? 'stage.fallback' : 'stage.attempt',
+    payload: {
+      ...identity,
+      reason: directive.reason,
+      from: from?.runtime ?? null,
+      to: directive.runtime,
+      class: from?.failureClass ?? null,
+      cause: from?.cause ?? null,
+      delay_ms: directive.backoffMs,
+      checkpoint_ref: plan.checkpointRef,
+      abandoned_ref: plan.abandonedRef,
+      restored: prepared.restored,
+      session_id: plan.sessionId,
+      ...(plan.note === null ? {} : { note: plan.note }),
+    },
+  };
+}
+
+function interruptCause(signal: AbortSignal | undefined): string {
+  const reason = signal?.reason;
+  return typeof reason === 'string' ? reason : 'interrupted';
 }
 
 async function loadAdapter(

@@ -9,6 +9,8 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import {
   type CommandSpec,
   type ErrorKind,
+  type FailureClass,
+  failureClassOf,
   type OutputDecoder,
   type ProcessExit,
   type RuntimeAdapter,
@@ -16,7 +18,6 @@ import {
   type StageOutcome,
   type StageRequest,
   UNKNOWN_USAGE,
-  type Usage,
 } from '@baton/core';
 import type { StageError } from '../engine/types.js';
 import { type Redactor, secretsOfEnv } from '../redact.js';
@@ -55,8 +56,20 @@ export interface StageRunInput {
   onEvent?(event: RuntimeEvent): void;
 }
 
+/** A failed attempt as the runner judged it: the decoder's failure, or one the runner saw itself. */
+export interface AttemptFailure extends StageError {
+  readonly status: number | null;
+  readonly failureClass: FailureClass;
+  /** How long the harness or server asked to wait, in ms; `null`: not said. */
+  readonly retryAfterMs: number | null;
+  /** The native budget cap that stopped the stage, if one did. */
+  readonly limitReached?: 'cost' | 'turns';
+  /** The harness did not know the session it was asked to continue. */
+  readonly sessionNotFound?: boolean;
+}
+
 export interface StageOutcomeWithError extends Omit<StageOutcome, 'error'> {
-  readonly error: (StageError & { readonly status: number | null }) | null;
+  readonly error: AttemptFailure | null;
 }
 
 export interface StageRunResult {
@@ -71,12 +84,13 @@ export interface StageRunResult {
 
 export async function runStage(input: StageRunInput): Promise<StageRunResult> {
   const { adapter, request } = input;
+  // A runtime Baton could not even start cannot run this stage now: another runtime may.
   const failedBeforeStart = (
     message: string,
     kind: StageError['kind'] = 'unknown',
     redactor = input.redactor,
   ): StageRunResult => ({
-    outcome: failure(message, kind, false),
+    outcome: failure(message, kind, false, 'unavailable'),
     process: null,
     argv: null,
     interrupted: false,
@@ -165,10 +179,18 @@ export async function runStage(input: StageRunInput): Promise<StageRunResult> {
 
   const base = { process: result, argv, redactor };
   if (result.spawnError !== null) {
-    return { ...base, outcome: failure(result.spawnError, 'spawn', false), interrupted: false };
+    return {
+      ...base,
+      outcome: failure(result.spawnError, 'spawn', false, 'unavailable'),
+      interrupted: false,
+    };
   }
   if (result.stoppedBy === 'interrupt') {
-    return { ...base, outcome: failure('interrupted', 'interrupted', false), interrupted: true };
+    return {
+      ...base,
+      outcome: failure('interrupted', 'interrupted', false, 'task'),
+      interrupted: true,
+    };
   }
 
   const exit: ProcessExit = {
@@ -215,26 +237,45 @@ function judge(
     return {
       ...keep,
       status: 'failed',
-      error: { message, kind: 'timeout', status: null, retryable: false },
+      error: {
+        message,
+        kind: 'timeout',
+        status: null,
+        retryable: false,
+        failureClass: 'timeout',
+        retryAfterMs: null,
+      },
     };
   }
+  // A crash by a signal before any output is the textbook transient failure.
+  const crashed = result.signal !== null && result.stdoutLines === 0;
   if (decoded.status === 'failed') {
     const error = decoded.error ?? {
       message: 'the runtime reported a failure',
       kind: 'unknown' as const,
       status: null,
       retryable: false,
+      failureClass: 'task' as const,
+      retryAfterMs: null,
     };
-    // A crash by a signal before any output is the textbook transient failure.
-    const crashed = result.signal !== null && result.stdoutLines === 0;
     return {
       ...keep,
       status: 'failed',
-      error: { ...error, retryable: error.retryable || crashed },
+      error: {
+        message: error.message,
+        kind: error.kind,
+        status: error.status,
+        retryable: error.retryable || crashed,
+        failureClass: crashed && error.failureClass === 'task' ? 'transient' : error.failureClass,
+        retryAfterMs: error.retryAfterMs,
+        ...(error.limitReached === undefined ? {} : { limitReached: error.limitReached }),
+        ...(error.sessionNotFound === true ? { sessionNotFound: true } : {}),
+      },
     };
   }
   if (fatal !== null) {
     const error = fatal as RuntimeEvent & { type: 'error' };
+    const retryable = RETRYABLE_KINDS.includes(error.kind);
     return {
       ...keep,
       status: 'failed',
@@ -242,7 +283,9 @@ function judge(
         message: `the runtime reported an error: ${error.message}`,
         kind: error.kind,
         status: error.status,
-        retryable: RETRYABLE_KINDS.includes(error.kind),
+        retryable,
+        failureClass: failureClassOf(error.kind, retryable),
+        retryAfterMs: null,
       },
     };
   }
@@ -258,7 +301,9 @@ function judge(
         message: `the runtime ${how} although its output reported success`,
         kind: 'unknown',
         status: null,
-        retryable: result.signal !== null && result.stdoutLines === 0,
+        retryable: crashed,
+        failureClass: crashed ? 'transient' : 'task',
+        retryAfterMs: null,
       },
     };
   }
@@ -269,13 +314,14 @@ function failure(
   message: string,
   kind: StageError['kind'],
   retryable: boolean,
+  failureClass: FailureClass,
 ): StageOutcomeWithError {
   return {
     status: 'failed',
     finalText: null,
     sessionId: null,
     usage: UNKNOWN_USAGE,
-    error: { message, kind, status: null, retryable },
+    error: { message, kind, status: null, retryable, failureClass, retryAfterMs: null },
   };
 }
 

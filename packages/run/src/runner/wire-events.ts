@@ -1,5 +1,6 @@
 /** Runtime events and usage in their journal form (snake_case, bounded). */
 import type { RuntimeEvent, Usage } from '@baton/core';
+import type { AttemptUsage } from '../engine/types.js';
 import { MAX_MESSAGE_CHARS } from './messages.js';
 
 /**
@@ -8,7 +9,11 @@ import { MAX_MESSAGE_CHARS } from './messages.js';
  */
 export const MAX_EVENT_TEXT = 4096;
 
-export function usageToWire(usage: Usage): Record<string, unknown> {
+/**
+ * Usage as reported, in its journal form; with `priced` (the attempt's usage with its cost,
+ * `cost.ts`), the cost is the attempt's and `cost_source` says where it came from.
+ */
+export function usageToWire(usage: Usage, priced?: AttemptUsage | null): Record<string, unknown> {
   return {
     known: usage.known,
     input_tokens: usage.inputTokens,
@@ -16,7 +21,8 @@ export function usageToWire(usage: Usage): Record<string, unknown> {
     output_tokens: usage.outputTokens,
     reasoning_tokens: usage.reasoningTokens,
     total_tokens: usage.totalTokens,
-    cost_usd: usage.costUsd,
+    cost_usd: priced === undefined ? usage.costUsd : (priced?.costUsd ?? null),
+    ...(priced === undefined ? {} : { cost_source: priced?.costSource ?? null }),
   };
 }
 

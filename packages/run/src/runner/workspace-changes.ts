@@ -52,7 +52,9 @@ export async function readWorkspaceState(
   const status = await git(cwd, env, ['status', '--porcelain=v1', '-z', '--untracked-files=all']);
   if (status === null) return null;
   // A repository without a commit yet has no HEAD to compare with: no line counts then.
-  const numstat = (await git(cwd, env, ['diff', '--numstat', '-z', 'HEAD'])) ?? '';
+  // `diff-index`, not `diff`: porcelain `git diff` rewrites the user's index to refresh its
+  // stat data, optional locks or not; the plumbing command only reads it.
+  const numstat = (await git(cwd, env, ['diff-index', '--numstat', '-z', 'HEAD'])) ?? '';
   const counts = parseNumstat(numstat);
   const state = new Map<string, FileState>();
   for (const entry of parseStatus(status)) {

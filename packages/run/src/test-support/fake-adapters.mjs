@@ -69,6 +69,29 @@ export function installFakeAdapterPackages(projectRoot, formats = FAKE_FORMATS) 
 }
 
 /**
+ * What each fake declares (specification v2): like the real adapters, Claude Code caps cost
+ * and turns and reports cost, Codex and Claude take efforts, Hermes cannot resume a session.
+ */
+const CAPABILITIES = {
+  codex: {
+    resumeSession: true,
+    efforts: ['low', 'medium', 'high'],
+    costCap: false,
+    turnCap: false,
+    reportsCost: false,
+  },
+  claude: {
+    resumeSession: true,
+    efforts: ['low', 'medium', 'high'],
+    costCap: true,
+    turnCap: true,
+    reportsCost: true,
+  },
+  opencode: { resumeSession: true, efforts: [], costCap: false, turnCap: false, reportsCost: true },
+  hermes: { resumeSession: false, efforts: [], costCap: false, turnCap: true, reportsCost: true },
+};
+
+/**
  * @param {'codex'|'claude'|'opencode'|'hermes'} format
  * @param {{ id?: string, naive?: boolean }} [options] `naive`: the decoder trusts a zero exit code
  *   (to check that the runner still fails a stage whose output reported a fatal error).
@@ -84,8 +107,9 @@ export function createFakeAdapter(format, options = {}) {
     contractChannel: format === 'claude' ? '--append-system-prompt-file' : 'instructions file',
   };
   return {
-    specificationVersion: 'baton-adapter-v1',
+    specificationVersion: 'baton-adapter-v2',
     identity,
+    capabilities: CAPABILITIES[format],
     profile: {
       nativeName: (profile) => `baton-${profile}`,
       describe: (profile) => `fake profile baton-${profile}`,
@@ -178,7 +202,9 @@ function buildCommand(format, identity, request) {
           ...(request.profile ? ['-p', `baton-${request.profile}`] : []),
           '-c',
           `model_instructions_file=${contractFile}`,
+          ...(request.effort ? ['-c', `model_reasoning_effort=${request.effort}`] : []),
           ...secret.flatMap((value) => ['-c', value]),
+          ...(request.resumeSessionId ? ['resume', request.resumeSessionId] : []),
           '-',
         ],
         env: {},
@@ -198,6 +224,14 @@ function buildCommand(format, identity, request) {
           '--append-system-prompt-file',
           contractFile,
           ...(model ? ['--model', model] : []),
+          ...(request.effort ? ['--effort', request.effort] : []),
+          ...(request.budget?.maxCostUsd !== undefined
+            ? ['--max-budget-usd', String(request.budget.maxCostUsd)]
+            : []),
+          ...(request.budget?.maxTurns !== undefined
+            ? ['--max-turns', String(request.budget.maxTurns)]
+            : []),
+          ...(request.resumeSessionId ? ['--resume', request.resumeSessionId] : []),
         ],
         env: key
           ? {
@@ -209,7 +243,15 @@ function buildCommand(format, identity, request) {
     case 'opencode':
       return {
         ...base,
-        args: ['run', '--format', 'json', '--title', 'baton', ...(model ? ['-m', model] : [])],
+        args: [
+          'run',
+          '--format',
+          'json',
+          '--title',
+          'baton',
+          ...(model ? ['-m', model] : []),
+          ...(request.resumeSessionId ? ['--session', request.resumeSessionId] : []),
+        ],
         env: { OPENCODE_CONFIG_CONTENT: JSON.stringify({ instructions: [contractFile] }) },
       };
     case 'hermes': {
@@ -227,6 +269,9 @@ function buildCommand(format, identity, request) {
           '--usage-file',
           usageFile,
           ...(model ? ['-m', model] : []),
+          ...(request.budget?.maxTurns !== undefined
+            ? ['--max-turns', String(request.budget.maxTurns)]
+            : []),
         ],
         env: key ? { OPENAI_API_KEY: key } : {},
         resultFiles: { usage: usageFile },
@@ -247,15 +292,41 @@ function unknownUsage() {
   };
 }
 
+/** Kind, retryability and failure class, from the words the fake runtimes print. */
 function classify(message, status) {
+  const retryAfter = /retry after (\d+)s/i.exec(message);
+  const retryAfterMs = retryAfter ? Number(retryAfter[1]) * 1000 : null;
+  if (/no conversation found|session not found/i.test(message))
+    return {
+      kind: 'unknown',
+      retryable: false,
+      failureClass: 'task',
+      retryAfterMs: null,
+      sessionNotFound: true,
+    };
+  if (/usage limit|credit balance|quota/i.test(message))
+    return { kind: 'rate-limit', retryable: false, failureClass: 'quota_exhausted', retryAfterMs };
   if (status === 401 || status === 403 || /\b401\b|unauthori[sz]ed|authenticat/i.test(message))
-    return { kind: 'auth', retryable: false };
+    return { kind: 'auth', retryable: false, failureClass: 'auth', retryAfterMs: null };
   if (status === 429 || /\b429\b|rate limit/i.test(message))
-    return { kind: 'rate-limit', retryable: true };
+    return { kind: 'rate-limit', retryable: true, failureClass: 'rate_limited', retryAfterMs };
   if ((status !== null && status >= 500) || /\b5\d\d\b/.test(message))
-    return { kind: 'server', retryable: true };
-  if (/connection|network|ECONNREFUSED/i.test(message)) return { kind: 'network', retryable: true };
-  return { kind: 'unknown', retryable: false };
+    return { kind: 'server', retryable: true, failureClass: 'transient', retryAfterMs: null };
+  if (/connection|network|ECONNREFUSED/i.test(message))
+    return { kind: 'network', retryable: true, failureClass: 'unavailable', retryAfterMs: null };
+  return { kind: 'unknown', retryable: false, failureClass: 'task', retryAfterMs: null };
+}
+
+/** A failure the decoder saw itself (no error in the output): a task failure. */
+function taskFailure(message) {
+  return {
+    message,
+    kind: 'unknown',
+    status: null,
+    retryable: false,
+    failureClass: 'task',
+    retryAfterMs: null,
+  };
 }
 
 function parse(line) {
@@ -275,9 +346,9 @@ function createDecoder(format, _request, naive) {
   let completed = false;
   const texts = [];
 
-  const fail = (message, status, fatal = true) => {
-    const { kind, retryable } = classify(message, status);
-    if (fatal) error = { message, kind, status, retryable };
+  const fail = (message, status, fatal = true, extra = {}) => {
+    const { kind, ...facts } = classify(message, status);
+    if (fatal) error = { message, kind, status, ...facts, ...extra };
     return { type: 'error', message, kind, status, fatal };
   };
   const outcome = (exit) => {
@@ -287,13 +358,7 @@ function createDecoder(format, _request, naive) {
     if (error) return { status: 'failed', finalText, sessionId, usage, error };
     if (exit.exitCode !== 0) {
       const message = `exited with ${exit.exitCode ?? exit.signal}${exit.stderrTail ? `: ${exit.stderrTail.trim().split('\n').pop()}` : ''}`;
-      return {
-        status: 'failed',
-        finalText,
-        sessionId,
-        usage,
-        error: { message, kind: 'unknown', status: null, retryable: false },
-      };
+      return { status: 'failed', finalText, sessionId, usage, error: taskFailure(message) };
     }
     if (!completed) {
       return {
@@ -301,12 +366,7 @@ function createDecoder(format, _request, naive) {
         finalText,
         sessionId,
         usage,
-        error: {
-          message: 'ended without a final result',
-          kind: 'unknown',
-          status: null,
-          retryable: false,
-        },
+        error: taskFailure('ended without a final result'),
       };
     }
     return { status: 'succeeded', finalText, sessionId, usage, error: null };
@@ -416,8 +476,21 @@ function createDecoder(format, _request, naive) {
               costUsd: event.total_cost_usd ?? null,
             };
             events.push({ type: 'usage', usage });
+            const limit =
+              event.subtype === 'error_max_budget_usd'
+                ? { limitReached: 'cost' }
+                : event.subtype === 'error_max_turns'
+                  ? { limitReached: 'turns' }
+                  : {};
             if (event.is_error) {
-              events.push(fail(event.result ?? 'error', event.api_error_status ?? null));
+              events.push(
+                fail(
+                  event.result ?? event.errors?.[0] ?? 'error',
+                  event.api_error_status ?? null,
+                  true,
+                  limit,
+                ),
+              );
             } else {
               completed = true;
               finalText = event.result ?? null;
@@ -470,7 +543,9 @@ function createDecoder(format, _request, naive) {
                     totalTokens: 0,
                     cachedInputTokens: 0,
                     reasoningTokens: 0,
+                    costUsd: null,
                   };
+              const cost = typeof event.part?.cost === 'number' ? event.part.cost : null;
               usage = {
                 known: true,
                 inputTokens: previous.inputTokens + (tokens.input ?? 0),
@@ -478,7 +553,7 @@ function createDecoder(format, _request, naive) {
                 outputTokens: previous.outputTokens + (tokens.output ?? 0),
                 reasoningTokens: previous.reasoningTokens + (tokens.reasoning ?? 0),
                 totalTokens: previous.totalTokens + (tokens.total ?? 0),
-                costUsd: null,
+                costUsd: cost === null ? previous.costUsd : (previous.costUsd ?? 0) + cost,
               };
               if (event.part?.reason === 'stop') completed = true;
               events.push({ type: 'usage', usage });
@@ -490,7 +565,7 @@ function createDecoder(format, _request, naive) {
                 data.message ?? event.error?.name ?? 'error',
                 data.statusCode ?? null,
               );
-              if (typeof data.isRetryable === 'boolean')
+              if (typeof data.isRetryable === 'boolean' && error.failureClass !== 'quota_exhausted')
                 error = { ...error, retryable: data.isRetryable };
               events.push(failure);
               break;
@@ -523,13 +598,18 @@ function createDecoder(format, _request, naive) {
               totalTokens: report.total_tokens ?? null,
               costUsd: report.estimated_cost_usd ?? null,
             };
-            if (report.failed)
+            if (report.failed) {
+              const { kind, ...facts } = classify(
+                report.error ?? 'hermes reported a failed run',
+                null,
+              );
               error = {
-                message: 'hermes reported a failed run',
-                kind: 'unknown',
+                message: report.error ?? 'hermes reported a failed run',
+                kind,
                 status: null,
-                retryable: false,
+                ...facts,
               };
+            }
             completed = report.completed === true;
           }
           return outcome(exit);

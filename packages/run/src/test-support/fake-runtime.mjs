@@ -13,8 +13,10 @@ import {
   appendFileSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -71,6 +73,7 @@ if (behaviour.spawnChild) spawnHangingChild(behaviour.childIgnoresTerm === true)
 if (behaviour.sessionHelperSeconds) spawnSessionHelper(behaviour.sessionHelperSeconds);
 if (behaviour.startedFile) writeFileSync(behaviour.startedFile, String(process.pid));
 if (behaviour.appendFile) appendFileSync(behaviour.appendFile, '# changed\n');
+if (behaviour.recordWorkspace) recordWorkspace(behaviour.recordWorkspace);
 if (behaviour.files) changeFiles(behaviour.files);
 
 const finalText = behaviour.final ?? defaultFinal();
@@ -264,6 +267,25 @@ function resumeArgument(argv) {
     if (index !== -1 && index + 1 < argv.length) return argv[index + 1];
   }
   return null;
+}
+
+/**
+ * Appends to `file` (JSONL) every file of the working directory with its text, Git's and
+ * Baton's folders left out: the workspace exactly as this attempt found it.
+ */
+function recordWorkspace(file) {
+  const files = {};
+  const walk = (directory, prefix) => {
+    for (const name of readdirSync(directory).sort()) {
+      if (prefix === '' && (name === '.git' || name === '.baton')) continue;
+      const path = join(directory, name);
+      const rel = prefix === '' ? name : `${prefix}/${name}`;
+      if (statSync(path).isDirectory()) walk(path, rel);
+      else files[rel] = readFileSync(path, 'utf8');
+    }
+  };
+  walk(process.cwd(), '');
+  appendFileSync(file, `${JSON.stringify({ format, stage, files })}\n`);
 }
 
 /** Writes and deletes files in the working directory, as an agent's tools would. */

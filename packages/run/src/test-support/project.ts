@@ -15,7 +15,20 @@ export interface Behaviour {
   final?: string;
   exitCode?: number;
   fail?: boolean;
-  status?: number | 'network';
+  /** With `fail`: an HTTP status, a network failure, or a usage limit (`quota`). */
+  status?: number | 'network' | 'quota';
+  /** With `fail`: the failure says to retry after this many seconds. */
+  retryAfterSeconds?: number;
+  /** Appends the working directory's files and texts to this JSONL file (before `files`). */
+  recordWorkspace?: string;
+  /** Files the runtime writes and deletes in its working directory before it answers. */
+  files?: { write?: Record<string, string>; remove?: string[] };
+  /** Token counts and cost the runtime reports (where its format has them). */
+  usage?: { input: number; output: number; cost?: number | null };
+  /** Asked to continue a session, the runtime does not know it. */
+  unknownSession?: boolean;
+  /** Stopped by its own cap (Claude Code's `--max-budget-usd` / `--max-turns`). */
+  limit?: 'cost' | 'turns';
   hang?: boolean;
   spawnChild?: boolean;
   /** Leaves a helper in a new session (`setsid`), holding stdout, alive this many seconds. */
@@ -33,6 +46,7 @@ export interface Behaviour {
   startedFile?: string;
   /** Appends a line to this file (e.g. the runtime's own executable, to change it under the run). */
   appendFile?: string;
+  /** One behaviour per invocation (the last repeats), counted per plan key. */
   attempts?: Behaviour[];
 }
 
@@ -56,7 +70,13 @@ reflect = "hermes"
 `;
 
 export class FakeProject {
+  /** The project (its baton.toml, its workspace). */
   readonly root: string;
+  /**
+   * Holds the project and, beside it, the fake runtimes' executables, plan, logs and home:
+   * none of their bookkeeping is in the workspace, so it is never part of a checkpoint.
+   */
+  readonly base: string;
   readonly binDir: string;
   readonly binaries: Record<FakeFormat, string>;
   readonly planFile: string;
@@ -66,12 +86,14 @@ export class FakeProject {
   private readonly journals: Journal[] = [];
 
   constructor(adapters: readonly RuntimeAdapter[] = defaultAdapters()) {
-    this.root = mkdtempSync(join(tmpdir(), 'baton-run-'));
-    this.binDir = join(this.root, 'bin');
+    this.base = mkdtempSync(join(tmpdir(), 'baton-run-'));
+    this.root = join(this.base, 'project');
+    mkdirSync(this.root);
+    this.binDir = join(this.base, 'bin');
     this.binaries = writeFakeBinaries(this.binDir);
-    this.planFile = join(this.root, 'plan.json');
-    this.logFile = join(this.root, 'invocations.jsonl');
-    this.stateDir = join(this.root, 'state');
+    this.planFile = join(this.base, 'plan.json');
+    this.logFile = join(this.base, 'invocations.jsonl');
+    this.stateDir = join(this.base, 'state');
     mkdirSync(this.stateDir);
     this.plan({});
     this.registry = new AdapterRegistry();
@@ -82,8 +104,8 @@ export class FakeProject {
   env(extra: Record<string, string> = {}): Record<string, string> {
     return {
       PATH: `${this.binDir}:${dirname(process.execPath)}:/usr/bin:/bin`,
-      HOME: this.root,
-      XDG_CONFIG_HOME: join(this.root, 'xdg'),
+      HOME: join(this.base, 'home'),
+      XDG_CONFIG_HOME: join(this.base, 'xdg'),
       FAKE_PLAN: this.planFile,
       FAKE_LOG: this.logFile,
       FAKE_STATE_DIR: this.stateDir,
@@ -91,6 +113,7 @@ export class FakeProject {
     };
   }
 
+  /** Behaviours by `<stage>@<format>`, `<stage>` or `*` (`format`: codex, claude, opencode, hermes). */
   plan(plan: Record<string, Behaviour>): void {
     writeFileSync(this.planFile, JSON.stringify(plan));
   }
@@ -153,7 +176,7 @@ export class FakeProject {
         process.kill(pid, 'SIGKILL');
       } catch {}
     }
-    rmSync(this.root, { recursive: true, force: true });
+    rmSync(this.base, { recursive: true, force: true });
   }
 }
 
