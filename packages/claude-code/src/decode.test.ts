@@ -281,6 +281,7 @@ describe('the Claude Code 2.1.330 stream-json decoder on real output', () => {
         kind: 'unknown',
         retryable: false,
         failureClass: 'task',
+        sessionNotFound: true,
       },
     });
   });
@@ -616,7 +617,7 @@ describe('failure classes, from what claude 2.1.330 printed against the scripted
       CONNECTION_REFUSED,
     ],
     [
-      '--max-turns reached → task (the run stopped on its own terms)',
+      '--max-turns reached → task (the run stopped on its own terms), its turn cap named',
       'claude-2.1.330-stream-json-max-turns.jsonl',
       {
         message: 'Reached maximum number of turns (1)',
@@ -625,6 +626,7 @@ describe('failure classes, from what claude 2.1.330 printed against the scripted
         retryable: false,
         failureClass: 'task',
         retryAfterMs: null,
+        limitReached: 'turns',
       },
     ],
   ])('%s', (_name, file, error) => {
@@ -653,12 +655,13 @@ describe('failure classes, from what claude 2.1.330 printed against the scripted
       },
     ],
     [
-      '--max-budget-usd reached → task',
+      '--max-budget-usd reached → task, its cost cap named',
       'claude-2.1.330-stream-json-max-budget-usd.jsonl',
       {
         message: 'Reached maximum budget ($0.0005)',
         failureClass: 'task',
         retryable: false,
+        limitReached: 'cost',
       },
     ],
   ])('%s', (_name, file, error) => {

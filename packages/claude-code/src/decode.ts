@@ -36,7 +36,14 @@ type Json = Record<string, unknown>;
 interface RunFailure extends Classification {
   readonly message: string;
   readonly status: number | null;
+  /** The run's own cap stopped it (`--max-budget-usd`, `--max-turns`). */
+  readonly limitReached?: 'cost' | 'turns';
+  /** `--resume` named a session Claude Code does not have. */
+  readonly sessionNotFound?: boolean;
 }
+
+/** Claude Code's words for a `--resume <id>` it has no conversation for. */
+const UNKNOWN_SESSION = /\bNo conversation found with session ID\b/;
 
 interface ResultSummary {
   readonly failed: boolean;
@@ -270,9 +277,23 @@ export function createClaudeCodeDecoder(options: ClaudeCodeDecoderOptions = {}):
       const fromApi = apiError !== null || status !== null || errorType !== null || code !== null;
       // `error_max_turns`, `error_max_budget_usd`, `error_during_execution` without an API
       // error: the run stopped on its own terms; another runtime would redo the same work.
+      // A cap of the budget says which (the run is out of budget, not failed), and an unknown
+      // session says so (the stage starts over from its checkpoint).
+      const limitReached =
+        subtype === 'error_max_budget_usd'
+          ? ('cost' as const)
+          : subtype === 'error_max_turns'
+            ? ('turns' as const)
+            : undefined;
       failure = fromApi
         ? apiFailure(message, { status, errorType, code })
-        : { message, status: null, ...classification('task', 'unknown') };
+        : {
+            message,
+            status: null,
+            ...classification('task', 'unknown'),
+            ...(limitReached === undefined ? {} : { limitReached }),
+            ...(UNKNOWN_SESSION.test(message) ? { sessionNotFound: true } : {}),
+          };
     }
     result = { failed, text, failure, usage };
     events.push({ type: 'usage', usage });
@@ -401,6 +422,8 @@ function failed(failure: RunFailure, sessionId: string | null, usage: Usage): St
       retryable: failure.retryable,
       failureClass: failure.failureClass,
       retryAfterMs: failure.retryAfterMs,
+      ...(failure.limitReached === undefined ? {} : { limitReached: failure.limitReached }),
+      ...(failure.sessionNotFound === true ? { sessionNotFound: true } : {}),
     },
   };
 }

@@ -342,6 +342,39 @@ describe('createCodexDecoder over captured codex 0.169.0 output', () => {
   });
 });
 
+describe('resuming a thread Codex does not have', () => {
+  it('says the session was not found, so the stage starts over rather than fails', () => {
+    const { events, outcome } = decode(
+      '',
+      exit({
+        exitCode: 1,
+        stderrTail: fixture('codex-0.169.0-exec-json-resume-unknown-thread.stderr.txt'),
+      }),
+      { resumeSessionId: '01a1ffe5-7184-7220-8660-b0531b834ce8' },
+    );
+    expect(events).toEqual([]);
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: {
+        message:
+          'codex exited with code 1: Error: thread/resume: thread/resume failed: no rollout found for thread id 01a1ffe5-7184-7220-8660-b0531b834ce8 (code -32600)',
+        kind: 'unknown',
+        retryable: false,
+        failureClass: 'task',
+        sessionNotFound: true,
+      },
+    });
+  });
+
+  it('does not say so for other failures on stderr', () => {
+    const { outcome } = decode(
+      '',
+      exit({ exitCode: 1, stderrTail: fixture('codex-0.169.0-exec-legacy-profile.stderr.txt') }),
+    );
+    expect(outcome.error).not.toHaveProperty('sessionNotFound');
+  });
+});
+
 describe('createCodexDecoder edge cases', () => {
   it('fails exit 0 without a completed turn', () => {
     const { outcome } = decode(

@@ -341,7 +341,8 @@ const UNAVAILABLE = {
 } as const;
 
 /**
- * A non-zero exit or a signal without a `turn.failed`. Codex's own words on stderr decide
+ * A non-zero exit or a signal without a `turn.failed`. An unknown thread to resume says so
+ * (`sessionNotFound`). Otherwise Codex's own words on stderr decide
  * when they name a known failure; otherwise how it ended: a crash (a signal, or a panic's
  * exit code 101) is transient, an exit before any event means Codex could not start (its
  * config, its arguments: unavailable), and an exit after its turn began is the task's.
@@ -353,6 +354,9 @@ function exitFailure(exit: ProcessExit, started: boolean, clock: ResetClock): St
       : `exited with code ${exit.exitCode ?? 'unknown'}`;
   const detail = stderrMessage(exit.stderrTail.trim());
   const message = `codex ${how}${detail === '' ? '' : `: ${detail}`}`;
+  // `exec resume <id>` of a thread this Codex home has no rollout for: the stage starts over.
+  if (/\bno rollout found for thread id\b/.test(detail))
+    return { message, ...TASK_FAILURE, sessionNotFound: true };
   const classified = detail === '' ? null : classifyCodexError(detail, clock);
   if (classified !== null && classified.kind !== 'unknown') return { message, ...classified };
   const crashed = exit.signal !== null || (exit.exitCode !== null && exit.exitCode >= 100);

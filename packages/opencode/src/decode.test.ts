@@ -363,6 +363,7 @@ describe('the turn budget, on captured OpenCode 1.18.33 output', () => {
         retryable: false,
         failureClass: 'task',
         retryAfterMs: null,
+        limitReached: 'turns',
       },
     });
   });
@@ -512,6 +513,26 @@ describe('createOpenCodeDecoder on edge cases', () => {
         failureClass: 'unavailable',
         retryAfterMs: null,
       },
+    });
+  });
+
+  it('says a session to continue was not found, from what 1.18.33 prints on stderr', () => {
+    const stderrTail = readFileSync(
+      new URL(
+        `./__fixtures__/opencode-${VERSION}-run-json-resume-unknown-session.stderr.txt`,
+        import.meta.url,
+      ),
+      'utf8',
+    );
+    const { outcome } = decode([], exit(1, { stderrTail }));
+    expect(outcome.error).toEqual({
+      message: 'opencode exited with 1: Error: Session not found',
+      kind: 'unknown',
+      status: null,
+      retryable: false,
+      failureClass: 'task',
+      retryAfterMs: null,
+      sessionNotFound: true,
     });
   });
 

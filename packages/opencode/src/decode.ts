@@ -244,12 +244,14 @@ export function createOpenCodeDecoder(request?: Pick<StageRequest, 'budget'>): O
         );
       }
       if (stepCap !== undefined && totals.steps >= stepCap) {
-        return done(
-          task(
+        // Baton's turn budget stopped it: the run is out of budget, not failed.
+        return done({
+          ...task(
             `OpenCode reached the stage's turn limit (${stepCap} steps) and was told to stop and sum up`,
             'unknown',
           ),
-        );
+          limitReached: 'turns',
+        });
       }
       if (lastReason === 'tool-calls') {
         return done(
@@ -285,13 +287,26 @@ function crashed(exit: ProcessExit): StageFailure {
 }
 
 /**
- * A non-zero exit without an `error` event. Words on stderr that name a cause decide;
+ * A non-zero exit without an `error` event. A session to continue that OpenCode does not
+ * have says so (`sessionNotFound`). Otherwise words on stderr that name a cause decide;
  * otherwise an exit before any event means OpenCode could not start here (a broken install,
  * its config), and one after the run began is the task's.
  */
 function exitFailure(exit: ProcessExit, started: boolean): StageFailure {
   const stderr = lastLines(exit.stderrTail);
   const message = `opencode exited with ${exit.exitCode}${stderr === '' ? '' : `: ${stderr}`}`;
+  // `--session <id>` of a session OpenCode does not have: the stage starts over.
+  if (!started && /^Error: Session not found$/.test(stderr)) {
+    return {
+      ...failure(message, {
+        failureClass: 'task',
+        kind: 'unknown',
+        status: null,
+        retryAfterMs: null,
+      }),
+      sessionNotFound: true,
+    };
+  }
   const named = classifyWords(stderr, false, null);
   if (named.failureClass !== 'task') return failure(message, named);
   return failure(message, {
