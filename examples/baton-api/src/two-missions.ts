@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunResult, runMission } from '@baton/run/api';
+import { type RunResult, runMission } from '@baton/cli';
 import { startModelServer } from '@baton/testkit';
 
 export async function twoMissions(log: (line: string) => void = console.log): Promise<RunResult[]> {
