@@ -38,6 +38,11 @@ export interface ScenarioContext {
   readonly mode: RuntimeMode;
   /** Keep the sandbox of a passing scenario too (a failing one's is always kept). */
   readonly keep?: boolean;
+  /**
+   * The receipt hash the lock holds for this scenario: a run whose receipt differs fails the
+   * suite, so its sandbox is kept like a failing one's. Absent: nothing to compare with.
+   */
+  readonly recordedReceipt?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -77,7 +82,13 @@ export async function runScenario(
   let runId: string | null = null;
   const events: JournalEvent[] = [];
   let requests: ReceivedRequest[] = [];
-  const server = await startScenarioServer(scenario.replies, sandbox.keys);
+  let server: Awaited<ReturnType<typeof startScenarioServer>>;
+  try {
+    server = await startScenarioServer(scenario.replies, sandbox.keys);
+  } catch (caught) {
+    sandbox.remove();
+    return notRun(scenario, errorText(caught), started);
+  }
   const timeout = new AbortController();
   const timer = setTimeout(
     () =>
@@ -132,7 +143,10 @@ export async function runScenario(
     requests,
   });
   const passed = error === null && expectations.every((outcome) => outcome.passed);
-  const keep = !passed || context.keep === true;
+  const receipt = receiptOf(scenario, result, expectations);
+  const receiptChanged =
+    context.recordedReceipt !== undefined && context.recordedReceipt !== receipt.hash;
+  const keep = !passed || receiptChanged || context.keep === true;
   if (!keep) sandbox.remove();
   return {
     scenario,
@@ -142,7 +156,7 @@ export async function runScenario(
     error,
     durationMs: performance.now() - started,
     expectations,
-    receipt: receiptOf(scenario, result, expectations),
+    receipt,
     workspace: keep ? sandbox.workspace : null,
     result,
     requests,

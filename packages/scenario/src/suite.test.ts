@@ -3,7 +3,7 @@
  * the project's routing against the scripted server — by the LiteLLM adapter's real client,
  * and by the stand-ins of Codex, Claude Code, OpenCode and Hermes behind their real adapters.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { junitReport } from './reporters/junit.js';
@@ -214,6 +214,32 @@ describe('receipts and reports', () => {
     expect(changed.failed).toBe(1);
     expect(prettyReport(changed)).toContain(
       'receipt changed (accept it with baton test --update):',
+    );
+  });
+
+  it('a scenario failing on its receipt alone keeps its sandbox, named in the report; a passing one is removed', async () => {
+    // Only the run's status is expected: a routing change fails the receipt, nothing else.
+    const statusOnly = PASSING.slice(0, PASSING.indexOf('[[expect]]')).concat(
+      '[[expect]]\npath = "status"\neq = "succeeded"\n',
+    );
+    project.write({ 'baton.toml': SPEC_FIRST_ROUTING, 'status.baton-test.toml': statusOnly });
+    const first = await project.test({ update: true });
+    expect(first.outcomes[0]?.passed).toBe(true);
+    expect(first.outcomes[0]?.run?.workspace).toBeNull();
+
+    project.write({
+      'baton.toml': SPEC_FIRST_ROUTING.replace('execute = "opencode"', 'execute = "hermes"'),
+    });
+    const changed = await project.test();
+    const [outcome] = changed.outcomes;
+    expect(outcome?.run?.expectations.map((expectation) => expectation.passed)).toEqual([true]);
+    expect([outcome?.receiptState, outcome?.passed]).toEqual(['changed', false]);
+    const workspace = outcome?.run?.workspace;
+    expect(workspace).toMatch(/baton-test-[^/]+\/workspace$/);
+    expect(existsSync(join(workspace!, '.baton', 'journal.db'))).toBe(true);
+    const runId = outcome?.run?.runId;
+    expect(prettyReport(changed)).toContain(
+      `      run ${runId}: cd ${workspace} && baton events ${runId}\n`,
     );
   });
 

@@ -34,6 +34,7 @@ export interface SuiteOptions {
   readonly jobs?: number;
   /** Write every receipt to the lock instead of checking it. */
   readonly update?: boolean;
+  /** Keep every scenario's sandbox (a failing one's, receipt included, is always kept). */
   readonly keep?: boolean;
   readonly signal?: AbortSignal;
   /** Told of each scenario as it finishes (in completion order). */
@@ -140,15 +141,18 @@ async function runFile(
       durationMs: performance.now() - started,
     };
   }
+  const recorded = lock.entries.get(lockKey(lock, file));
   const run = await runScenario(scenario, {
     config: options.config,
     registry: options.registry,
     env: options.env,
     mode: options.mode,
     ...(options.keep === undefined ? {} : { keep: options.keep }),
+    ...(options.update === true || recorded === undefined
+      ? {}
+      : { recordedReceipt: recorded.hash }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  const recorded = lock.entries.get(lockKey(lock, file));
   let receiptState: ReceiptState;
   let diff: string[] = [];
   if (options.update === true) receiptState = 'updated';

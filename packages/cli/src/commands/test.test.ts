@@ -1,9 +1,10 @@
 /**
  * `baton test` end to end: the built CLI runs scenario files of a temporary project through
  * its routing, on the harness stand-ins (`--runtime fake`), with the first-party adapters
- * installed beside the CLI.
+ * installed beside the CLI. Each project is its CLI's temporary directory too, so the
+ * scenario folders `baton test` keeps go with the project when the test ends.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { junitProblems } from '../../../scenario/src/test-support/junit-schema.js';
@@ -11,7 +12,18 @@ import {
   SPEC_FIRST_ROUTING,
   SPEC_FIRST_SCENARIO,
 } from '../../../scenario/src/test-support/spec-first.js';
-import { runCli, tempProject } from '../test-support/project.js';
+import { type CliResult, runCli, tempProject } from '../test-support/project.js';
+
+/** `baton <args>` in the project, with the project's `tmp/` as the temporary directory. */
+function batonIn(root: string, args: readonly string[]): CliResult {
+  mkdirSync(join(root, 'tmp'), { recursive: true });
+  return runCli(root, args, { TMPDIR: join(root, 'tmp') });
+}
+
+/** The scenario folders `baton test` left in the project's temporary directory. */
+function keptFolders(root: string): string[] {
+  return readdirSync(join(root, 'tmp')).filter((name) => name.startsWith('baton-test-'));
+}
 
 describe('baton test', () => {
   it('passes the scenario, prints one line per scenario and the total, and exits 0', () => {
@@ -19,7 +31,7 @@ describe('baton test', () => {
       'baton.toml': SPEC_FIRST_ROUTING,
       'tests/spec-first.baton-test.toml': SPEC_FIRST_SCENARIO,
     });
-    const result = runCli(root, ['test', '--runtime', 'fake', '--no-color']);
+    const result = batonIn(root, ['test', '--runtime', 'fake', '--no-color']);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
@@ -28,6 +40,8 @@ describe('baton test', () => {
       /^ {2}✔ spec-first mission passes with a good spec \d+\.\ds · no receipt recorded$/,
     );
     expect(lines.at(-1)).toBe('1 passed, 0 failed');
+    // A passing scenario's folder is removed at once.
+    expect(keptFolders(root)).toEqual([]);
   });
 
   it('fails with expected and actual and the run to inspect, writes valid JUnit, and exits 1', async () => {
@@ -39,7 +53,7 @@ describe('baton test', () => {
         'name = "wrong runtime"',
       ),
     });
-    const result = runCli(root, [
+    const result = batonIn(root, [
       'test',
       '--runtime',
       'fake',
@@ -53,11 +67,47 @@ describe('baton test', () => {
     expect(result.stdout).toContain('✖ wrong runtime');
     expect(result.stdout).toContain('expect[1] (line 19): stages.execute.runtime eq "codex"');
     expect(result.stdout).toContain('  actual:   "opencode"');
-    expect(result.stdout).toMatch(/run \d{8}-\d{6}-[0-9a-f]+: cd \S+ && baton events \d{8}-/);
+    // The failing scenario's folder is kept in the temporary directory, named in the report.
+    const inspect = /run (\d{8}-\d{6}-[0-9a-f]+): cd (\S+) && baton events \1\n/.exec(
+      result.stdout,
+    );
+    const [kept] = keptFolders(root);
+    expect(keptFolders(root)).toHaveLength(1);
+    expect(inspect?.[2]).toBe(join(root, 'tmp', kept!, 'workspace'));
+    expect(existsSync(join(inspect![2]!, '.baton', 'journal.db'))).toBe(true);
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('1 passed, 1 failed');
     const xml = readFileSync(join(root, 'report.xml'), 'utf8');
     expect(await junitProblems(xml)).toEqual([]);
     expect(xml).toContain('tests="2" failures="1" errors="0"');
+  });
+
+  it("--keep keeps a passing scenario's folder too, and names it", () => {
+    const root = tempProject({
+      'baton.toml': SPEC_FIRST_ROUTING,
+      'a.baton-test.toml': SPEC_FIRST_SCENARIO,
+    });
+    const result = batonIn(root, ['test', '--runtime', 'fake', '--keep', '--no-color']);
+    expect(result.status).toBe(0);
+    const [kept] = keptFolders(root);
+    expect(keptFolders(root)).toHaveLength(1);
+    const workspace = join(root, 'tmp', kept!, 'workspace');
+    expect(result.stdout).toMatch(
+      new RegExp(`\\n {6}run (\\d{8}-\\d{6}-[0-9a-f]+): cd ${workspace} && baton events \\1\\n`),
+    );
+    // The workspace as the run left it, its journal, and the runtimes' own homes.
+    expect(readFileSync(join(workspace, 'verbose.txt'), 'utf8')).toBe('x');
+    expect(existsSync(join(workspace, '.baton', 'journal.db'))).toBe(true);
+    expect(readdirSync(join(root, 'tmp', kept!)).sort()).toEqual([
+      'claude-config',
+      'codex-home',
+      'home',
+      'tmp',
+      'workspace',
+      'xdg-cache',
+      'xdg-config',
+      'xdg-data',
+      'xdg-state',
+    ]);
   });
 
   it('writes receipts with --update and reports JSON', () => {
@@ -65,9 +115,9 @@ describe('baton test', () => {
       'baton.toml': SPEC_FIRST_ROUTING,
       'a.baton-test.toml': SPEC_FIRST_SCENARIO,
     });
-    expect(runCli(root, ['test', '--runtime', 'fake', '--update']).status).toBe(0);
+    expect(batonIn(root, ['test', '--runtime', 'fake', '--update']).status).toBe(0);
     const lock = JSON.parse(readFileSync(join(root, 'baton-test.lock'), 'utf8'));
-    const json = runCli(root, ['test', '--runtime', 'fake', '--json']);
+    const json = batonIn(root, ['test', '--runtime', 'fake', '--json']);
     expect(json.status).toBe(0);
     const report = JSON.parse(json.stdout);
     expect(report).toMatchObject({ passed: 1, failed: 0 });
@@ -80,12 +130,12 @@ describe('baton test', () => {
 
   it('refuses bad arguments with one line (exit 2)', () => {
     const root = tempProject({ 'baton.toml': SPEC_FIRST_ROUTING });
-    const runtime = runCli(root, ['test', '--runtime', 'mock']);
+    const runtime = batonIn(root, ['test', '--runtime', 'mock']);
     expect([runtime.status, runtime.stderr.trim()]).toEqual([
       2,
       'baton: test: --runtime takes real, fake (got "mock").',
     ]);
-    expect(runCli(root, ['test', 'missing-dir']).stderr).toContain(
+    expect(batonIn(root, ['test', 'missing-dir']).stderr).toContain(
       'test: missing-dir: no such file or directory.',
     );
   });

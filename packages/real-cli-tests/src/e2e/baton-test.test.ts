@@ -48,10 +48,13 @@ describe('baton test with the real CLIs', () => {
       ].join('\n'),
     );
     writeFileSync(join(project, 'tests', 'spec-first.baton-test.toml'), SCENARIO);
+    // The temporary directory inside the root: a failing scenario's kept folder goes with it.
+    mkdirSync(join(root, 'tmp'));
     const env = {
       PATH: NODE_FIRST_PATH,
       HOME: join(root, 'home'),
       XDG_CONFIG_HOME: join(root, 'xdg'),
+      TMPDIR: join(root, 'tmp'),
     };
     const result = await runProcess(process.execPath, [BATON_BIN, 'test', '--no-color'], {
       cwd: project,

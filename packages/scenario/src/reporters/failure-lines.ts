@@ -20,10 +20,14 @@ export function failureLines(outcome: ScenarioOutcome): string[] {
   return lines;
 }
 
-/** How to look at a failed scenario's run: its id, and where its journal was kept. */
+/**
+ * How to look at a scenario's run: its id, and where its workspace and journal were kept
+ * (every kept folder is named, so none is left behind unseen).
+ */
 export function inspectLine(outcome: ScenarioOutcome): string | null {
   const run = outcome.run;
-  if (run === null || run.runId === null) return null;
+  if (run === null) return null;
+  if (run.runId === null) return run.workspace === null ? null : `kept: ${run.workspace}`;
   return run.workspace === null
     ? `run ${run.runId}`
     : `run ${run.runId}: cd ${run.workspace} && baton events ${run.runId}`;

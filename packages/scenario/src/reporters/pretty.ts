@@ -31,9 +31,9 @@ export function prettyReport(report: SuiteReport, style: ReportStyle = PLAIN): s
       lines.push(style.bold(suite === '.' ? './' : `${suite}/`));
     }
     lines.push(`  ${scenarioLine(outcome, style)}`);
-    if (outcome.passed) continue;
-    for (const line of failureLines(outcome)) lines.push(`      ${line}`);
-    const inspect = inspectLine(outcome);
+    if (!outcome.passed) for (const line of failureLines(outcome)) lines.push(`      ${line}`);
+    // A passing scenario's folder is kept only with --keep; then it is named too.
+    const inspect = outcome.passed && !outcome.run?.workspace ? null : inspectLine(outcome);
     if (inspect !== null) lines.push(`      ${style.dim(inspect)}`);
   }
   if (report.outcomes.length === 0)
