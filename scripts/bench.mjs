@@ -1,6 +1,9 @@
 // Benchmarks, not timed tests: prints figures for docs/benchmarks.md.
 //   pnpm bench            all benchmarks
 //   pnpm bench stages     only `baton stages` start-up
+//   pnpm bench stages --against DIR
+//                         the same, interleaved with the built CLI of another checkout DIR
+//                         (a before/after comparison on the same machine load)
 // Needs a build (`pnpm build`).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'packages', 'cli', 'bin', 'baton.js');
 const only = process.argv[2];
+const againstIndex = process.argv.indexOf('--against');
+const against = againstIndex === -1 ? null : process.argv[againstIndex + 1];
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -30,7 +35,7 @@ function timeOnce(args, cwd) {
   return elapsed;
 }
 
-function benchStages(runs = 31) {
+function benchStages(runs = 31, otherCli = null) {
   const project = mkdtempSync(join(tmpdir(), 'baton-bench-'));
   try {
     writeFileSync(
@@ -50,16 +55,25 @@ function benchStages(runs = 31) {
     );
     const baseline = [];
     const stages = [];
-    // Warm the file-system cache, then interleave so both see the same machine load.
+    const other = [];
+    // Warm the file-system cache, then interleave so all see the same machine load.
     timeOnce(['-e', '0'], project);
     timeOnce([cli, 'stages', '--json'], project);
+    if (otherCli) timeOnce([otherCli, 'stages', '--json'], project);
     for (let index = 0; index < runs; index++) {
       baseline.push(timeOnce(['-e', '0'], project));
       stages.push(timeOnce([cli, 'stages', '--json'], project));
+      if (otherCli) other.push(timeOnce([otherCli, 'stages', '--json'], project));
     }
     const baselineMedian = median(baseline);
     const stagesMedian = median(stages);
-    return { runs, baselineMedian, stagesMedian, ratio: stagesMedian / baselineMedian };
+    return {
+      runs,
+      baselineMedian,
+      stagesMedian,
+      ratio: stagesMedian / baselineMedian,
+      otherMedian: otherCli ? median(other) : null,
+    };
   } finally {
     rmSync(project, { recursive: true, force: true });
   }
@@ -71,14 +85,29 @@ if (!existsSync(join(root, 'packages', 'cli', 'dist', 'main.js'))) {
 }
 
 console.log(`Node ${process.version}, ${process.platform}/${process.arch}\n`);
+let otherCli = null;
+if (against) {
+  otherCli = join(against, 'packages', 'cli', 'bin', 'baton.js');
+  if (!existsSync(join(against, 'packages', 'cli', 'dist', 'main.js'))) {
+    console.error(`Build the other checkout first: cd ${against} && pnpm build`);
+    process.exit(2);
+  }
+}
 if (!only || only === 'stages') {
-  const result = benchStages();
+  const result = benchStages(31, otherCli);
   console.log('## `baton stages --json` start-up\n');
   console.log('| runs | `node -e 0` median | `baton stages --json` median | ratio (goal ≤ 2.0) |');
   console.log('|---|---|---|---|');
   console.log(
     `| ${result.runs} | ${result.baselineMedian.toFixed(1)} ms | ${result.stagesMedian.toFixed(1)} ms | ${result.ratio.toFixed(2)} |\n`,
   );
+  if (otherCli) {
+    const ratio = result.otherMedian / result.baselineMedian;
+    console.log(`Interleaved with ${against}: its \`baton stages --json\` median`);
+    console.log(
+      `${result.otherMedian.toFixed(1)} ms (ratio ${ratio.toFixed(2)}); this checkout − that one: ${(result.stagesMedian - result.otherMedian).toFixed(1)} ms.\n`,
+    );
+  }
 }
 const runBench = join(root, 'scripts', 'bench-run.mjs');
 if ((!only || only === 'run') && existsSync(runBench)) {
