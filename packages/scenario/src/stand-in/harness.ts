@@ -11,8 +11,11 @@
  * answers with text. What it prints is the harness's own machine-readable output, in the shape
  * recorded from the real CLI (Codex 0.169.0 `exec --json`, Claude Code 2.1.330 `stream-json`,
  * OpenCode 1.18.33 `run --format json`, Hermes 0.21 text plus its usage file), errors
- * included, so the adapter's real decoder reads it. It does not sandbox commands, nor retry
- * failed requests itself (Baton's retries and fallbacks do).
+ * included, so the adapter's real decoder reads it. Codex streams its requests, as the real one
+ * does, so a failure inside the stream reaches it as it reaches Codex. The Claude Code stand-in
+ * retries a failed request as Claude Code does (`CLAUDE_CODE_MAX_RETRIES` times, the delays it
+ * announces); the others make one request per turn: OpenCode's and Hermes's own retries are
+ * not reproduced (Baton's retries and fallbacks follow). It does not sandbox commands.
  *
  * Self-contained (Node built-ins only) and erasable TypeScript, so Node runs the source too.
  */
@@ -52,11 +55,18 @@ interface Usage {
 }
 
 interface HttpFailure {
+  /** The HTTP status; `null`: no response, or a failure inside a streamed response. */
   readonly status: number | null;
   readonly message: string;
   readonly type: string | null;
   readonly code: string | null;
   readonly url: string;
+  /** The response's headers, lower-case; empty without a response. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** More members of the body's error object (Codex's `plan_type`, `resets_at`). */
+  readonly fields: Readonly<Record<string, unknown>>;
+  /** The failure came inside a streamed response (Responses `response.failed`). */
+  readonly inStream: boolean;
 }
 
 interface ToolRun {
@@ -93,6 +103,8 @@ const session = `stand-in-${format}-${job.stage}`;
 const key = job.apiKeyEnv === null ? '' : (process.env[job.apiKeyEnv] ?? '');
 const api = format === 'codex' ? 'responses' : format === 'claude' ? 'messages' : 'chat';
 const total: Usage = { input: 0, cached: 0, output: 0, reasoning: 0 };
+// Claude Code retries a failed request itself; Baton's adapter sets how often (at most 2).
+const claudeRetries = format === 'claude' ? retryLimit(process.env.CLAUDE_CODE_MAX_RETRIES) : 0;
 const runs: ToolRun[] = [];
 const history: unknown[] = [];
 
@@ -125,7 +137,31 @@ if (failure !== null) {
 
 // ---- The model conversation, in the harness's wire API ----
 
+/** The model's next reply, after the retries the harness itself makes. */
 async function ask(): Promise<Reply | HttpFailure> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await askOnce();
+    if (!('message' in answer)) return answer;
+    const delay = attempt <= claudeRetries ? claudeRetryDelay(answer, attempt) : null;
+    if (delay === null) return answer;
+    out([
+      {
+        type: 'system',
+        subtype: 'api_retry',
+        attempt,
+        max_retries: claudeRetries,
+        retry_delay_ms: delay,
+        error_status: answer.status,
+        error: claudeRetryCategory(answer.status),
+        session_id: session,
+        uuid: crypto.randomUUID(),
+      },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+async function askOnce(): Promise<Reply | HttpFailure> {
   const { url, headers, body } = request();
   let response: Response;
   try {
@@ -142,9 +178,13 @@ async function ask(): Promise<Reply | HttpFailure> {
       type: null,
       code: cause?.code ?? null,
       url,
+      headers: {},
+      fields: {},
+      inStream: false,
     };
   }
   const text = await response.text();
+  if (response.ok && api === 'responses') return streamed(text, url);
   let json: Record<string, unknown> = {};
   try {
     json = JSON.parse(text) as Record<string, unknown>;
@@ -159,9 +199,46 @@ async function ask(): Promise<Reply | HttpFailure> {
       type: typeof error.type === 'string' ? error.type : null,
       code: typeof error.code === 'string' ? error.code : null,
       url,
+      headers: Object.fromEntries(response.headers),
+      fields: error,
+      inStream: false,
     };
   }
   return parse(json);
+}
+
+/** A streamed Responses reply: the completed response, or the error it failed with. */
+function streamed(text: string, url: string): Reply | HttpFailure {
+  let failed: Record<string, unknown> | null = null;
+  for (const block of text.split(/\r?\n\r?\n/)) {
+    const data = block
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice(5).trim())
+      .join('\n');
+    if (data === '' || data === '[DONE]') continue;
+    let event: Record<string, unknown>;
+    try {
+      event = JSON.parse(data) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const response = (event.response ?? {}) as Record<string, unknown>;
+    if (event.type === 'response.completed') return parse(response);
+    if (event.type === 'response.failed')
+      failed = (response.error ?? {}) as Record<string, unknown>;
+  }
+  const error = failed ?? { message: 'stream closed before response.completed' };
+  return {
+    status: null,
+    message: typeof error.message === 'string' ? error.message : '',
+    type: typeof error.type === 'string' ? error.type : null,
+    code: typeof error.code === 'string' ? error.code : null,
+    url,
+    headers: {},
+    fields: error,
+    inStream: true,
+  };
 }
 
 function request(): { url: string; headers: Record<string, string>; body: unknown } {
@@ -191,7 +268,7 @@ function request(): { url: string; headers: Record<string, string>; body: unknow
               },
             },
           ],
-          stream: false,
+          stream: true,
         },
       };
     case 'messages':
@@ -664,32 +741,7 @@ function failed(error: HttpFailure): unknown[] {
       ];
     }
     case 'opencode':
-      return [
-        {
-          type: 'error',
-          sessionID: session,
-          error:
-            error.status === null
-              ? {
-                  name: 'UnknownError',
-                  data: {
-                    message: `Unable to connect. Is the computer able to access the url? (${error.message})`,
-                  },
-                }
-              : {
-                  name: 'APIError',
-                  data: {
-                    message: error.message,
-                    statusCode: error.status,
-                    isRetryable: error.status === 429 || error.status >= 500,
-                    responseBody: JSON.stringify({
-                      error: { message: error.message, type: error.type, code: error.code },
-                    }),
-                    metadata: { url: error.url },
-                  },
-                },
-        },
-      ];
+      return [{ type: 'error', sessionID: session, error: opencodeError(error) }];
     case 'hermes':
       writeUsage({
         completed: false,
@@ -704,15 +756,24 @@ function failed(error: HttpFailure): unknown[] {
 }
 
 function codexMessage(error: HttpFailure): string {
-  if (error.status === null)
-    return `stream disconnected before completion: error sending request for url (${error.url})`;
+  if (error.inStream) {
+    if (error.code === 'rate_limit_exceeded') return `rate limit exceeded: ${error.message}`;
+    if (error.code === 'context_length_exceeded')
+      return "Codex ran out of room in the model's context window. Start a new thread or clear earlier history before retrying.";
+    if (error.code === 'insufficient_quota')
+      return 'Quota exceeded. Check your plan and billing details.';
+    return `stream disconnected before completion: ${error.message}`;
+  }
+  if (error.status === null) return 'Connection failed: error sending request';
   const kind = error.type ?? error.code;
   if (error.status === 400)
     return JSON.stringify({ error: { message: error.message, type: error.type } });
   if (error.status === 429) {
-    if (kind === 'usage_limit_reached') return 'You’ve hit your usage limit. Try again later.';
+    if (kind === 'usage_limit_reached') return codexUsageLimit(error.fields);
     if (kind === 'insufficient_quota')
       return 'Quota exceeded. Check your plan and billing details.';
+    if (kind === 'usage_not_included')
+      return 'To use Codex with your ChatGPT plan, upgrade to Plus: https://chatgpt.com/explore/plus.';
     return 'exceeded retry limit, last status: 429 Too Many Requests';
   }
   if (error.status === 500)
@@ -720,6 +781,78 @@ function codexMessage(error: HttpFailure): string {
   if (error.status === 503 && error.code === 'server_is_overloaded')
     return 'Selected model is at capacity. Please try a different model.';
   return `unexpected status ${error.status} ${REASONS[error.status] ?? 'Error'}: ${error.message}, url: ${error.url}`;
+}
+
+/**
+ * Codex's words for a usage limit: by the plan the error names, with its reset time in the
+ * local time of the process (`TZ`), the date too when it is not today.
+ */
+function codexUsageLimit(fields: Readonly<Record<string, unknown>>): string {
+  const resetsAt = typeof fields.resets_at === 'number' ? new Date(fields.resets_at * 1000) : null;
+  const when = resetsAt === null ? 'later' : `at ${codexTime(resetsAt)}`;
+  switch (fields.plan_type) {
+    case undefined:
+    case null:
+      return `You’ve hit your usage limit. Try again ${when}.`;
+    case 'free':
+      return `You’ve hit your usage limit. Upgrade to Plus to continue using Codex (https://chatgpt.com/explore/plus), or try again ${when}.`;
+    case 'plus':
+      return `You’ve hit your usage limit. Upgrade to Pro (https://chatgpt.com/explore/pro), visit https://chatgpt.com/settings/usage to purchase more credits or try again ${when}.`;
+    case 'pro':
+      return `You’ve hit your usage limit. Visit https://chatgpt.com/settings/usage to purchase more credits or try again ${when}.`;
+    default:
+      return `You’ve hit your usage limit. To get more access now, send a request to your admin or try again ${when}.`;
+  }
+}
+
+/** `2:26 PM` today, `Dec 6th, 2026 11:25 AM` on another day. */
+function codexTime(at: Date): string {
+  const hours = at.getHours() % 12 === 0 ? 12 : at.getHours() % 12;
+  const time = `${hours}:${String(at.getMinutes()).padStart(2, '0')} ${at.getHours() < 12 ? 'AM' : 'PM'}`;
+  if (at.toDateString() === new Date().toDateString()) return time;
+  const day = at.getDate();
+  const suffix =
+    day % 10 === 1 && day !== 11
+      ? 'st'
+      : day % 10 === 2 && day !== 12
+        ? 'nd'
+        : day % 10 === 3 && day !== 13
+          ? 'rd'
+          : 'th';
+  const month = at.toLocaleString('en-US', { month: 'short' });
+  return `${month} ${day}${suffix}, ${at.getFullYear()} ${time}`;
+}
+
+/** OpenCode's named error for a failed provider request. */
+function opencodeError(error: HttpFailure): Record<string, unknown> {
+  if (error.status === null) {
+    return {
+      name: 'APIError',
+      data: {
+        message:
+          'Cannot connect to API: Unable to connect. Is the computer able to access the url?',
+        isRetryable: true,
+        metadata: { url: error.url },
+      },
+    };
+  }
+  const responseBody = JSON.stringify({
+    error: { message: error.message, type: error.type, param: null, code: error.code },
+  });
+  if (error.code === 'context_length_exceeded' || error.status === 413)
+    return { name: 'ContextOverflowError', data: { message: error.message, responseBody } };
+  return {
+    name: 'APIError',
+    data: {
+      message: error.message,
+      statusCode: error.status,
+      // The AI SDK's rule, which OpenCode prints.
+      isRetryable: [408, 409, 429].includes(error.status) || error.status >= 500,
+      responseHeaders: error.headers,
+      responseBody,
+      metadata: { url: error.url },
+    },
+  };
 }
 
 function claudeMessage(error: HttpFailure): string {
@@ -758,6 +891,37 @@ function claudeCategory(status: number | null): string {
   if (status === 429) return 'rate_limit';
   if (status >= 500) return 'server_error';
   return 'invalid_request';
+}
+
+/** `CLAUDE_CODE_MAX_RETRIES` as Claude Code reads it (default 10). */
+function retryLimit(value: string | undefined): number {
+  const parsed = Number.parseInt(value ?? '', 10);
+  return Number.isSafeInteger(parsed) && parsed >= 0 ? parsed : 10;
+}
+
+/**
+ * How long Claude Code 2.1.330 waits before retrying a failure, or `null` when it does not
+ * retry it (as observed against the scripted server): a refused connection, 401, 408, 409,
+ * 429 and 5xx are retried; a `retry-after` of up to 60 s is waited (a longer one is not
+ * retried at all; 0 counts as none), else 500 ms doubling each attempt; plus a random part
+ * of up to a quarter.
+ */
+function claudeRetryDelay(error: HttpFailure, attempt: number): number | null {
+  const status = error.status;
+  if (status !== null && ![401, 408, 409, 429].includes(status) && status < 500) return null;
+  const stated = Number.parseFloat(error.headers['retry-after'] ?? '');
+  if (stated > 60) return null;
+  const base = stated > 0 ? stated * 1000 : 500 * 2 ** (attempt - 1);
+  return Math.round(base + Math.random() * base * 0.25);
+}
+
+/** The `error` an `api_retry` notice names the failure by. */
+function claudeRetryCategory(status: number | null): string {
+  if (status === null) return 'unknown';
+  if (status === 401) return 'authentication_failed';
+  if (status === 429) return 'rate_limit';
+  if (status === 529) return 'overloaded';
+  return 'server_error';
 }
 
 function tokens(usage: Usage): Record<string, unknown> {
