@@ -36,3 +36,32 @@ export function formatCount(count: number): string {
 export function plural(count: number, word: string): string {
   return `${formatCount(count)} ${word}${count === 1 ? '' : 's'}`;
 }
+
+/** `$0.0123` below a dollar (to a hundredth of a cent), `$2.53` above. */
+export function formatUsd(usd: number): string {
+  return `$${usd >= 1 ? usd.toFixed(2) : usd.toFixed(4)}`;
+}
+
+/** The usage figures a line shows: tokens, and cost with what is known of it. */
+export interface UsageFigures {
+  readonly totalTokens: number | null;
+  readonly costUsd: number | null;
+  /** Every part's cost is known. */
+  readonly costComplete: boolean;
+}
+
+/**
+ * `1,234 tokens · $0.0123`, `1,234 tokens · cost unknown`, `tokens unknown`; a total whose
+ * parts are not all priced: `$0.0123 + cost unknown`.
+ */
+export function formatUsage(usage: UsageFigures): string {
+  const tokens =
+    usage.totalTokens === null ? 'tokens unknown' : `${formatCount(usage.totalTokens)} tokens`;
+  const cost =
+    usage.costUsd === null
+      ? 'cost unknown'
+      : usage.costComplete
+        ? formatUsd(usage.costUsd)
+        : `${formatUsd(usage.costUsd)} + cost unknown`;
+  return `${tokens} · ${cost}`;
+}

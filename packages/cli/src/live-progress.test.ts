@@ -78,6 +78,8 @@ describe('baton run shows that work is happening, and what it is', () => {
     const quiet = project.baton(['run', 'g', '--quiet']);
     expect(quiet.status).toBe(0);
     expect(quiet.stderr.split('\n').filter(Boolean)).toEqual([
+      // Said before the run, even when quiet: nothing can be put back between attempts.
+      expect.stringMatching(/^~ the project is not in a git work tree: Baton cannot checkpoint/),
       expect.stringMatching(/^▶ interview · codex pid \d+$/),
       expect.stringMatching(/^✔ interview · codex · /),
       expect.stringMatching(/^▶ execute · opencode pid \d+$/),

@@ -27,7 +27,14 @@ const ended: StageReport = {
   status: 'succeeded',
   durationMs: 150_000,
   tokens: 12_345,
-  usage: null,
+  usage: {
+    inputTokens: 12_000,
+    cachedInputTokens: 0,
+    outputTokens: 345,
+    reasoningTokens: null,
+    costUsd: 0.0123,
+    costSource: 'runtime',
+  },
   error: null,
   failureClass: null,
   verdict: null,
@@ -149,7 +156,9 @@ describe('the live view on a terminal', () => {
 
     view.stageEnded!(stage, ended);
     expect(statuses.at(-1)).toBe('<cleared>');
-    expect(lines.at(-1)).toBe('✔ execute · opencode · 2m30s · 12,345 tokens · 3 tool calls\n');
+    expect(lines.at(-1)).toBe(
+      '✔ execute · opencode · 2m30s · 12,345 tokens · $0.0123 · 3 tool calls\n',
+    );
     expect(time.running()).toBe(0);
   });
 
@@ -212,7 +221,7 @@ describe('the live view without a terminal', () => {
     expect(lines.at(-1)).toBe('  execute · opencode · 2m30s · 4 tool calls · 900 tokens\n');
     view.stageEnded!(stage, { ...ended, eventsDropped: 17 });
     expect(lines.at(-1)).toBe(
-      "✔ execute · opencode · 2m30s · 12,345 tokens · 3 tool calls · 17 events past the journal's cap, not kept\n",
+      "✔ execute · opencode · 2m30s · 12,345 tokens · $0.0123 · 3 tool calls · 17 events past the journal's cap, not kept\n",
     );
     expect(statuses).toEqual([]);
     expect(time.running()).toBe(0);
@@ -229,7 +238,7 @@ describe('--quiet and --verbose', () => {
     view.stageEnded!(stage, ended);
     expect(lines).toEqual([
       '▶ execute · opencode pid 7\n',
-      '✔ execute · opencode · 2m30s · 12,345 tokens · 3 tool calls\n',
+      '✔ execute · opencode · 2m30s · 12,345 tokens · $0.0123 · 3 tool calls\n',
     ]);
     expect(statuses.filter((status) => status !== '<cleared>')).toEqual([]);
   });
@@ -249,6 +258,58 @@ describe('--quiet and --verbose', () => {
       '  │ Line one\n  │ Line two\n  │ Line three\n',
       '  Σ 50 tokens so far\n',
       '  ~ slow\n',
+    ]);
+  });
+});
+
+describe('retries, fallbacks and budgets', () => {
+  it('says why another attempt runs, where the abandoned work is, what a failure was, and what is unknown', () => {
+    const { view, lines } = watch(false, 'quiet');
+    view.notice!(
+      'codex failed its checks (binary: codex not found): execute starts on claude-code instead',
+    );
+    const failed = { ...stage, runtime: 'codex' };
+    view.stageStarted!(failed, 7);
+    view.stageEnded!(failed, {
+      ...ended,
+      status: 'failed',
+      usage: null,
+      tokens: null,
+      failureClass: 'quota_exhausted',
+      error: "You've hit your usage limit.",
+      toolCalls: 0,
+    });
+    const fallback = { ...stage, runtime: 'claude-code', attempt: 2 };
+    view.attemptPlanned!(fallback, {
+      reason: 'fallback',
+      fallbackFrom: {
+        runtime: 'codex',
+        failureClass: 'quota_exhausted',
+        cause: "You've hit your usage limit.",
+      },
+      sessionId: null,
+      checkpointRef: 'refs/baton/r/1-execute-0/checkpoint',
+      abandonedRef: 'refs/baton/r/1-execute-0/1-abandoned',
+      note: null,
+    });
+    view.attemptPlanned!(
+      { ...stage, attempt: 3 },
+      {
+        reason: 'session-resume',
+        fallbackFrom: null,
+        sessionId: 'ses_9',
+        checkpointRef: null,
+        abandonedRef: null,
+        note: null,
+      },
+    );
+    expect(lines).toEqual([
+      '~ codex failed its checks (binary: codex not found): execute starts on claude-code instead\n',
+      '▶ execute · codex pid 7\n',
+      "✖ execute · codex · 2m30s · tokens unknown · cost unknown · failed (quota_exhausted): You've hit your usage limit.\n",
+      "↪ execute: codex failed (quota_exhausted: You've hit your usage limit.); falling back on claude-code\n",
+      "  workspace put back to execute's checkpoint; what was there is kept in refs/baton/r/1-execute-0/1-abandoned\n",
+      '↻ continuing execute on opencode in its session ses_9\n',
     ]);
   });
 });

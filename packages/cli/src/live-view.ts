@@ -14,7 +14,7 @@
 import type { RuntimeEvent } from '@baton/core';
 import type { ApprovalSubject, RunObserver, StageProgress, StageReport } from '@baton/run';
 import { ToolCallCounter } from '@baton/run';
-import { formatCount, formatDuration, formatElapsed, formatTokens, plural } from './figures.js';
+import { formatDuration, formatElapsed, formatTokens, formatUsage, plural } from './figures.js';
 import { styles } from './output.js';
 import { describeToolCall } from './tool-activity.js';
 import type { Writer } from './writer.js';
@@ -220,6 +220,34 @@ export function createLiveView(options: LiveViewOptions): LiveView {
       );
     },
 
+    attemptPlanned(progress, plan) {
+      stop();
+      const from = plan.fallbackFrom;
+      if (from !== null) {
+        write(
+          `${style.yellow('↪')} ${progress.stage}: ${from.runtime} ${from.failureClass === 'unavailable' && plan.reason === 'first' ? 'is skipped' : `failed (${from.failureClass}: ${firstLine(from.cause)})`}; ` +
+            `${plan.reason === 'first' ? 'starting' : 'falling back'} on ${progress.runtime}\n`,
+        );
+      } else if (plan.reason === 'session-resume' && plan.sessionId !== null) {
+        write(
+          `${style.cyan('↻')} continuing ${progress.stage} on ${progress.runtime} in its session ${plan.sessionId}\n`,
+        );
+      } else if (plan.reason === 'resume' || plan.reason === 'session-resume') {
+        write(`${style.cyan('↻')} ${progress.stage} starts again on ${progress.runtime}\n`);
+      }
+      if (plan.abandonedRef !== null) {
+        write(
+          `  ${style.dim(`workspace put back to ${progress.stage}'s checkpoint; what was there is kept in ${plan.abandonedRef}`)}\n`,
+        );
+      }
+      if (plan.note !== null) write(`  ${style.yellow('~')} ${plan.note}\n`);
+    },
+
+    notice(text) {
+      stop();
+      write(`${style.yellow('~')} ${text}\n`);
+    },
+
     question(step, question, subject) {
       stop();
       write(`${style.yellow('?')} step ${step + 1} asks: ${question}\n`);
@@ -232,7 +260,11 @@ export function createLiveView(options: LiveViewOptions): LiveView {
   function endLine(progress: StageProgress, report: StageReport): string {
     const parts = [
       formatDuration(report.durationMs),
-      report.tokens === null ? 'tokens unknown' : `${formatCount(report.tokens)} tokens`,
+      formatUsage({
+        totalTokens: report.tokens,
+        costUsd: report.usage?.costUsd ?? null,
+        costComplete: (report.usage?.costUsd ?? null) !== null,
+      }),
       ...(report.toolCalls > 0 ? [plural(report.toolCalls, 'tool call')] : []),
     ];
     const dropped =
@@ -252,8 +284,9 @@ export function createLiveView(options: LiveViewOptions): LiveView {
               : ` · no verdict: ${report.verdict.reason}`;
       return `${style.green('✔')} ${label(progress)} · ${parts.join(' · ')}${verdict}${dropped}\n`;
     }
+    const why = report.failureClass === null ? '' : ` (${report.failureClass})`;
     return (
-      `${style.red('✖')} ${label(progress)} · ${parts.join(' · ')} · ${report.status}` +
+      `${style.red('✖')} ${label(progress)} · ${parts.join(' · ')} · ${report.status}${why}` +
       `${report.error ? `: ${report.error}` : ''}${dropped}\n`
     );
   }

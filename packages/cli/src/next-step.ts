@@ -1,7 +1,8 @@
 /**
  * The one line that ends a run that did not succeed: what to do next. Read from how the run
- * ended — the failed stage's kind of error, a failing verdict, a rejection — so a person
- * never has to guess which command helps.
+ * ended — the failed stage's kind of error, a failing verdict, a rejection, a spent budget —
+ * so a person never has to guess which command helps. A failed run resumes from its failed
+ * stage, so that is what the line offers after a fix.
  */
 import type { RunStatus, RunSummary } from '@baton/run';
 
@@ -61,6 +62,8 @@ export function nextStep(outcome: RunOutcome): string | null {
       return `continue it with baton resume ${id}`;
     case 'rejected':
       return `read what was rejected with baton show ${id}, then start again with baton run`;
+    case 'budget_exhausted':
+      return `raise the budget and go on with baton resume ${id} --max-cost USD (or --max-tokens N)`;
     case 'failed':
       break;
   }
@@ -68,7 +71,7 @@ export function nextStep(outcome: RunOutcome): string | null {
   if (failed === null) {
     // No stage failed: the verdict did.
     if (outcome.cause?.startsWith('evaluate')) {
-      return `read the review with baton show ${id} --stage evaluate, fix what it found or change the goal, then baton run again`;
+      return `read the review with baton show ${id} --stage evaluate, fix what it found, then baton resume ${id} (or baton run again)`;
     }
     return `see what happened with baton show ${id}`;
   }
@@ -76,10 +79,10 @@ export function nextStep(outcome: RunOutcome): string | null {
     (failed.errorKind !== null && RUNTIME_PROBLEMS.has(failed.errorKind)) ||
     (failed.failureClass !== null && RUNTIME_CLASSES.has(failed.failureClass))
   ) {
-    return `check ${failed.runtime} with baton doctor --probe, then baton run again`;
+    return `check ${failed.runtime} with baton doctor --probe, then continue from ${failed.stage} with baton resume ${id}`;
   }
   if (failed.errorKind === 'timeout' || failed.failureClass === 'timeout') {
-    return `see how far ${failed.stage} got with baton show ${id} --stage ${failed.stage}; raise [runtimes.${failed.runtime}] timeout if it needs longer, then baton run again`;
+    return `see how far ${failed.stage} got with baton show ${id} --stage ${failed.stage}; raise [runtimes.${failed.runtime}] timeout if it needs longer, then baton resume ${id}`;
   }
   return `see what ${failed.runtime} reported with baton show ${id} --stage ${failed.stage}`;
 }

@@ -285,7 +285,7 @@ describe('secrets never reach the terminal', () => {
     plan({ interview: { exitCode: 1, stderr: `auth failed for key ${SECRET}` } });
     const text = failure('stage failure with a secret', baton(['run', 'Leak']));
     expect(text.status).toBe(1);
-    expect(text.stderr).toContain('failed: exited with 1: auth failed for key [REDACTED]');
+    expect(text.stderr).toContain('failed (task): exited with 1: auth failed for key [REDACTED]');
     expect(text.stdout).toContain('failed: interview failed on codex (task): exited with 1');
     const machine = baton(['run', 'Leak', '--json']);
     expect(JSON.parse(machine.stdout).cause).toContain('key [REDACTED]');

@@ -192,6 +192,56 @@ describe('runMission', () => {
   });
 });
 
+describe('budgets, fallbacks and resumes through the API', () => {
+  it('stops a run out of budget, resumes it with a larger one, and types every attempt', async () => {
+    project.writeConfig(`
+[orchestrator.runtime_profile.stages]
+execute = ["codex", "claude"]
+evaluate = "claude"
+
+[missions.build]
+steps = ["execute", "evaluate"]
+`);
+    project.plan({
+      'execute@codex': { fail: true, status: 'quota' },
+      'execute@claude': { usage: { input: 10, output: 5, cost: 0.4 } },
+    });
+    const stopped = await runMission({
+      ...options(),
+      goal: 'Build it',
+      mission: 'build',
+      budget: { maxCostUsd: 0.3 },
+    }).result;
+    expect(stopped.status).toBe('budget_exhausted');
+    expect(stopped.usage).toMatchObject({ costUsd: 0.4, costComplete: false });
+    expect(
+      stopped.attempts.map((attempt) => [
+        attempt.runtime,
+        attempt.status,
+        attempt.failureClass,
+        attempt.reason,
+        attempt.fallbackFrom?.runtime ?? null,
+      ]),
+    ).toEqual([
+      ['codex', 'failed', 'quota_exhausted', 'first', null],
+      ['claude-code', 'succeeded', null, 'fallback', 'codex'],
+    ]);
+    expect(stopped.stages.execute).toMatchObject({
+      attempts: 2,
+      runtimes: ['codex', 'claude-code'],
+    });
+    expect(listRuns({ cwd: project.root, env: project.env() })[0]!.usage.costUsd).toBe(0.4);
+
+    const resumed = await resumeRun({
+      ...options(),
+      runId: stopped.runId,
+      budget: { maxCostUsd: 2 },
+    }).result;
+    expect(resumed.status).toBe('succeeded');
+    expect(resumed.attempts.at(-1)).toMatchObject({ stage: 'evaluate', reason: 'resume' });
+  });
+});
+
 describe('reading runs', () => {
   it('lists runs, reads their events and result, and replays them', async () => {
     project.writeConfig(MISSIONS);

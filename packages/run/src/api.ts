@@ -19,6 +19,8 @@ import {
   findProjectFile,
   formatIssues,
   loadConfig,
+  type RunBudget,
+  type Stage,
 } from '@baton/core';
 import {
   displayStatus,
@@ -29,7 +31,7 @@ import {
 } from './journal/journal.js';
 import { ensureJournalDirectory, journalPath, locateProjectRoot } from './journal/location.js';
 import { type ReplayReport, replayRun as replayJournal } from './replay.js';
-import { type RunResult, readRunResult } from './result.js';
+import { type RunResult, readRunResult, readRunUsage, type UsageSummary } from './result.js';
 import type { AskHuman, HumanAnswer, RunnerOptions, RunObserver } from './runner/driver.js';
 import { resumeRun as resumeInJournal, startRun } from './service.js';
 import { causeOf } from './summary.js';
@@ -84,6 +86,8 @@ export interface RunMissionOptions extends DriveOptions {
   readonly goal: string;
   /** A mission name. Default: `deliver`. */
   readonly mission?: string;
+  /** The run's budget, over the mission's `max_cost_usd` and `max_tokens` field by field. */
+  readonly budget?: Partial<RunBudget>;
 }
 
 export interface ResumeRunOptions extends DriveOptions {
@@ -91,6 +95,12 @@ export interface ResumeRunOptions extends DriveOptions {
   readonly runId: string;
   /** The answer to the question a waiting run asks: approve (with input), or reject (why). */
   readonly answer?: HumanAnswer;
+  /** A failed, interrupted or out-of-budget run: start again from this stage (at or before where it stopped). */
+  readonly from?: Stage;
+  /** A new budget for the rest of the run, over the one it had, field by field. */
+  readonly budget?: Partial<RunBudget>;
+  /** Go on although the workspace changed since the run stopped (the changes are kept in a ref). */
+  readonly force?: boolean;
 }
 
 /** A mission in progress. */
@@ -113,16 +123,20 @@ export function runMission(options: RunMissionOptions): MissionHandle {
     startRun(context, {
       goal: options.goal,
       ...(options.mission === undefined ? {} : { mission: options.mission }),
+      ...(options.budget === undefined ? {} : { budget: options.budget }),
     }),
   );
 }
 
-/** Continues a waiting or interrupted run (`baton resume`). */
+/** Continues a waiting, interrupted, failed or out-of-budget run (`baton resume`). */
 export function resumeRun(options: ResumeRunOptions): MissionHandle {
   return drive(options, (context) =>
     resumeInJournal(context, {
       runId: options.runId,
       ...(options.answer === undefined ? {} : { answer: options.answer }),
+      ...(options.from === undefined ? {} : { from: options.from }),
+      ...(options.budget === undefined ? {} : { budget: options.budget }),
+      ...(options.force === undefined ? {} : { force: options.force }),
     }),
   );
 }
@@ -136,6 +150,8 @@ export interface RunListing {
   readonly mission: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Tokens and cost of every attempt. */
+  readonly usage: UsageSummary;
 }
 
 export interface ListRunsOptions extends Omit<ProjectOptions, 'registry'> {
@@ -158,6 +174,7 @@ export function listRuns(options: ListRunsOptions = {}): RunListing[] {
           mission: run.mission,
           createdAt: run.createdAt,
           updatedAt: run.updatedAt,
+          usage: readRunUsage(journal, run.runId),
         };
       }),
     () => [],

@@ -1,10 +1,14 @@
 export { approvalSubject } from './approval.js';
 export { canonicalJson, hashValue } from './canonical-json.js';
 export { configHash } from './config-hash.js';
+export { formatUsd } from './engine/budget.js';
 export { applyEvent, replayEvents } from './engine/reducer.js';
 export { stateHash } from './engine/state-hash.js';
 export {
+  type AttemptUsage,
   type Directive,
+  type DispatchReason,
+  ENDED_RUN_STATUSES,
   ENGINE_EVENT_TYPES,
   type EngineEvent,
   type EngineEventType,
@@ -12,6 +16,7 @@ export {
   type HistoryEntry,
   type HumanDecision,
   type InFlightStage,
+  JOURNAL_FORMAT,
   type MissionSnapshot,
   type RetryPolicy,
   type RoutingSnapshot,
@@ -49,10 +54,20 @@ export { currentProcess, isProcessAlive, type ProcessIdentity } from './journal/
 export { composePrompt } from './prompt.js';
 export { createRedactor, REDACTED, type Redactor, SECRET_NAME, secretValues } from './redact.js';
 export { type ReplayReport, replayRun } from './replay.js';
+export {
+  type AttemptResult,
+  type CostSource,
+  readRunUsage,
+  totalUsage,
+  type UsageSummary,
+} from './result.js';
+export type { ResumeOptions } from './resume-plan.js';
 export { RUN_ERROR_EVENT, recordRunError } from './run-error.js';
+export { checkpointRef } from './runner/checkpoint.js';
 export {
   type ApprovalSubject,
   type AskHuman,
+  type AttemptPlan,
   DEFAULT_RUNNER_OPTIONS,
   type HumanAnswer,
   type RunnerOptions,

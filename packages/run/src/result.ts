@@ -9,6 +9,7 @@ import {
   displayStatus,
   type Journal,
   type JournalEvent,
+  parsePayload,
   type RunRecord,
   runNotFound,
 } from './journal/journal.js';
@@ -116,6 +117,20 @@ export interface RunResult {
   readonly attempts: readonly AttemptResult[];
   /** Usage of the whole run. */
   readonly usage: UsageSummary;
+}
+
+/**
+ * Tokens and cost of a run's attempts, from its `agent.process.exited` events alone (the
+ * other events are not parsed): what `baton runs` lists for each run.
+ */
+export function readRunUsage(journal: Journal, runId: string): UsageSummary {
+  const parts: UsageSummary[] = [];
+  for (const event of journal.rawEvents(runId)) {
+    if (event.type !== 'agent.process.exited') continue;
+    const payload = parsePayload(event.payload);
+    if (typeof payload !== 'string') parts.push(usageOf(payload.usage));
+  }
+  return totalUsage(parts);
 }
 
 /** Reads a run's result from the journal. */

@@ -2,6 +2,7 @@ import { type JournalEvent, RUN_ERROR_EVENT, runNotFound } from '@baton/run';
 import { parseCommandArguments, runIdArgument } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_OK } from '../context.js';
+import { formatUsd } from '../figures.js';
 import { styles } from '../output.js';
 import { oneLine, openJournalForReading } from './runs.js';
 
@@ -13,7 +14,12 @@ export const command: Command = {
     '',
     "Prints a run's events in sequence order, readable while the run is in progress. Each stage",
     'entry is a control.directive.emitted event whose payload names the stage and',
-    'extra.runtime_id; agent.process.started/exited record the process that ran it.',
+    'extra.runtime_id (and, from this version on, why: first, retry, fallback, resume,',
+    'session-resume); agent.process.started/exited record the process that ran it, with its',
+    'failure class, tokens and cost. stage.fallback and stage.attempt say why another attempt',
+    'ran and name the checkpoint it started from and the ref keeping what the previous one left',
+    '(git diff <checkpoint_ref> <abandoned_ref>); stage.checkpoint names each snapshot;',
+    'stage.session the harness session a resume continues.',
     'The text view shows each event on one line, long texts cut; --json has them whole, and',
     "`baton show <run-id>` tells the run with each stage's full output.",
     '',
@@ -97,8 +103,14 @@ function describe(event: JournalEvent, clip: (text: string, max: number) => stri
     case 'control.directive.emitted': {
       const extra = payload.extra ?? {};
       switch (payload.directive) {
-        case 'dispatch':
-          return `dispatch ${payload.stage} → ${extra.runtime_id} (attempt ${extra.attempt}${extra.backoff_ms ? `, after ${extra.backoff_ms}ms` : ''})`;
+        case 'dispatch': {
+          const why =
+            typeof extra.reason === 'string' && extra.reason !== 'first' ? `, ${extra.reason}` : '';
+          const from = extra.fallback_from
+            ? ` from ${extra.fallback_from.runtime_id} (${extra.fallback_from.failure_class})`
+            : '';
+          return `dispatch ${payload.stage} → ${extra.runtime_id} (attempt ${extra.attempt}${why}${from}${extra.backoff_ms ? `, after ${extra.backoff_ms}ms` : ''})`;
+        }
         case 'ask_human':
           return `ask human: ${extra.question}`;
         default:
@@ -115,9 +127,16 @@ function describe(event: JournalEvent, clip: (text: string, max: number) => stri
         typeof payload.events_dropped === 'number' && payload.events_dropped > 0
           ? ` · ${payload.events_dropped} events past the journal's cap, not kept`
           : '';
+      const cost =
+        typeof payload.usage?.cost_usd === 'number'
+          ? ` · ${formatUsd(payload.usage.cost_usd)}${payload.usage.cost_source ? ` (${payload.usage.cost_source})` : ''}`
+          : payload.usage?.cost_source === null
+            ? ' · cost unknown'
+            : '';
+      const why = payload.failure_class ? ` (${payload.failure_class})` : '';
       return (
-        `${payload.stage} on ${payload.runtime_id} · ${payload.status} · exit ${payload.exit_code ?? payload.signal ?? '-'} · ` +
-        `${payload.duration_ms}ms${typeof tokens === 'number' ? ` · ${tokens} tokens` : ''}${tools}${dropped}` +
+        `${payload.stage} on ${payload.runtime_id} · ${payload.status}${why} · exit ${payload.exit_code ?? payload.signal ?? '-'} · ` +
+        `${payload.duration_ms}ms${typeof tokens === 'number' ? ` · ${tokens} tokens` : ''}${cost}${tools}${dropped}` +
         `${payload.error ? ` · ${clip(payload.error, 80)}` : ''}`
       );
     }
@@ -136,7 +155,27 @@ function describe(event: JournalEvent, clip: (text: string, max: number) => stri
         : `${payload.stage} changed ${count} file${count === 1 ? '' : 's'}: ${oneLine(files.map((file: { path: string }) => file.path).join(', '), 80)}`;
     }
     case 'stage.ended':
-      return `${payload.stage} ${payload.status}${payload.error ? `: ${clip(payload.error.message, 80)}` : ''}`;
+      return `${payload.stage} ${payload.status}${payload.failure_class ? ` (${payload.failure_class})` : ''}${payload.error ? `: ${clip(payload.error.message, 80)}` : ''}`;
+    case 'stage.session':
+      return `${payload.stage} on ${payload.runtime_id} · session ${payload.session_id}`;
+    case 'stage.checkpoint':
+      return `${payload.stage} ${payload.kind === 'checkpoint' ? 'checkpoint' : `${payload.kind} (attempt ${payload.attempt})`} · ${payload.ref}`;
+    case 'stage.fallback':
+    case 'stage.attempt': {
+      const from = payload.from
+        ? `${payload.from} (${payload.class}: ${clip(String(payload.cause ?? ''), 60)}) → `
+        : '';
+      const refs = [
+        payload.checkpoint_ref ? `from ${payload.checkpoint_ref}` : '',
+        payload.abandoned_ref ? `kept ${payload.abandoned_ref}` : '',
+        payload.session_id ? `session ${payload.session_id}` : '',
+        payload.note ? clip(String(payload.note), 80) : '',
+      ].filter((part) => part !== '');
+      return `${payload.stage} ${payload.reason}: ${from}${payload.to} (attempt ${payload.attempt})${refs.length > 0 ? ` · ${refs.join(' · ')}` : ''}`;
+    }
+    case 'runtime.unhealthy':
+    case 'run.notice':
+      return clip(String(payload.text), 120);
     case 'verdict.recorded':
       return `${payload.outcome.toUpperCase()}${payload.reason ? `: ${payload.reason}` : ''}`;
     case 'human.asked':

@@ -1,24 +1,40 @@
 import { existsSync } from 'node:fs';
+import { closestMatch, isStage, STAGES, type Stage } from '@baton/core';
 import { displayStatus, type HumanAnswer, Journal, journalPath, resumeRun } from '@baton/run';
 import { parseCommandArguments, runIdArgument } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { type Loaded, loadForCommand } from '../load.js';
 import { usageError } from '../output.js';
-import { PROGRESS_OPTIONS, progressMode, withTerminal } from './run.js';
+import {
+  BUDGET_OPTIONS,
+  budgetFlags,
+  PROGRESS_OPTIONS,
+  progressMode,
+  withTerminal,
+} from './run.js';
 
 export const command: Command = {
   name: 'resume',
-  summary: 'Continue a run that is waiting for an answer or was interrupted.',
+  summary: 'Continue a run that is waiting, was interrupted, failed or ran out of budget.',
   usage: [
     'Usage: baton resume <run-id> [--approve [--input TEXT] | --reject WHY] [--quiet | --verbose]',
+    '       baton resume <run-id> [--from STAGE] [--force] [--max-cost USD] [--max-tokens N]',
     '       baton resume --last [...]',
     '',
     'Continues a run from its journal, in this process. A run waiting at a human step needs a',
     'decision: --approve goes on (--input gives the next steps an answer or instructions);',
     '--reject WHY sends the result back to the stage before the question, with WHY in its',
     'prompt, when the mission has a loop left (max_loops), or else ends the run as rejected.',
-    'Without either, a terminal shows the result and asks. An interrupted run — by Ctrl-C, or',
-    'because the process running it was killed — runs again the stage that was in flight.',
+    'Without either, a terminal shows the result and asks.',
+    '',
+    'An interrupted run — by Ctrl-C, or because the process running it was killed — continues',
+    "the stage that was in flight in its harness's session, where the harness announced one",
+    'and can resume it; otherwise that stage starts again from its checkpoint. A failed run',
+    'starts again at its failed stage (--from STAGE: at that earlier stage), earlier results',
+    'reused; if the workspace changed since the run stopped, --force is needed (your changes',
+    'are kept in a ref under refs/baton/<run-id>/). A run out of budget continues with a',
+    'larger one: --max-cost and --max-tokens replace the run budget.',
+    '',
     'The run keeps the mission and routing it started with. A unique prefix of the run id is',
     'enough; --last takes the most recent run that can be continued.',
     '',
@@ -33,12 +49,17 @@ export const command: Command = {
         reject: { type: 'string', value: 'WHY' },
         input: { type: 'string', value: 'TEXT' },
         last: { type: 'boolean' },
+        from: { type: 'string', value: 'STAGE' },
+        force: { type: 'boolean' },
+        ...BUDGET_OPTIONS,
         ...PROGRESS_OPTIONS,
       },
       { allowPositionals: true },
     );
     const { values } = parsed;
     const answer = humanAnswer(values);
+    const budget = budgetFlags('resume', values);
+    const from = values.from === undefined ? undefined : stageFlag(values.from);
     const mode = progressMode('resume', values);
     const loaded = loadForCommand(context);
     let runId: string;
@@ -50,7 +71,13 @@ export const command: Command = {
       runId = runIdArgument('resume', parsed.positionals);
     }
     return withTerminal(context, loaded, mode, (runContext) =>
-      resumeRun(runContext, { runId, ...(answer === null ? {} : { answer }) }),
+      resumeRun(runContext, {
+        runId,
+        ...(answer === null ? {} : { answer }),
+        ...(from === undefined ? {} : { from }),
+        ...(budget === undefined ? {} : { budget }),
+        ...(values.force === true ? { force: true } : {}),
+      }),
     );
   },
 };
@@ -78,17 +105,30 @@ function humanAnswer(values: {
   return null;
 }
 
-/** The most recent run that is waiting or was interrupted. */
+/** `--from STAGE`: a stage name. */
+function stageFlag(value: string): Stage {
+  const stage = value.trim().toLowerCase();
+  if (isStage(stage)) return stage;
+  const guess = closestMatch(stage, [...STAGES]);
+  throw usageError(
+    `resume: --from takes a stage, one of ${STAGES.join(', ')} (got "${value}")` +
+      (guess === undefined ? '.' : `; did you mean ${guess}?`),
+  );
+}
+
+/** The most recent run that can be continued: waiting, interrupted, failed or out of budget. */
 function lastResumable(loaded: Loaded): string {
   const path = journalPath(loaded.config.projectRoot);
   const journal = existsSync(path) ? Journal.open(path, { readOnly: true }) : null;
   try {
     const run = journal
       ?.listRuns(1000)
-      .find((candidate) => ['waiting', 'interrupted'].includes(displayStatus(candidate)));
+      .find((candidate) =>
+        ['waiting', 'interrupted', 'failed', 'budget_exhausted'].includes(displayStatus(candidate)),
+      );
     if (run === undefined) {
       throw usageError(
-        'resume: no run is waiting or interrupted, so there is nothing to continue (see baton runs).',
+        'resume: no run is waiting, interrupted, failed or out of budget, so there is nothing to continue (see baton runs).',
       );
     }
     return run.runId;

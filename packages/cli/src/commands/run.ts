@@ -1,3 +1,4 @@
+import type { RunBudget } from '@baton/core';
 import {
   ensureJournalDirectory,
   Journal,
@@ -6,13 +7,14 @@ import {
   type RunSummary,
   recordRunError,
   startRun,
+  totalUsage,
 } from '@baton/run';
 import { askOnTerminal } from '../approval-prompt.js';
 import { parseCommandArguments } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../context.js';
 import { ownRun, recordOnOwnedRun } from '../failures.js';
-import { formatDuration } from '../figures.js';
+import { formatDuration, formatUsage } from '../figures.js';
 import { createLiveView, type LiveViewMode } from '../live-view.js';
 import { type Loaded, loadForCommand } from '../load.js';
 import { nextStep, outcomeOf } from '../next-step.js';
@@ -25,13 +27,29 @@ export const command: Command = {
   name: 'run',
   summary: 'Run a mission: each stage on the runtime the config routes it to.',
   usage: [
-    'Usage: baton run "<goal>" [--mission NAME] [--quiet | --verbose] [--json] [--config FILE]',
+    'Usage: baton run "<goal>" [--mission NAME] [--max-cost USD] [--max-tokens N]',
+    '                 [--quiet | --verbose] [--json] [--config FILE]',
     '',
     'Runs a mission (default "deliver": interview → execute → evaluate → reflect), each stage on',
     'the runtime the config routes it to, and journals every step in .baton/journal.db.',
     'Missions of your own go in baton.toml under [missions.<name>].',
     '',
-    'Before the first stage, the cheap doctor checks of every runtime the mission uses must pass.',
+    'Before the first stage, the cheap doctor checks of every runtime of every stage chain run. A',
+    'runtime that fails them is skipped (said so, and journaled): its stages start on the next',
+    'runtime of their chain; a stage with no healthy runtime refuses the run.',
+    '',
+    'A failed attempt is retried or falls back by its class: a rate limit waits (the delay the',
+    'harness or server stated, capped) and retries the same runtime; a usage limit, an auth',
+    'failure or an unavailable runtime moves to the next runtime of the chain at once; a server',
+    'error is retried with backoff, then falls back; a timeout or a failed task stops the run',
+    '([orchestrator.retry] bounds each). In a git work tree the workspace is checkpointed when a',
+    'stage starts and put back before another attempt; what the failed one left is kept in',
+    'refs/baton/<run-id>/… (git diff it).',
+    '',
+    "--max-cost USD and --max-tokens N set the run budget (over the mission's max_cost_usd and",
+    'max_tokens): no attempt starts once it is spent; the run ends "budget_exhausted", and',
+    '`baton resume <run-id> --max-cost MORE` continues it. Claude Code gets what is left as its',
+    'own cap. Tokens and cost are shown per stage and in total.',
     'Progress goes to stderr: on a terminal, a status line with the time taken, tool calls and',
     'tokens so far and what the agent is doing now; elsewhere, a line per tool call (at most every',
     'few seconds) and a heartbeat every 30 s. --quiet shows only stage starts and ends; --verbose',
@@ -43,29 +61,73 @@ export const command: Command = {
     'running stage and records the run as interrupted; `baton resume <run-id>` continues it.',
     "`baton show <run-id>` tells the whole run, every stage's full output included.",
     '',
-    'Exit codes: 0 succeeded; 1 failed, rejected, or paused waiting for an answer; 2 usage or',
-    'config error; 130 interrupted.',
+    'Exit codes: 0 succeeded; 1 failed, rejected, out of budget, or paused waiting for an answer;',
+    '2 usage or config error; 130 interrupted.',
     '',
-    'JSON: {"runId", "status", "cause", "question", "stages": [{"stage", "runtime", "status", "durationMs"}]}',
+    'JSON: {"runId", "status", "cause", "question", "usage", "stages": [{"stage", "runtime",',
+    '"status", "attempt", "failureClass", "durationMs", "usage"}]}; usage: {"inputTokens",',
+    '"cachedInputTokens", "outputTokens", "reasoningTokens", "totalTokens", "costUsd",',
+    '"costSource" (runtime, pricing, mixed, or null when some cost is unknown), "costComplete"}.',
   ].join('\n'),
   async run(context: CommandContext) {
     const parsed = parseCommandArguments(
       'run',
       context.args,
-      { mission: { type: 'string', value: 'NAME' }, ...PROGRESS_OPTIONS },
+      { mission: { type: 'string', value: 'NAME' }, ...BUDGET_OPTIONS, ...PROGRESS_OPTIONS },
       { allowPositionals: true },
     );
     const goal = parsed.positionals.join(' ').trim();
     if (goal === '') throw usageError('run: give the goal, e.g. baton run "Add a --verbose flag".');
     const mission = parsed.values.mission;
     if (mission === '') throw usageError('run: --mission needs a name.');
+    const budget = budgetFlags('run', parsed.values);
     const mode = progressMode('run', parsed.values);
     const loaded = loadForCommand(context);
     return withTerminal(context, loaded, mode, (runContext) =>
-      startRun(runContext, { goal, ...(mission ? { mission } : {}) }),
+      startRun(runContext, {
+        goal,
+        ...(mission ? { mission } : {}),
+        ...(budget === undefined ? {} : { budget }),
+      }),
     );
   },
 };
+
+/** `--max-cost` and `--max-tokens`, taken by `run` and `resume`. */
+export const BUDGET_OPTIONS = {
+  'max-cost': { type: 'string', value: 'USD' },
+  'max-tokens': { type: 'string', value: 'N' },
+} as const;
+
+/** The budget the flags give, or `undefined` when neither was given. */
+export function budgetFlags(
+  command: string,
+  values: { readonly 'max-cost'?: string; readonly 'max-tokens'?: string },
+): Partial<RunBudget> | undefined {
+  const cost = values['max-cost'];
+  const tokens = values['max-tokens'];
+  if (cost === undefined && tokens === undefined) return undefined;
+  const budget: { maxCostUsd?: number; maxTokens?: number } = {};
+  if (cost !== undefined) {
+    const usd = /^\s*\$?\d+(\.\d+)?\s*$/.test(cost)
+      ? Number(cost.trim().replace(/^\$/, ''))
+      : Number.NaN;
+    if (!(usd > 0))
+      throw usageError(
+        `${command}: --max-cost takes a positive number of US dollars, e.g. 2.50 (got "${cost}").`,
+      );
+    budget.maxCostUsd = usd;
+  }
+  if (tokens !== undefined) {
+    const count = /^\s*\d+\s*$/.test(tokens) ? Number(tokens) : Number.NaN;
+    if (!Number.isSafeInteger(count) || count < 1)
+      throw usageError(
+        `${command}: --max-tokens takes a whole number of tokens, 1 or more (got "${tokens}").`,
+      );
+    budget.maxTokens = count;
+  }
+  return budget;
+}
 
 /** `--quiet` and `--verbose`, taken by `run` and `resume`. */
 export const PROGRESS_OPTIONS = {
@@ -165,11 +227,15 @@ export function runJson(summary: RunSummary) {
     status: summary.status,
     cause: summary.cause,
     question: summary.question,
+    usage: summary.usage,
     stages: summary.stages.map((stage) => ({
       stage: stage.stage,
       runtime: stage.runtime,
       status: stage.status,
+      attempt: stage.attempt,
+      failureClass: stage.failureClass,
       durationMs: stage.durationMs,
+      usage: stage.usage,
     })),
   };
 }
@@ -205,10 +271,17 @@ function report(context: CommandContext, summary: RunSummary, elapsedMs: number)
         `${style.yellow('■')} Run ${id} was interrupted (${summary.cause ?? 'no cause recorded'}).\n`,
       );
       break;
+    case 'budget_exhausted':
+      context.stdout.write(
+        `${style.yellow('■')} Run ${id} is out of budget: ${summary.cause ?? 'no cause recorded'}\n`,
+      );
+      break;
     case 'running':
       context.stdout.write(`Run ${id} is still running.\n`);
       break;
   }
+  const usage = usageLines(summary);
+  if (usage !== '') context.stdout.write(usage);
   const next = nextStep(outcomeOf(summary));
   if (next !== null) context.stdout.write(`  Next: ${next}\n`);
   context.stdout.write(`  The whole run: baton show ${summary.runId}\n`);
@@ -216,4 +289,37 @@ function report(context: CommandContext, summary: RunSummary, elapsedMs: number)
 
 function interactive(context: CommandContext): boolean {
   return !context.json && process.stdin.isTTY === true && context.stderr.isTTY === true;
+}
+
+/**
+ * What the run used, per stage (every attempt of it together) and in total:
+ * `  interview  codex  1,020 tokens · $0.0012`. Nothing when no stage ran.
+ */
+function usageLines(summary: RunSummary): string {
+  const groups = new Map<
+    string,
+    { label: string; runtimes: string[]; parts: RunSummary['stages'] }
+  >();
+  for (const stage of summary.stages) {
+    const key = `${stage.step}:${stage.loop}`;
+    const group = groups.get(key) ?? {
+      label: stage.loop > 0 ? `${stage.stage} (loop ${stage.loop})` : stage.stage,
+      runtimes: [],
+      parts: [],
+    };
+    if (!group.runtimes.includes(stage.runtime)) group.runtimes.push(stage.runtime);
+    (group.parts as RunSummary['stages'][number][]).push(stage);
+    groups.set(key, group);
+  }
+  if (groups.size === 0) return '';
+  const rows = [...groups.values()].map((group) => [
+    group.label,
+    group.runtimes.join(' → '),
+    formatUsage(totalUsage(group.parts.map((part) => part.usage))),
+  ]);
+  rows.push(['total', '', formatUsage(summary.usage)]);
+  const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return `  Usage:\n${rows
+    .map((row) => `    ${row[0]!.padEnd(widths[0]!)}  ${row[1]!.padEnd(widths[1]!)}  ${row[2]}`)
+    .join('\n')}\n`;
 }

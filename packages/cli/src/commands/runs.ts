@@ -6,10 +6,13 @@ import {
   journalPath,
   locateProjectRoot,
   type RunStatus,
+  readRunUsage,
+  type UsageSummary,
 } from '@baton/run';
 import { parseCommandArguments } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_OK } from '../context.js';
+import { formatUsd } from '../figures.js';
 import { styles, table, usageError, visibleLength, writeJson } from '../output.js';
 
 export const command: Command = {
@@ -22,7 +25,11 @@ export const command: Command = {
     'or a .git, or --workspace DIR; --config does not move it). A run whose process',
     'was killed while it ran shows as "interrupted"; `baton resume <run-id>` continues it.',
     '',
-    'JSON: [{"runId", "status", "mission", "goal", "cause", "createdAt", "updatedAt", "events"}]',
+    'COST is what the run has cost so far: "?" when no attempt reported one, and a "+" after',
+    "the figure when some attempt's cost is unknown (price its model in [pricing]).",
+    '',
+    'JSON: [{"runId", "status", "mission", "goal", "cause", "createdAt", "updatedAt", "events",',
+    '"usage"}]; usage as in `baton run --json`.',
   ].join('\n'),
   async run(context: CommandContext) {
     const { values } = parseCommandArguments(
@@ -40,21 +47,25 @@ export const command: Command = {
         );
     }
     const journal = openJournalForReading(context);
-    const runs = journal === null ? [] : journal.listRuns(limit);
-    journal?.close();
-    const rows = runs.map((run) => {
-      const status = displayStatus(run);
-      return {
-        runId: run.runId,
-        status,
-        mission: run.mission,
-        goal: run.goal,
-        cause: causeOf(run, status),
-        createdAt: run.createdAt,
-        updatedAt: run.updatedAt,
-        events: run.lastSeq,
-      };
-    });
+    let rows: RunRow[];
+    try {
+      rows = (journal === null ? [] : journal.listRuns(limit)).map((run) => {
+        const status = displayStatus(run);
+        return {
+          runId: run.runId,
+          status,
+          mission: run.mission,
+          goal: run.goal,
+          cause: causeOf(run, status),
+          createdAt: run.createdAt,
+          updatedAt: run.updatedAt,
+          events: run.lastSeq,
+          usage: readRunUsage(journal!, run.runId),
+        };
+      });
+    } finally {
+      journal?.close();
+    }
     if (context.json) {
       writeJson(context, rows);
       return EXIT_OK;
@@ -73,12 +84,13 @@ export const command: Command = {
     context.stdout.write(
       `${table(
         [
-          ['RUN', 'STATUS', 'MISSION', 'STARTED', 'GOAL'].map(style.bold),
+          ['RUN', 'STATUS', 'MISSION', 'STARTED', 'COST', 'GOAL'].map(style.bold),
           ...rows.map((row) => [
             row.runId,
             colour(row.status),
             row.mission,
             row.createdAt.slice(0, 19).replace('T', ' '),
+            costCell(row.usage),
             oneLine(row.goal, 60),
           ]),
         ],
@@ -88,6 +100,24 @@ export const command: Command = {
     return EXIT_OK;
   },
 };
+
+interface RunRow {
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly mission: string;
+  readonly goal: string;
+  readonly cause: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly events: number;
+  readonly usage: UsageSummary;
+}
+
+/** `$0.0123`; `$0.0123+` when some attempt's cost is unknown; `?` when none is known. */
+function costCell(usage: UsageSummary): string {
+  if (usage.costUsd === null) return '?';
+  return `${formatUsd(usage.costUsd)}${usage.costComplete ? '' : '+'}`;
+}
 
 /** The project's journal opened read-only, without loading its config; `null` when there is none yet. */
 export function openJournalForReading(context: CommandContext): Journal | null {

@@ -10,7 +10,7 @@ import {
 import { parseCommandArguments, runIdArgument } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_OK } from '../context.js';
-import { formatCount, formatDuration, plural } from '../figures.js';
+import { formatDuration, formatUsage, plural } from '../figures.js';
 import { nextStep } from '../next-step.js';
 import { styles, usageError, writeJson } from '../output.js';
 import { openJournalForReading } from './runs.js';
@@ -23,7 +23,9 @@ export const command: Command = {
     'Usage: baton show <run-id> [--stage STAGE [--text]] [--json] [--config FILE]',
     '',
     "Tells a run's whole story from its journal: each stage with its runtime and model, its",
-    'attempts (and why each one failed), duration, tokens, tool calls, verdict and reason, the',
+    'attempts (why each one ran — a retry, a fallback from which runtime and why, a resume — and',
+    'why each one failed, its tokens and cost, and the ref keeping what a failed one left), the',
+    "stage's checkpoint ref, duration, tokens and cost, tool calls, verdict and reason, the",
     'files it changed (in a git work tree) and its full final text; each human step with its',
     'question, decision and answer. A unique prefix of the run id is enough.',
     '',
@@ -106,6 +108,7 @@ function render(story: RunStory, steps: RunStory['steps'], color: boolean): stri
     `Started ${story.createdAt.slice(0, 19).replace('T', ' ')} UTC · last event ${story.updatedAt.slice(0, 19).replace('T', ' ')} UTC`,
   ];
   if (story.cause !== null) lines.push(`Cause: ${story.cause}`);
+  lines.push(`Usage: ${formatUsage(story.usage)}`);
   const out = [`${lines.join('\n')}\n`];
   for (const step of steps) {
     out.push('\n');
@@ -118,22 +121,23 @@ function render(story: RunStory, steps: RunStory['steps'], color: boolean): stri
 
 function renderStage(step: StageStory, style: ReturnType<typeof styles>): string {
   const model = step.model === null ? '' : ` (${step.model})`;
-  const tokens =
-    step.usage.totalTokens === null
-      ? 'tokens unknown'
-      : `${formatCount(step.usage.totalTokens)} tokens`;
   const head = [
     `${style.bold(`${step.step + 1} ${step.stage}`)} · ${style.cyan(step.runtime)}${model}`,
     ...(step.loop > 0 ? [`loop ${step.loop}`] : []),
     statusText(step.status, style),
     formatDuration(step.durationMs),
-    tokens,
+    formatUsage(step.usage),
     plural(step.toolCalls, 'tool call'),
   ].join(' · ');
   const lines = [head];
-  if (step.attempts.length > 1 || step.attempts.some((attempt) => attempt.status !== 'succeeded')) {
-    for (const attempt of step.attempts) lines.push(`  ${attemptLine(attempt)}`);
+  if (
+    step.attempts.length > 1 ||
+    step.attempts.some((attempt) => attempt.status !== 'succeeded' || attempt.fallbackFrom !== null)
+  ) {
+    for (const attempt of step.attempts) lines.push(...attemptLines(attempt));
   }
+  const checkpoint = step.attempts.find((attempt) => attempt.checkpointRef !== null)?.checkpointRef;
+  if (checkpoint !== undefined) lines.push(`  checkpoint: ${checkpoint}`);
   const dropped = step.attempts.reduce((sum, attempt) => sum + attempt.eventsDropped, 0);
   if (dropped > 0)
     lines.push(
@@ -159,15 +163,27 @@ function renderStage(step: StageStory, style: ReturnType<typeof styles>): string
   return `${lines.join('\n')}\n${text}\n${style.dim('  ── end of final text ──')}\n`;
 }
 
-function attemptLine(attempt: AttemptStory): string {
+/**
+ * `attempt 2 on claude-code (opus), a fallback from codex (quota_exhausted): succeeded · 12s ·
+ * 1,234 tokens · $0.0123`, then where what a failed attempt left is kept.
+ */
+function attemptLines(attempt: AttemptStory): string[] {
   const why = attempt.failureClass ?? attempt.errorKind;
   const model = attempt.model === null ? '' : ` (${attempt.model})`;
-  return (
-    `attempt ${attempt.attempt} on ${attempt.runtime}${model}: ${attempt.status}` +
-    (why !== null && attempt.status === 'failed' ? ` (${why})` : '') +
-    ` · ${formatDuration(attempt.durationMs)}` +
-    (attempt.error !== null ? ` — ${attempt.error}` : '')
-  );
+  const reason =
+    attempt.fallbackFrom !== null
+      ? `, a fallback from ${attempt.fallbackFrom.runtime}${attempt.fallbackFrom.failureClass ? ` (${attempt.fallbackFrom.failureClass})` : ''}`
+      : attempt.reason !== null && attempt.reason !== 'first'
+        ? `, a ${attempt.reason}`
+        : '';
+  const lines = [
+    `  attempt ${attempt.attempt} on ${attempt.runtime}${model}${reason}: ${attempt.status}` +
+      (why !== null && attempt.status === 'failed' ? ` (${why})` : '') +
+      ` · ${formatDuration(attempt.durationMs)} · ${formatUsage(attempt.usage)}` +
+      (attempt.error !== null ? ` — ${attempt.error}` : ''),
+  ];
+  if (attempt.abandonedRef !== null) lines.push(`    what it left: ${attempt.abandonedRef}`);
+  return lines;
 }
 
 function filesText(step: StageStory): string {

@@ -179,6 +179,20 @@ describe('GitWorkspace', () => {
     expect(await workspace.read('refs/baton/run-1/none')).toBeNull();
   });
 
+  it('leaves out a .baton that .gitignore ignores, and one it does not', async () => {
+    write('.gitignore', '*.log\nnode_modules/\n.env\n.baton/\n');
+    const ignoring = (await GitWorkspace.open(root, env))!;
+    const first = await ignoring.snapshot('ignored');
+    write('.gitignore', '*.log\nnode_modules/\n.env\n');
+    rmSync(join(root, '.baton', '.gitignore'));
+    const plain = (await GitWorkspace.open(root, env))!;
+    const second = await plain.snapshot('not ignored');
+    for (const tree of [first.tree, second.tree]) {
+      expect(git('ls-tree', '-r', '--name-only', tree)).not.toContain('.baton');
+      expect(git('ls-tree', '-r', '--name-only', tree)).toContain('untracked.txt');
+    }
+  });
+
   it('works in a repository without a commit and refuses refs outside refs/baton', async () => {
     rmSync(join(root, '.git'), { recursive: true, force: true });
     git('init', '-q');

@@ -67,11 +67,19 @@ export class GitWorkspace {
   private readonly env: Environment;
   /** Paths (relative to `top`, `/`-separated) Baton never snapshots nor restores. */
   private readonly excluded: readonly string[];
+  /** Those of them .gitignore does not ignore: left out of `add` by an exclude pathspec. */
+  private readonly unignored: readonly string[];
 
-  private constructor(top: string, env: Environment, excluded: readonly string[]) {
+  private constructor(
+    top: string,
+    env: Environment,
+    excluded: readonly string[],
+    unignored: readonly string[],
+  ) {
     this.top = top;
     this.env = env;
     this.excluded = excluded;
+    this.unignored = unignored;
   }
 
   /** The git work tree `cwd` is in, or `null` when it is in none (or git cannot run). */
@@ -87,7 +95,17 @@ export class GitWorkspace {
     const journal = relative(top, join(cwd, JOURNAL_DIRECTORY));
     const excluded =
       journal.startsWith('..') || isAbsolute(journal) ? [] : [journal.split(sep).join('/')];
-    return new GitWorkspace(top, env, excluded);
+    // `git add` refuses an exclude pathspec naming a path .gitignore ignores (it says the
+    // path is ignored, and fails); an ignored `.baton` is left out of `add -A` anyway.
+    const unignored: string[] = [];
+    for (const path of excluded) {
+      try {
+        await git(top, env, ['check-ignore', '--quiet', '--', path]);
+      } catch {
+        unignored.push(path);
+      }
+    }
+    return new GitWorkspace(top, env, excluded, unignored);
   }
 
   /** The workspace as it is now, as a commit object (not yet under any ref). */
@@ -272,7 +290,7 @@ export class GitWorkspace {
   }
 
   private excludes(): string[] {
-    return this.excluded.map((path) => `:(exclude,top,literal)${path}`);
+    return this.unignored.map((path) => `:(exclude,top,literal)${path}`);
   }
 
   private git(

@@ -514,6 +514,8 @@ export class RunDriver {
       abandonedRef: prepared.abandonedRef,
       note: note ?? (directive.reason === 'first' ? null : prepared.problem),
     };
+    if (prepared.problem !== null && this.workspace?.isGit === true)
+      init.observer?.notice?.(prepared.problem);
     const attemptEvents: NewEvent[] = [...prepared.events];
     if (directive.reason !== 'first' || directive.fallbackFrom !== null) {
       attemptEvents.push(attemptEvent(identity, directive, planned, prepared));

@@ -119,12 +119,16 @@ export class StageWorkspace {
       const restored = await git.restore(existing.tree, current.tree);
       return { events, checkpointRef: ref, abandonedRef, restored, problem: null };
     } catch (error) {
+      const problem = `Baton could not checkpoint the workspace for ${identity.stage}: ${messageOf(error)}`;
       return {
-        events,
+        events: [
+          ...events,
+          { type: 'run.notice', payload: { kind: 'checkpoint-failed', text: problem } },
+        ],
         checkpointRef: null,
         abandonedRef: null,
         restored: null,
-        problem: `Baton could not checkpoint the workspace: ${messageOf(error)}`,
+        problem,
       };
     }
   }
