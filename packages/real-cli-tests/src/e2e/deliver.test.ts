@@ -264,7 +264,7 @@ describe('baton run, the deliver mission on real CLIs against the scripted serve
     const [ended] = ofType(events, 'run.ended');
     expect(ended!.payload.status).toBe('failed');
     expect(ended!.payload.cause).toMatch(
-      /^evaluate failed on claude-code \(after 3 attempts\): API Error: 500 scripted evaluate outage\b/,
+      /^evaluate failed on claude-code \(transient, 3 attempts\): API Error: 500 scripted evaluate outage\b/,
     );
     expect(run.json.cause).toBe(ended!.payload.cause);
     expect(ofType(events, 'verdict.recorded')).toEqual([]);

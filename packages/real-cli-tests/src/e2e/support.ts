@@ -175,6 +175,15 @@ export function batonToml(serverUrl: string, routing: Routing): string {
   const string = (value: string) => JSON.stringify(value);
   const lines = ['[orchestrator.runtime_profile.stages]'];
   for (const stage of STAGE_ORDER) lines.push(`${stage} = ${string(routing[stage])}`);
+  return `${lines.join('\n')}\n${runtimeSections(serverUrl, new Set(Object.values(routing)))}`;
+}
+
+/**
+ * `[runtimes.<id>]` for each runtime, aimed at the server: its pinned CLI, its own model,
+ * the server's URL in the runtime's convention, the key's variable, a bounded timeout.
+ */
+export function runtimeSections(serverUrl: string, runtimes: Iterable<RuntimeId>): string {
+  const string = (value: string) => JSON.stringify(value);
   // The pinned CLI of each runtime that has one (the LiteLLM adapter runs its own client).
   const clis: Partial<Record<RuntimeId, keyof typeof REAL_CLIS>> = {
     codex: 'codex',
@@ -189,7 +198,8 @@ export function batonToml(serverUrl: string, routing: Routing): string {
     opencode: `${serverUrl}/v1`,
     litellm: serverUrl,
   };
-  for (const runtime of new Set(Object.values(routing))) {
+  const lines: string[] = [];
+  for (const runtime of new Set(runtimes)) {
     lines.push('', `[runtimes.${runtime}]`);
     const cli = clis[runtime];
     if (cli !== undefined) lines.push(`binary = ${string(requireCli(cli))}`);
