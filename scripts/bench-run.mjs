@@ -221,7 +221,9 @@ function freshJournal(name) {
         ),
         backendProfile: null,
       },
-      retry: { maxRetries: 2, baseDelayMs: 1000 },
+      retry: { ...core.DEFAULT_RETRY_SETTINGS, baseDelayMs: 1000 },
+      // A budget, so replay checks it before every dispatch as a budgeted run does.
+      budget: { maxCostUsd: 100, maxTokens: null },
     },
     true,
   );
@@ -241,6 +243,17 @@ function freshJournal(name) {
       sessionId: null,
       error: null,
       verdict: dispatch.stage === 'evaluate' ? { outcome: 'pass' } : null,
+      failureClass: null,
+      retryAfterMs: null,
+      // Each stage's usage and cost, summed into the run's spend as a run does.
+      usage: {
+        inputTokens: 1000,
+        cachedInputTokens: 0,
+        outputTokens: 20,
+        reasoningTokens: 0,
+        costUsd: 0.001,
+        costSource: 'runtime',
+      },
     });
   }
   const total = journal.getRun(runId).lastSeq;
