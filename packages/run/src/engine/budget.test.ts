@@ -88,6 +88,12 @@ describe('run budgets', () => {
     expect(run.last()).toMatchObject({ budget: { maxTokens: 3950 } });
   });
 
+  it('never passes a cap of nothing while some budget is left', () => {
+    const run = new EngineRun({ budget: { maxCostUsd: 1, maxTokens: null } });
+    run.end({ failureClass: 'quota_exhausted', usage: usage(1, 1, 0.9999999) });
+    expect(run.last()).toMatchObject({ kind: 'dispatch', budget: { maxCostUsd: 0.000001 } });
+  });
+
   it('passes the turn cap with every dispatch', () => {
     const run = new EngineRun({ maxTurns: 12 });
     expect(run.last()).toMatchObject({ budget: { maxTurns: 12 } });

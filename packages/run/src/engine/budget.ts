@@ -64,7 +64,11 @@ function formatCount(count: number): string {
   return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-/** Remaining budgets are rounded to a millionth of a dollar: sums of prices are not exact. */
+/**
+ * Remaining budgets are rounded to a millionth of a dollar (sums of prices are not exact),
+ * and a budget not yet spent is never rounded down to nothing: a harness would refuse a cap
+ * of 0.
+ */
 function roundUsd(usd: number): number {
-  return Math.round(usd * 1e6) / 1e6;
+  return usd > 0 ? Math.max(Math.round(usd * 1e6) / 1e6, 1e-6) : 0;
 }
