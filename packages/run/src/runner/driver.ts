@@ -5,64 +5,38 @@
  * engine is fed the journaled (redacted) payload — so the live state and a replay of the
  * journal are the same state, by construction.
  */
-import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type AdapterRegistry,
-  type BatonConfig,
-  type Environment,
-  type FailureClass,
-  type RuntimeAdapter,
-  type RuntimeEvent,
-  renderRoleContract,
-  type StageBudget,
-  type StageRequest,
+import type {
+  AdapterRegistry,
+  BatonConfig,
+  Environment,
+  FailureClass,
+  RuntimeAdapter,
+  RuntimeEvent,
+  StageRequest,
 } from '@baton/core';
 import { approvalSubject } from '../approval.js';
-import { sha256Text as sha256 } from '../canonical-json.js';
-import { applyEvent } from '../engine/reducer.js';
-import { stateHash } from '../engine/state-hash.js';
-import {
-  type AttemptUsage,
-  type Directive,
-  type DispatchReason,
-  ENDED_RUN_STATUSES,
-  type EngineEvent,
-  type FallbackFrom,
-  type RetryPolicy,
-  type RunState,
-  type RunStatus,
-  type Verdict,
+import type {
+  AttemptUsage,
+  Directive,
+  DispatchReason,
+  EngineEvent,
+  FallbackFrom,
+  RetryPolicy,
+  RunState,
+  RunStatus,
+  Verdict,
 } from '../engine/types.js';
-import {
-  DIRECTIVE_EVENT_TYPE,
-  decodeEvent,
-  encodeDirective,
-  encodeEvent,
-  type Payload,
-} from '../engine/wire.js';
 import type { Journal, NewEvent, NewRun } from '../journal/journal.js';
 import { JOURNAL_DIRECTORY } from '../journal/location.js';
-import { type ProcessIdentity, processStartToken } from '../journal/owner.js';
-import { composePrompt, composeResumePrompt } from '../prompt.js';
+import type { ProcessIdentity } from '../journal/owner.js';
 import type { Redactor } from '../redact.js';
-import { readVerdict } from '../verdict.js';
-import { type BinaryRecord, binaryChange } from './binaries.js';
-import { attemptUsage } from './cost.js';
-import { childEnvironment } from './environment.js';
-import { explainFailure } from './failure-detail.js';
-import { MessageJoiner } from './messages.js';
-import { runStage, type StageRunResult } from './stage.js';
-import { type PreparedWorkspace, StageWorkspace } from './stage-workspace.js';
-import { ToolCallCounter } from './tool-calls.js';
-import { clip, runtimeEventToWire, totalTokens, usageToWire } from './wire-events.js';
-import {
-  changesBetween,
-  changesToWire,
-  readWorkspaceState,
-  type WorkspaceChanges,
-} from './workspace-changes.js';
+import { type DispatchDirective, interruptCause, runAttempt, stageProgress } from './attempt.js';
+import type { BinaryRecord } from './binaries.js';
+import { StageWorkspace } from './stage-workspace.js';
+import { type Annotations, planTransition } from './transition.js';
+import type { WorkspaceChanges } from './workspace-changes.js';
 
 /** What a terminal (or any caller) is told while a run progresses. */
 export interface StageProgress {
@@ -193,9 +167,6 @@ export function resolveRunnerOptions(options: RunnerOptions = {}): ResolvedRunne
   } as ResolvedRunnerOptions;
 }
 
-/** Longest final text kept per stage in the journal (its start and its end are kept). */
-export const MAX_FINAL_TEXT = 64_000;
-
 /** How a drive ended for this process. */
 export interface DriveResult {
   readonly status: RunStatus;
@@ -220,15 +191,6 @@ export interface DriverInit {
   readonly ask?: AskHuman;
   /** The state rebuilt from the journal (resume), or `null` for a new run. */
   readonly state: RunState | null;
-}
-
-interface Annotations {
-  /** Journaled before the engine event (what led to it). */
-  readonly before?: readonly NewEvent[];
-  /** Journaled right after the engine event, before its directives. */
-  readonly after?: readonly NewEvent[];
-  /** Informational fields added to the engine event's payload (the engine ignores them). */
-  readonly extra?: Payload;
 }
 
 export class RunDriver {
@@ -274,58 +236,20 @@ export class RunDriver {
     newRun?: NewRun,
     redactor = this.init.redactor,
   ): Directive[] {
-    const payload = redactor.value({ ...(annotations.extra ?? {}), ...encodeEvent(event) });
-    const transition = applyEvent(this.state, decodeEvent(event.type, payload));
-    const hash = stateHash(transition.state);
-    const next = transition.state;
-    const entries: NewEvent[] = [
-      ...(annotations.before ?? []).map((entry) => ({
-        ...entry,
-        payload: redactor.value(entry.payload),
-      })),
-      { type: event.type, payload },
-      ...(annotations.after ?? []).map((entry) => ({
-        ...entry,
-        payload: redactor.value(entry.payload),
-      })),
-      ...transition.directives.map((directive) => ({
-        type: DIRECTIVE_EVENT_TYPE,
-        payload: { ...encodeDirective(directive, next.format), state_hash: hash },
-      })),
-    ];
-    for (const directive of transition.directives) {
-      if (directive.kind === 'ask_human') {
-        entries.push({
-          type: 'human.asked',
-          payload: redactor.value({ step: directive.step, question: directive.question }),
-        });
-      }
-    }
-    if (ENDED_RUN_STATUSES.includes(next.status)) {
-      entries.push({
-        type: 'run.ended',
-        payload: redactor.value({
-          status: next.status,
-          cause: next.cause,
-          state_hash: hash,
-          events_applied: next.applied,
-        }),
-      });
-    }
     // The run stays this process's while it runs, and while it asks its question here:
     // no other process may answer or resume it meanwhile.
-    const keepsOwner =
-      next.status === 'running' || (next.status === 'waiting' && this.init.ask !== undefined);
-    const update = {
-      status: next.status,
-      cause: next.cause,
-      stateHash: hash,
-      ...(keepsOwner ? {} : { owner: null }),
-    };
-    if (newRun) this.init.journal.createRun(newRun, entries, update);
-    else this.init.journal.append(this.init.runId, entries, update);
-    this.state = next;
-    return [...transition.directives];
+    const planned = planTransition(
+      this.state,
+      event,
+      annotations,
+      redactor,
+      (next) =>
+        next.status === 'running' || (next.status === 'waiting' && this.init.ask !== undefined),
+    );
+    if (newRun) this.init.journal.createRun(newRun, planned.entries, planned.update);
+    else this.init.journal.append(this.init.runId, planned.entries, planned.update);
+    this.state = planned.state;
+    return [...planned.directives];
   }
 
   private async drive(initial: readonly Directive[]): Promise<DriveResult> {
@@ -393,27 +317,10 @@ export class RunDriver {
     );
   }
 
-  private async dispatch(
-    directive: Extract<Directive, { kind: 'dispatch' }>,
-  ): Promise<Directive[]> {
+  private async dispatch(directive: DispatchDirective): Promise<Directive[]> {
     const { init } = this;
-    const progress: StageProgress = {
-      runId: init.runId,
-      step: directive.step,
-      stage: directive.stage,
-      runtime: directive.runtime,
-      attempt: directive.attempt,
-      loop: directive.loop,
-    };
-    const identity = {
-      runtime_id: directive.runtime,
-      stage: directive.stage,
-      step: directive.step,
-      attempt: directive.attempt,
-      loop: directive.loop,
-    };
     if (directive.backoffMs > 0) {
-      init.observer?.retryScheduled?.(progress, directive.backoffMs);
+      init.observer?.retryScheduled?.(stageProgress(init.runId, directive), directive.backoffMs);
       try {
         await sleep(directive.backoffMs, undefined, { signal: init.signal });
       } catch {
@@ -421,395 +328,28 @@ export class RunDriver {
       }
     }
     if (init.signal?.aborted) return this.interrupt();
-
-    const notStarted = (
-      message: string,
-      kind: 'binary-changed' | 'spawn' | 'unknown',
-      before: NewEvent[] = [],
-    ) =>
-      this.apply(
-        {
-          type: 'stage.ended',
-          step: directive.step,
-          stage: directive.stage,
-          attempt: directive.attempt,
-          runtime: directive.runtime,
-          status: 'failed',
-          finalText: null,
-          sessionId: null,
-          error: { message, kind, retryable: false },
-          verdict: null,
-          // It never ran here: another runtime of the chain may.
-          failureClass: 'unavailable',
-          retryAfterMs: null,
-          usage: null,
-        },
-        {
-          before: [
-            ...before,
-            {
-              type: 'agent.process.exited',
-              payload: {
-                ...identity,
-                pid: null,
-                exit_code: null,
-                signal: null,
-                duration_ms: 0,
-                status: 'failed',
-                error: message,
-                error_kind: kind,
-                failure_class: 'unavailable',
-                session_id: null,
-                usage: null,
-              },
-            },
-          ],
-          extra: { loop: directive.loop },
-        },
-      );
-
-    const adapter =
-      init.adapters.get(directive.runtime) ?? (await loadAdapter(init.registry, directive.runtime));
-    if (typeof adapter === 'string') return notStarted(adapter, 'spawn');
-    const binary = init.binaries.get(directive.runtime);
-    const changed = binary ? binaryChange(binary) : null;
-    if (changed !== null) {
-      return notStarted(
-        `refusing to use a runtime that changed under the running mission: ${changed}`,
-        'binary-changed',
-        [
-          {
-            type: 'runtime.binary.changed',
-            payload: { runtime_id: directive.runtime, change: changed },
-          },
-        ],
-      );
-    }
-
-    // Continue the harness's session only where the adapter can; otherwise the attempt
-    // starts over from the stage's checkpoint, and the journal says why.
-    const sessionResume =
-      directive.reason === 'session-resume' &&
-      directive.resumeSessionId !== null &&
-      adapter.capabilities.resumeSession;
-    const note =
-      directive.reason === 'session-resume' && !sessionResume
-        ? `${adapter.identity.displayName} cannot continue a session: ${directive.stage} starts over from its checkpoint`
-        : null;
-    const workspace = await this.stageWorkspace();
-    const prepared = await workspace.prepare(
+    const end = await runAttempt(
       {
-        step: directive.step,
-        stage: directive.stage,
-        loop: directive.loop,
-        attempt: directive.attempt,
-      },
-      directive.reason !== 'first' && !sessionResume,
-    );
-    const planned: AttemptPlan = {
-      reason: directive.reason,
-      fallbackFrom: directive.fallbackFrom,
-      sessionId: sessionResume ? directive.resumeSessionId : null,
-      checkpointRef: prepared.checkpointRef,
-      abandonedRef: prepared.abandonedRef,
-      note: note ?? (directive.reason === 'first' ? null : prepared.problem),
-    };
-    if (prepared.problem !== null && this.workspace?.isGit === true)
-      init.observer?.notice?.(prepared.problem);
-    const attemptEvents: NewEvent[] = [...prepared.events];
-    if (directive.reason !== 'first' || directive.fallbackFrom !== null) {
-      attemptEvents.push(attemptEvent(identity, directive, planned, prepared));
-      init.observer?.attemptPlanned?.(progress, planned);
-    }
-    if (attemptEvents.length > 0) init.journal.append(init.runId, attemptEvents);
-
-    const state = this.state!;
-    const contract = renderRoleContract(directive.stage, init.config);
-    const prompt = sessionResume
-      ? composeResumePrompt(state, directive.stage, directive.step)
-      : composePrompt(state, directive.stage, directive.step);
-    const settings = init.config.runtimes[directive.runtime] ?? {};
-    // The model and effort the routing chose for this runtime at run start; a target without
-    // a model (and every target of a run journaled before chains) takes the runtime's own.
-    const model = directive.model ?? settings.model;
-    const budget = stageBudget(adapter, directive);
-    const scratchDir = join(
-      init.config.projectRoot,
-      JOURNAL_DIRECTORY,
-      'scratch',
-      `${init.runId}-${directive.step}-${directive.stage}-${directive.loop}-${directive.attempt}`,
-    );
-    rmSync(scratchDir, { recursive: true, force: true });
-    mkdirSync(scratchDir, { recursive: true, mode: 0o700 });
-    const request: StageRequest = {
-      stage: directive.stage,
-      prompt,
-      contract: contract.text,
-      cwd: init.config.projectRoot,
-      access: directive.access,
-      profile: state.routing.backendProfile,
-      ...(model !== undefined ? { model } : {}),
-      ...(directive.effort !== null ? { effort: directive.effort } : {}),
-      ...(budget !== null ? { budget } : {}),
-      ...(sessionResume ? { resumeSessionId: directive.resumeSessionId! } : {}),
-      settings,
-      scratchDir,
-      env: childEnvironment(init.env, init.depth, { runId: init.runId, stage: directive.stage }),
-    };
-    const timeoutMs = settings.timeoutMs ?? init.options.defaultTimeoutMs;
-    const limits = {
-      timeoutMs,
-      idleTimeoutMs: Math.min(
-        settings.idleTimeoutMs ?? init.options.defaultIdleTimeoutMs,
-        timeoutMs,
-      ),
-      killGraceMs: init.options.killGraceMs,
-      maxLineBytes: init.options.maxLineBytes,
-    };
-
-    let journaled = 0;
-    let dropped = 0;
-    let stageRedactor = init.redactor;
-    let announcedSession: string | null = null;
-    const messages = new MessageJoiner();
-    const toolCalls = new ToolCallCounter();
-    const show = (events: readonly RuntimeEvent[]) => {
-      for (const event of events)
-        init.observer?.runtimeEvent?.(progress, stageRedactor.value(event));
-    };
-    const record = (events: readonly RuntimeEvent[]) => {
-      for (const event of events) {
-        if (journaled >= init.options.maxJournaledEvents) {
-          dropped += 1;
-          continue;
-        }
-        journaled += 1;
-        this.init.journal.append(init.runId, [
-          {
-            type: 'runtime.event',
-            payload: stageRedactor.value({ ...identity, event: runtimeEventToWire(event) }),
-          },
-        ]);
-      }
-    };
-    // The harness's session, journaled the moment it is announced: a resume after a crash
-    // (even `kill -9` of Baton) can continue it.
-    const announce = (event: RuntimeEvent) => {
-      if (event.type !== 'session' || event.sessionId === announcedSession) return;
-      announcedSession = event.sessionId;
-      this.apply(
-        {
-          type: 'stage.session',
-          step: directive.step,
-          stage: directive.stage,
-          attempt: directive.attempt,
-          runtime: directive.runtime,
-          sessionId: event.sessionId,
-        },
-        {},
-        undefined,
-        stageRedactor,
-      );
-    };
-    const model_ = request.model ?? null;
-    const workspaceBefore = await readWorkspaceState(request.cwd, init.env);
-    let result: StageRunResult;
-    try {
-      result = await runStage({
-        adapter,
-        request,
+        runId: init.runId,
+        config: init.config,
+        registry: init.registry,
+        env: init.env,
+        depth: init.depth,
         redactor: init.redactor,
-        limits,
-        signal: init.signal,
-        onStart: (start) => {
-          stageRedactor = start.redactor;
-          this.init.journal.append(init.runId, [
-            {
-              type: 'agent.process.started',
-              payload: stageRedactor.value({
-                ...identity,
-                pid: start.pid,
-                pid_start: processStartToken(start.pid),
-                argv: start.argv,
-                cwd: request.cwd,
-                env_names: start.envNames,
-                access: request.access,
-                profile: request.profile,
-                model: model_,
-                effort: request.effort ?? null,
-                reason: directive.reason,
-                resume_session_id: request.resumeSessionId ?? null,
-                budget:
-                  request.budget === undefined
-                    ? null
-                    : {
-                        max_cost_usd: request.budget.maxCostUsd ?? null,
-                        max_turns: request.budget.maxTurns ?? null,
-                      },
-                contract_sha256: contract.sha256,
-                contract_version: contract.version,
-                prompt_sha256: sha256(prompt),
-                prompt_chars: prompt.length,
-                binary: binary ? { path: binary.path, version: binary.version } : null,
-                timeout_ms: limits.timeoutMs,
-                idle_timeout_ms: limits.idleTimeoutMs,
-              }),
-            },
-          ]);
-          init.observer?.stageStarted?.(progress, start.pid);
-        },
-        onEvent: (event) => {
-          toolCalls.see(event);
-          announce(event);
-          // Pieces of a streamed message are joined: one message, one journaled event.
-          const joined = messages.push(event);
-          show(joined.show);
-          record(joined.record);
-        },
-      });
-    } finally {
-      rmSync(scratchDir, { recursive: true, force: true });
-    }
-    stageRedactor = result.redactor;
-    const lastMessage = messages.flush();
-    show(lastMessage.show);
-    record(lastMessage.record);
-    const changes = result.interrupted
-      ? null
-      : changesBetween(workspaceBefore, await readWorkspaceState(request.cwd, init.env));
-
-    const { process } = result;
-    const outcome =
-      result.outcome.error === null
-        ? result.outcome
-        : {
-            ...result.outcome,
-            error: {
-              ...result.outcome.error,
-              message: explainFailure(
-                result.outcome.error.message,
-                result.outcome.error.kind,
-                directive.runtime,
-                settings,
-              ),
-            },
-          };
-    const usage = attemptUsage(outcome.usage, model_, init.config.pricing);
-    const verdict =
-      directive.stage === 'evaluate' && outcome.status === 'succeeded'
-        ? readVerdict(outcome.finalText)
-        : null;
-    const status = result.interrupted ? 'interrupted' : outcome.status;
-    const error = outcome.error;
-    const exited: NewEvent = {
-      type: 'agent.process.exited',
-      payload: {
-        ...identity,
-        pid: process?.pid ?? null,
-        exit_code: process?.exitCode ?? null,
-        signal: process?.signal ?? null,
-        duration_ms: process?.durationMs ?? 0,
-        status,
-        stopped_by: process?.stoppedBy ?? null,
-        error: error?.message ?? null,
-        error_kind: error?.kind ?? null,
-        retryable: error?.retryable ?? null,
-        failure_class: result.interrupted ? null : (error?.failureClass ?? null),
-        retry_after_ms: error?.retryAfterMs ?? null,
-        ...(error?.limitReached === undefined ? {} : { limit_reached: error.limitReached }),
-        ...(error?.sessionNotFound === true ? { session_not_found: true } : {}),
-        session_id: outcome.sessionId,
-        usage: usageToWire(outcome.usage, usage),
-        stdout_bytes: process?.stdoutBytes ?? 0,
-        stdout_lines: process?.stdoutLines ?? 0,
-        stderr_tail: process ? clip(process.stderrTail, 2048) : '',
-        events_journaled: journaled,
-        events_dropped: dropped,
-        tool_calls: toolCalls.count,
+        adapters: init.adapters,
+        binaries: init.binaries,
+        options: init.options,
+        ...(init.observer === undefined ? {} : { observer: init.observer }),
+        ...(init.signal === undefined ? {} : { signal: init.signal }),
+        workspace: await this.stageWorkspace(),
+        scratchRoot: join(init.config.projectRoot, JOURNAL_DIRECTORY, 'scratch'),
+        journal: { append: (events) => init.journal.append(init.runId, events) },
       },
-    };
-    init.observer?.stageEnded?.(progress, {
-      status,
-      durationMs: process?.durationMs ?? 0,
-      tokens: totalTokens(outcome.usage),
-      usage,
-      error: error ? stageRedactor.text(error.message) : null,
-      failureClass: result.interrupted ? null : (error?.failureClass ?? null),
-      verdict,
-      toolCalls: toolCalls.count,
-      eventsDropped: dropped,
-      changes,
-    });
-    if (result.interrupted) {
-      return this.apply(
-        { type: 'run.interrupted', cause: interruptCause(init.signal), usage },
-        { before: [exited] },
-        undefined,
-        stageRedactor,
-      );
-    }
-
-    const before: NewEvent[] = [exited];
-    if (workspaceBefore !== null) {
-      before.push({
-        type: 'workspace.changed',
-        payload: { ...identity, changes: changesToWire(changes) },
-      });
-    }
-    let cannotRestore: string | null = null;
-    if (outcome.status === 'failed') {
-      const left = await workspace.afterFailure({
-        step: directive.step,
-        stage: directive.stage,
-        loop: directive.loop,
-        attempt: directive.attempt,
-      });
-      before.push(...left.events);
-      cannotRestore = left.cannotRestore;
-    }
-    if (verdict !== null) {
-      before.push({
-        type: 'verdict.recorded',
-        payload: {
-          stage: directive.stage,
-          step: directive.step,
-          attempt: directive.attempt,
-          loop: directive.loop,
-          outcome: verdict.outcome,
-          reason: verdict.outcome === 'pass' ? null : verdict.reason,
-        },
-      });
-    }
-    return this.apply(
-      {
-        type: 'stage.ended',
-        step: directive.step,
-        stage: directive.stage,
-        attempt: directive.attempt,
-        runtime: directive.runtime,
-        status: outcome.status,
-        finalText:
-          outcome.finalText === null ? null : clipMiddle(outcome.finalText, MAX_FINAL_TEXT),
-        sessionId: outcome.sessionId,
-        error:
-          error === null
-            ? null
-            : { message: error.message, kind: error.kind, retryable: error.retryable },
-        verdict,
-        failureClass: error?.failureClass ?? null,
-        retryAfterMs: error?.retryAfterMs ?? null,
-        ...(error?.limitReached === undefined ? {} : { limitReached: error.limitReached }),
-        ...(error?.sessionNotFound === true ? { sessionNotFound: true } : {}),
-        ...(cannotRestore === null ? {} : { cannotRestore }),
-        usage,
-      },
-      {
-        before,
-        extra: { loop: directive.loop, duration_ms: process?.durationMs ?? 0 },
-      },
-      undefined,
-      stageRedactor,
+      directive,
+      this.state!,
+      { sessionAnnounced: (event, redactor) => this.apply(event, {}, undefined, redactor) },
     );
+    return this.apply(end.event, end.annotations, undefined, end.redactor);
   }
 
   /** The run's workspace for checkpoints, opened at the first attempt that needs it. */
@@ -821,69 +361,4 @@ export class RunDriver {
     );
     return this.workspace;
   }
-}
-
-/** The spend an adapter may cap natively for this attempt, or `null`. */
-function stageBudget(
-  adapter: RuntimeAdapter,
-  directive: Extract<Directive, { kind: 'dispatch' }>,
-): StageBudget | null {
-  const { costCap, turnCap } = adapter.capabilities;
-  const maxCostUsd = costCap ? directive.budget.maxCostUsd : null;
-  const maxTurns = turnCap ? directive.budget.maxTurns : null;
-  if (maxCostUsd === null && maxTurns === null) return null;
-  return {
-    ...(maxCostUsd === null ? {} : { maxCostUsd }),
-    ...(maxTurns === null ? {} : { maxTurns }),
-  };
-}
-
-/** `stage.fallback` (another runtime) or `stage.attempt` (a retry, a resume), before it starts. */
-function attemptEvent(
-  identity: Record<string, unknown>,
-  directive: Extract<Directive, { kind: 'dispatch' }>,
-  plan: AttemptPlan,
-  prepared: PreparedWorkspace,
-): NewEvent {
-  const from = directive.fallbackFrom;
-  return {
-    type: from !== null ? 'stage.fallback' : 'stage.attempt',
-    payload: {
-      ...identity,
-      reason: directive.reason,
-      from: from?.runtime ?? null,
-      to: directive.runtime,
-      class: from?.failureClass ?? null,
-      cause: from?.cause ?? null,
-      delay_ms: directive.backoffMs,
-      checkpoint_ref: plan.checkpointRef,
-      abandoned_ref: plan.abandonedRef,
-      restored: prepared.restored,
-      session_id: plan.sessionId,
-      ...(plan.note === null ? {} : { note: plan.note }),
-    },
-  };
-}
-
-function interruptCause(signal: AbortSignal | undefined): string {
-  const reason = signal?.reason;
-  return typeof reason === 'string' ? reason : 'interrupted';
-}
-
-async function loadAdapter(
-  registry: AdapterRegistry,
-  runtime: string,
-): Promise<RuntimeAdapter | string> {
-  try {
-    return await registry.load(runtime);
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
-
-function clipMiddle(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const head = Math.floor(max / 4);
-  const tail = max - head;
-  return `${text.slice(0, head)}\n[... ${text.length - head - tail} characters omitted ...]\n${text.slice(text.length - tail)}`;
 }

@@ -50,7 +50,7 @@ const NOT_GIT = 'the project is not in a git work tree, so Baton cannot put the 
 
 export class StageWorkspace {
   private readonly runId: string;
-  private readonly cwd: string;
+  readonly cwd: string;
   private readonly git: GitWorkspace | null;
   /** Outside git: the manifest taken before the attempt in flight. */
   private manifestBefore: Manifest | null = null;
