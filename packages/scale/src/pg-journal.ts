@@ -32,7 +32,13 @@ import {
 } from '@baton/run/journal';
 import type pg from 'pg';
 import { createPool, databaseFailure, displayDatabaseUrl, passwordsOfUrl } from './database.js';
-import { DEFAULT_SCHEMA, SCHEMA_VERSION, schemaName, statements } from './schema.js';
+import {
+  DEFAULT_DBOS_SCHEMA,
+  DEFAULT_SCHEMA,
+  SCHEMA_VERSION,
+  schemaName,
+  statements,
+} from './schema.js';
 
 /** PostgreSQL's text cannot hold NUL, so no stored run id has one. */
 const unstorable = (text: string) => text.includes('\u0000');
@@ -46,6 +52,38 @@ export interface PgJournalOptions {
   readonly busyTimeoutMs?: number;
   /** The machine recorded with a run's owner (default: this machine's host name). */
   readonly host?: string;
+  /** The schema of DBOS's tables, for appends guarded by a workflow's ownership (default `baton_dbos`). */
+  readonly dbosSchema?: string;
+}
+
+/**
+ * A durable workflow's execution, as DBOS knows it: the workflow and the token DBOS wrote
+ * when this execution took it (at dequeue, or at recovery). A peer that recovers the
+ * workflow writes another token, and from then on this execution owns nothing.
+ */
+export interface WorkflowOwnership {
+  readonly workflowId: string;
+  readonly token: string;
+}
+
+/** How an append that may be made twice lands once (`PgJournal.appendOnce`). */
+export interface AppendGuard {
+  /** Names the append within its run: made again, it appends nothing. */
+  readonly key: string;
+  /** When given, the append is refused unless this execution still owns its workflow. */
+  readonly owner?: WorkflowOwnership;
+}
+
+export interface GuardedAppend {
+  /** The run's events of this key: appended now, or by the earlier append of the same key. */
+  readonly events: JournalEvent[];
+  /** `false` when an earlier append of the key had already landed (nothing was written now). */
+  readonly fresh: boolean;
+}
+
+/** Says whether an error is an append refused because its execution lost its workflow. */
+export function isSuperseded(error: unknown): boolean {
+  return BatonError.isInstance(error) && error.details.superseded === true;
 }
 
 /** Events read per round trip while streaming a run. */
@@ -85,6 +123,7 @@ export class PgJournal implements JournalStore {
   readonly readOnly: boolean;
   private readonly pool: pg.Pool;
   private readonly schema: string;
+  private readonly dbosSchema: string;
   private readonly host: string;
   private readonly busyTimeoutMs: number;
   private readonly secrets: string[];
@@ -95,6 +134,7 @@ export class PgJournal implements JournalStore {
   private constructor(url: string, pool: pg.Pool, options: Required<PgJournalOptions>) {
     this.pool = pool;
     this.schema = options.schema;
+    this.dbosSchema = options.dbosSchema;
     this.readOnly = options.readOnly;
     this.host = options.host;
     this.busyTimeoutMs = options.busyTimeoutMs;
@@ -110,6 +150,7 @@ export class PgJournal implements JournalStore {
       schema: schemaName(options.schema ?? DEFAULT_SCHEMA),
       busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
       host: options.host ?? hostname(),
+      dbosSchema: schemaName(options.dbosSchema ?? DEFAULT_DBOS_SCHEMA),
     };
     const pool = createPool(url, {
       readOnly: resolved.readOnly,
@@ -270,6 +311,118 @@ export class PgJournal implements JournalStore {
     if (rows.length === 0) throw runNotFound(runId);
     const first = Number(rows[0]!.last_seq);
     return this.appended(batch.events.map((event) => ({ ...event, seq: event.seq + first })));
+  }
+
+  /**
+   * Appends as `append` does, once per `guard.key`: an append made again with the same key
+   * (a durable step re-run after a crash, a retry after a commit whose answer was lost)
+   * writes nothing and gives back the events the first one appended, however they differ
+   * from these. With `guard.owner`, the append is refused (`isSuperseded`) once a peer has
+   * taken the workflow over: the check locks DBOS's row of the workflow until the append
+   * commits, so a hand-off lands either after the append or before it, never in between.
+   */
+  async appendOnce(
+    runId: string,
+    events: readonly NewEvent[],
+    update: RunUpdate,
+    guard: AppendGuard,
+  ): Promise<GuardedAppend> {
+    this.assertWritable();
+    if (unstorable(runId)) throw runNotFound(runId);
+    const now = new Date().toISOString();
+    const batch = encodeBatch(runId, events, now, 0);
+    storable({
+      'append key': guard.key,
+      cause: update.cause,
+      'state hash': update.stateHash,
+      "owner's start": update.owner?.start,
+    });
+    const s = this.schema;
+    const parameters: unknown[] = [
+      runId,
+      batch.types,
+      batch.ats,
+      batch.payloads,
+      events.length,
+      now,
+      guard.key,
+    ];
+    const set = ['last_seq = claimed.first_seq - 1 + $5', 'updated_at = $6'];
+    const assign = (column: string, value: unknown) => {
+      parameters.push(value);
+      set.push(`${column} = $${parameters.length}`);
+    };
+    if (update.status !== undefined) assign('status', update.status);
+    if (update.cause !== undefined) assign('cause', update.cause);
+    if (update.stateHash !== undefined) assign('state_hash', update.stateHash);
+    if (update.owner !== undefined) {
+      assign('owner_pid', update.owner?.pid ?? null);
+      assign('owner_start', update.owner?.start ?? null);
+      assign('owner_host', update.owner === null ? null : this.host);
+    }
+    let owned = '';
+    let from = 'locked';
+    if (guard.owner !== undefined) {
+      parameters.push(guard.owner.workflowId, guard.owner.token);
+      const workflow = parameters.length - 1;
+      owned = `, owned AS (
+         SELECT 1 FROM ${this.dbosSchema}.workflow_status
+         WHERE workflow_uuid = $${workflow} AND owner_xid = $${workflow + 1} FOR SHARE
+       )`;
+      from = 'locked, owned';
+    }
+    const rows = await this.query<{ first_seq: number }>(
+      'write to',
+      `WITH locked AS (
+         SELECT last_seq FROM ${s}.runs WHERE run_id = $1 FOR UPDATE
+       )${owned}, claimed AS (
+         INSERT INTO ${s}.appends (run_id, key, first_seq, count)
+         SELECT $1, $7, locked.last_seq + 1, $5 FROM ${from}
+         ON CONFLICT (run_id, key) DO NOTHING
+         RETURNING first_seq
+       ), inserted AS (
+         INSERT INTO ${s}.events (run_id, seq, type, at, payload)
+         SELECT $1, claimed.first_seq - 1 + e.n, e.type, e.at, e.payload
+         FROM claimed, unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(type, at, payload, n)
+       )
+       UPDATE ${s}.runs SET ${set.join(', ')}
+       FROM claimed WHERE ${s}.runs.run_id = $1
+       RETURNING claimed.first_seq`,
+      parameters,
+      runId,
+    );
+    if (rows.length > 0) {
+      const first = Number(rows[0]!.first_seq);
+      const appended = batch.events.map((event) => ({ ...event, seq: event.seq + first - 1 }));
+      return { events: this.appended(appended), fresh: true };
+    }
+    return { events: await this.landedBefore(runId, guard), fresh: false };
+  }
+
+  /** Why a guarded append wrote nothing: its key landed before (its events), or it may not. */
+  private async landedBefore(runId: string, guard: AppendGuard): Promise<JournalEvent[]> {
+    const landed = await this.query<{ first_seq: number; count: number }>(
+      'read',
+      `SELECT first_seq, count FROM ${this.schema}.appends WHERE run_id = $1 AND key = $2`,
+      [runId, guard.key],
+    );
+    if (landed.length > 0) {
+      const first = Number(landed[0]!.first_seq);
+      const count = Number(landed[0]!.count);
+      const events: JournalEvent[] = [];
+      for await (const event of this.events(runId, first - 1)) {
+        if (event.seq >= first + count) break;
+        events.push(event);
+      }
+      return events;
+    }
+    if ((await this.getRun(runId)) === undefined) throw runNotFound(runId);
+    throw new BatonError(
+      'RUN_STATE',
+      `Run ${runId}: this execution of ${guard.owner?.workflowId ?? 'its workflow'} no longer owns it ` +
+        '(a peer took it over); what it did is not recorded.',
+      { details: { runId, workflowId: guard.owner?.workflowId ?? null, superseded: true } },
+    );
   }
 
   async claim(

@@ -10,13 +10,17 @@
  * Baton writes; times of the worker pool come from the database's clock (`now()`), the one
  * clock every machine shares.
  *
+ * `appends` makes an append that may be made twice (a durable step re-run after a crash, a
+ * database error whose commit is unknown) land once: each such append names itself with a key,
+ * and the run's events of that key are the ones a second append gets back.
+ *
  * `meta` holds the schema version. Migrations run only in `baton scale init` (workers and
  * readers may lack the right to change the schema); everything else checks the version.
  */
 import { BatonError } from '@baton/core';
 
 /** The version of Baton's tables this code reads and writes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Where Baton's tables live unless told otherwise. */
 export const DEFAULT_SCHEMA = 'baton';
@@ -98,6 +102,15 @@ CREATE TABLE ${s}.workers (
   application_version text NOT NULL,
   started_at          timestamptz NOT NULL DEFAULT now(),
   last_heartbeat      timestamptz NOT NULL DEFAULT now()
+);
+`,
+    `
+CREATE TABLE ${s}.appends (
+  run_id    text COLLATE "C" NOT NULL,
+  key       text COLLATE "C" NOT NULL,
+  first_seq integer NOT NULL,
+  count     integer NOT NULL,
+  PRIMARY KEY (run_id, key)
 );
 `,
   ];
