@@ -40,7 +40,10 @@ export {
   type JournalEvent,
   type JournalOptions,
   type NewEvent,
+  type NewRun,
+  type RawJournalEvent,
   type RunRecord,
+  type RunUpdate,
   runNotFound,
 } from './journal/journal.js';
 export {
@@ -50,19 +53,42 @@ export {
   journalPath,
   locateProjectRoot,
 } from './journal/location.js';
-export { currentProcess, isProcessAlive, type ProcessIdentity } from './journal/owner.js';
+export {
+  currentProcess,
+  isProcessAlive,
+  type ProcessIdentity,
+  processStartToken,
+} from './journal/owner.js';
+export { newRunId } from './journal/run-id.js';
+export { SqliteJournalStore } from './journal/sqlite-store.js';
+export type { JournalStore } from './journal/store.js';
 export { composePrompt } from './prompt.js';
 export { createRedactor, REDACTED, type Redactor, SECRET_NAME, secretValues } from './redact.js';
-export { type ReplayReport, replayRun } from './replay.js';
+export { type ReplayReport, replayOf, replayRun } from './replay.js';
 export {
   type AttemptResult,
   type CostSource,
+  type RunResult,
   readRunUsage,
+  runResultOf,
   totalUsage,
   type UsageSummary,
 } from './result.js';
 export type { ResumeOptions } from './resume-plan.js';
 export { RUN_ERROR_EVENT, recordRunError } from './run-error.js';
+export {
+  type AttemptEnd,
+  type AttemptHooks,
+  type AttemptJournal,
+  type AttemptSetup,
+  type AttemptWorkspace,
+  attemptIdentity,
+  type DispatchDirective,
+  interruptCause,
+  runAttempt,
+  stageProgress,
+} from './runner/attempt.js';
+export { type BinaryRecord, fingerprintBinary } from './runner/binaries.js';
 export { checkpointRef } from './runner/checkpoint.js';
 export {
   type ApprovalSubject,
@@ -70,21 +96,27 @@ export {
   type AttemptPlan,
   DEFAULT_RUNNER_OPTIONS,
   type HumanAnswer,
+  type ResolvedRunnerOptions,
   type RunnerOptions,
   type RunObserver,
+  resolveRunnerOptions,
   type StageProgress,
   type StageReport,
 } from './runner/driver.js';
 export { assertDepth, currentDepth, DEPTH_VARIABLE, MAX_DEPTH } from './runner/environment.js';
 export { displayEndpoint } from './runner/failure-detail.js';
 export { MessageJoiner } from './runner/messages.js';
+export { type PreflightResult, preflight } from './runner/preflight.js';
+export { startWatchdog, stopGroup, type Watchdog } from './runner/process-group.js';
 export {
   type ProcessOptions,
   type ProcessResult,
   runProcess,
   type StopReason,
 } from './runner/spawn.js';
+export type { AfterFailure, AttemptIdentity, PreparedWorkspace } from './runner/stage-workspace.js';
 export { ToolCallCounter } from './runner/tool-calls.js';
+export { type Annotations, type PlannedTransition, planTransition } from './runner/transition.js';
 export {
   type ChangedFile,
   type FileChangeStatus,
@@ -93,19 +125,42 @@ export {
 } from './runner/workspace-changes.js';
 export {
   findMission,
+  type Notice,
+  type PlannedStart,
+  type PreparedRuntimes,
+  planStart,
   type ResumeRequest,
   type RunContext,
+  type RuntimeCheck,
   resumeRun,
+  type StartContext,
   type StartRequest,
   startRun,
 } from './service.js';
+export {
+  displayStatuses,
+  findStoredRun,
+  readStoredRunResult,
+  readStoredRunStory,
+  readStoredRunUsage,
+  replayStoredRun,
+  summarizeStoredRun,
+} from './stored-run.js';
 export {
   type AttemptStory,
   type FileChangeStory,
   type HumanStory,
   type RunStory,
   readRunStory,
+  runStoryOf,
   type StageStory,
 } from './story.js';
-export { causeOf, type RunSummary, type StageSummary, summarizeRun } from './summary.js';
+export {
+  causeOf,
+  OWNER_LOST_CAUSE,
+  type RunSummary,
+  type StageSummary,
+  summarizeRun,
+  summaryOf,
+} from './summary.js';
 export { readVerdict, VERDICT_INSTRUCTION } from './verdict.js';

@@ -14,7 +14,14 @@ import {
   encodeDirective,
   isEngineEventType,
 } from './engine/wire.js';
-import { corruptRow, type Journal, parsePayload, runNotFound } from './journal/journal.js';
+import {
+  corruptRow,
+  type Journal,
+  parsePayload,
+  type RawJournalEvent,
+  type RunRecord,
+  runNotFound,
+} from './journal/journal.js';
 
 export interface ReplayReport {
   readonly runId: string;
@@ -36,6 +43,19 @@ const MAX_MISMATCHES = 20;
 export function replayRun(journal: Journal, runId: string): ReplayReport {
   const run = journal.getRun(runId);
   if (run === undefined) throw runNotFound(runId);
+  return replayOf(run, journal.corruptRows(runId), journal.rawEvents(runId));
+}
+
+/**
+ * Replays a run from its events as stored, and the rows its store found corrupt (not a JSON
+ * object), against its index row.
+ */
+export function replayOf(
+  run: RunRecord,
+  corruptRows: readonly { seq: number; type: string }[],
+  rawEvents: Iterable<RawJournalEvent>,
+): ReplayReport {
+  const runId = run.runId;
   let state: RunState | null = null;
   let events = 0;
   let engineEvents = 0;
@@ -49,10 +69,10 @@ export function replayRun(journal: Journal, runId: string): ReplayReport {
   };
 
   // Rows whose payload is not a JSON object, found by SQLite without parsing every row here.
-  for (const row of journal.corruptRows(runId))
+  for (const row of corruptRows)
     mismatch(corruptRow(runId, row.seq, `its ${row.type} payload is not a JSON object`));
   // Every row is read (to check the sequence), but only engine events and directives are parsed.
-  for (const event of journal.rawEvents(runId)) {
+  for (const event of rawEvents) {
     events += 1;
     if (events !== event.seq)
       mismatch(`sequence gap: event ${event.seq} found where ${events} was expected`);

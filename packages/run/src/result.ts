@@ -10,6 +10,7 @@ import {
   type Journal,
   type JournalEvent,
   parsePayload,
+  type RawJournalEvent,
   type RunRecord,
   runNotFound,
 } from './journal/journal.js';
@@ -124,8 +125,13 @@ export interface RunResult {
  * other events are not parsed): what `baton runs` lists for each run.
  */
 export function readRunUsage(journal: Journal, runId: string): UsageSummary {
+  return usageOfEvents(journal.rawEvents(runId));
+}
+
+/** Tokens and cost of the attempts among a run's events as stored. */
+export function usageOfEvents(events: Iterable<RawJournalEvent>): UsageSummary {
   const parts: UsageSummary[] = [];
-  for (const event of journal.rawEvents(runId)) {
+  for (const event of events) {
     if (event.type !== 'agent.process.exited') continue;
     const payload = parsePayload(event.payload);
     if (typeof payload !== 'string') parts.push(usageOf(payload.usage));
@@ -140,8 +146,12 @@ export function readRunResult(journal: Journal, runId: string): RunResult {
   return runResultOf(run, journal.events(runId));
 }
 
-/** Folds a run's journal events into its result. */
-export function runResultOf(run: RunRecord, events: Iterable<JournalEvent>): RunResult {
+/** Folds a run's journal events into its result; `status` as readers show it. */
+export function runResultOf(
+  run: RunRecord,
+  events: Iterable<JournalEvent>,
+  status: RunStatus = displayStatus(run),
+): RunResult {
   const attempts: MutableAttempt[] = [];
   let started: Record<string, unknown> | null = null;
   let planned: Record<string, unknown> | null = null;
@@ -201,7 +211,6 @@ export function runResultOf(run: RunRecord, events: Iterable<JournalEvent>): Run
         break;
     }
   }
-  const status = displayStatus(run);
   const finished = attempts.map(({ identity: _identity, ...attempt }) => attempt as AttemptResult);
   return {
     runId: run.runId,

@@ -24,16 +24,21 @@ import { applyEvent } from './engine/reducer.js';
 import {
   type EngineEvent,
   FINAL_RUN_STATUSES,
-  type MissionSnapshot,
   type RetryPolicy,
   type RoutingSnapshot,
   type RunState,
 } from './engine/types.js';
-import { displayStatus, type Journal, type NewEvent, type RunRecord } from './journal/journal.js';
+import {
+  displayStatus,
+  type Journal,
+  type NewEvent,
+  type NewRun,
+  type RunRecord,
+} from './journal/journal.js';
 import { JOURNAL_DIRECTORY } from './journal/location.js';
 import { currentProcess, isProcessAlive, type ProcessIdentity } from './journal/owner.js';
 import { newRunId } from './journal/run-id.js';
-import { createRedactor } from './redact.js';
+import { createRedactor, type Redactor } from './redact.js';
 import { replayRun } from './replay.js';
 import {
   checkWorkspaceUnchanged,
@@ -56,6 +61,7 @@ import { assertDepth } from './runner/environment.js';
 import { preflight } from './runner/preflight.js';
 import { stopGroup } from './runner/process-group.js';
 import { StageWorkspace } from './runner/stage-workspace.js';
+import type { Annotations } from './runner/transition.js';
 import { OWNER_LOST_CAUSE, type RunSummary, summarizeRun } from './summary.js';
 
 export interface RunContext {
@@ -92,7 +98,35 @@ export interface ResumeRequest extends ResumeOptions {
   readonly answer?: HumanAnswer;
 }
 
-export async function startRun(context: RunContext, request: StartRequest): Promise<RunSummary> {
+/** What starting a run needs of its context, whichever executor drives it. */
+export type StartContext = Pick<RunContext, 'config' | 'registry' | 'env' | 'observer' | 'options'>;
+
+/**
+ * A new run, checked and ready to journal: its id, its `run.started` with the routing, retry
+ * and budget snapshots, what is journaled with it, and the runtimes prepared for it. The
+ * executor (this process's driver, or the scale pool) journals it and drives it.
+ */
+export interface PlannedStart {
+  readonly runId: string;
+  readonly depth: number;
+  readonly redactor: Redactor;
+  readonly options: ResolvedRunnerOptions;
+  readonly prepared: PreparedRuntimes;
+  readonly event: Extract<EngineEvent, { type: 'run.started' }>;
+  readonly run: Omit<NewRun, 'runId' | 'owner'>;
+  readonly annotations: Annotations;
+}
+
+/**
+ * Checks the goal, the mission, the budget and the runtimes of every stage chain, tells the
+ * observer what it should know, and plans the run. `checkRuntimes` decides which runtimes
+ * are healthy: this machine's doctor by default; a pool checks what its workers offer.
+ */
+export async function planStart(
+  context: StartContext,
+  request: StartRequest,
+  checkRuntimes: RuntimeCheck = prepareRuntimes,
+): Promise<PlannedStart> {
   const depth = assertDepth(context.env);
   const goal = request.goal.trim();
   if (goal === '')
@@ -104,7 +138,7 @@ export async function startRun(context: RunContext, request: StartRequest): Prom
   const budget = runBudget(mission.budget, request.budget);
   const options = resolveRunnerOptions(context.options);
   const resolved = routingSnapshot(context.config, mission.steps);
-  const prepared = await prepareRuntimes(
+  const prepared = await checkRuntimes(
     context,
     dispatchedRuntimes(resolved, mission.steps),
     resolved,
@@ -120,55 +154,61 @@ export async function startRun(context: RunContext, request: StartRequest): Prom
   for (const notice of notices) context.observer?.notice?.(notice.text);
   const redactor = createRedactor({ env: context.env, config: context.config });
   const runId = newRunId();
-  const owner = currentProcess();
   const hash = configHash(context.config);
+  return {
+    runId,
+    depth,
+    redactor,
+    options,
+    prepared,
+    event: {
+      type: 'run.started',
+      runId,
+      goal,
+      mission: { name: mission.name, steps: mission.steps, maxLoops: mission.maxLoops },
+      routing,
+      retry: runRetry(context),
+      budget,
+      maxTurns: mission.maxTurns,
+    },
+    run: { goal: redactor.text(goal), mission: mission.name, configHash: hash },
+    annotations: {
+      extra: {
+        config_hash: hash,
+        config_files: context.config.files,
+        cwd: context.config.projectRoot,
+        pid: process.pid,
+        baton_depth: depth,
+      },
+      after: [...resolvedEvents(prepared, null), ...noticeEvents(notices)],
+    },
+  };
+}
+
+export async function startRun(context: RunContext, request: StartRequest): Promise<RunSummary> {
+  const plan = await planStart(context, request);
+  const { runId } = plan;
+  const owner = currentProcess();
   const driver = new RunDriver({
     runId,
     journal: context.journal,
     config: context.config,
     registry: context.registry,
     env: context.env,
-    depth,
+    depth: plan.depth,
     owner,
-    redactor,
-    adapters: prepared.adapters,
-    binaries: prepared.binaries,
-    options,
+    redactor: plan.redactor,
+    adapters: plan.prepared.adapters,
+    binaries: plan.prepared.binaries,
+    options: plan.options,
     observer: context.observer,
     signal: context.signal,
     ask: context.ask,
     state: null,
   });
   context.onRunOwned?.(runId);
-  const snapshot: MissionSnapshot = {
-    name: mission.name,
-    steps: mission.steps,
-    maxLoops: mission.maxLoops,
-  };
   try {
-    await driver.start(
-      {
-        type: 'run.started',
-        runId,
-        goal,
-        mission: snapshot,
-        routing,
-        retry: runRetry(context),
-        budget,
-        maxTurns: mission.maxTurns,
-      },
-      { goal: redactor.text(goal), mission: mission.name, configHash: hash },
-      {
-        extra: {
-          config_hash: hash,
-          config_files: context.config.files,
-          cwd: context.config.projectRoot,
-          pid: owner.pid,
-          baton_depth: depth,
-        },
-        after: [...resolvedEvents(prepared, null), ...noticeEvents(notices)],
-      },
-    );
+    await driver.start(plan.event, plan.run, plan.annotations);
   } catch (error) {
     releaseAfterFailure(context.journal, runId, owner);
     throw error;
@@ -402,11 +442,20 @@ export function findMission(config: BatonConfig, name: string): Mission {
 }
 
 /** `[orchestrator.retry]`, unless the caller's runner options say otherwise (tests: short waits). */
-function runRetry(context: RunContext): RetryPolicy {
+function runRetry(context: StartContext): RetryPolicy {
   return { ...context.config.retry, ...context.options?.retry };
 }
 
-interface PreparedRuntimes {
+/** Decides which runtimes a new run may use (see `planStart`). */
+export type RuntimeCheck = (
+  context: StartContext,
+  used: Map<string, RuntimeUse[]>,
+  routing: RoutingSnapshot,
+  steps: readonly MissionStep[],
+  options: ResolvedRunnerOptions,
+) => Promise<PreparedRuntimes>;
+
+export interface PreparedRuntimes {
   readonly adapters: Map<string, RuntimeAdapter>;
   readonly binaries: Map<string, BinaryRecord>;
   readonly reports: readonly RuntimeReport[];
@@ -417,7 +466,7 @@ interface PreparedRuntimes {
 }
 
 /** Something the person is told before the run, and the journal keeps. */
-interface Notice {
+export interface Notice {
   readonly kind: 'runtime-unhealthy' | 'not-git' | 'cost-unknown';
   readonly text: string;
   readonly runtime?: string;
@@ -425,7 +474,7 @@ interface Notice {
 }
 
 async function prepareRuntimes(
-  context: RunContext,
+  context: StartContext,
   used: Map<string, RuntimeUse[]>,
   routing: RoutingSnapshot,
   steps: readonly MissionStep[],
@@ -482,7 +531,7 @@ async function prepareRuntimes(
 }
 
 /** Outside a git work tree nothing can be put back between attempts: said before the run. */
-async function workspaceNotices(context: RunContext): Promise<Notice[]> {
+async function workspaceNotices(context: StartContext): Promise<Notice[]> {
   const workspace = await StageWorkspace.open('', context.config.projectRoot, context.env);
   if (workspace.isGit) return [];
   return [

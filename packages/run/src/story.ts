@@ -7,8 +7,14 @@
  */
 import type { Stage } from '@baton/core';
 import type { RunStatus, Verdict } from './engine/types.js';
-import type { Journal } from './journal/journal.js';
-import { type AttemptResult, readRunResult, totalUsage, type UsageSummary } from './result.js';
+import {
+  displayStatus,
+  type Journal,
+  type JournalEvent,
+  type RunRecord,
+  runNotFound,
+} from './journal/journal.js';
+import { type AttemptResult, runResultOf, totalUsage, type UsageSummary } from './result.js';
 import { ToolCallCounter } from './runner/tool-calls.js';
 
 export interface AttemptStory extends Omit<AttemptResult, 'status' | 'toolCalls'> {
@@ -100,7 +106,18 @@ interface AttemptExtras {
 }
 
 export function readRunStory(journal: Journal, runId: string): RunStory {
-  const result = readRunResult(journal, runId);
+  const run = journal.getRun(runId);
+  if (run === undefined) throw runNotFound(runId);
+  return runStoryOf(run, [...journal.events(runId)]);
+}
+
+/** Folds a run's journal events into its story; `status` as readers show it. */
+export function runStoryOf(
+  run: RunRecord,
+  events: readonly JournalEvent[],
+  status: RunStatus = displayStatus(run),
+): RunStory {
+  const result = runResultOf(run, events, status);
   const order: (
     | { kind: 'stage'; key: string; step: number; stage: Stage; loop: number }
     | HumanStory
@@ -138,7 +155,7 @@ export function readRunStory(journal: Journal, runId: string): RunStory {
   };
   let asked: HumanStory | null = null;
 
-  for (const event of journal.events(result.runId)) {
+  for (const event of events) {
     const payload = event.payload;
     switch (event.type) {
       case 'control.directive.emitted': {

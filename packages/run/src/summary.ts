@@ -1,7 +1,13 @@
 /** A run as `baton run`, `baton resume` and `baton runs` report it, read from the journal. */
 import type { Stage } from '@baton/core';
 import type { RunStatus } from './engine/types.js';
-import { displayStatus, type Journal, type RunRecord, runNotFound } from './journal/journal.js';
+import {
+  displayStatus,
+  type Journal,
+  type JournalEvent,
+  type RunRecord,
+  runNotFound,
+} from './journal/journal.js';
 import { totalUsage, type UsageSummary, usageOf } from './result.js';
 
 export interface StageSummary {
@@ -44,9 +50,18 @@ export const OWNER_LOST_CAUSE =
 export function summarizeRun(journal: Journal, runId: string): RunSummary {
   const run = journal.getRun(runId);
   if (run === undefined) throw runNotFound(runId);
+  return summaryOf(run, journal.events(runId));
+}
+
+/** Folds a run's journal events into its summary; `status` as readers show it. */
+export function summaryOf(
+  run: RunRecord,
+  events: Iterable<JournalEvent>,
+  status: RunStatus = displayStatus(run),
+): RunSummary {
   const stages: StageSummary[] = [];
   let question: string | null = null;
-  for (const event of journal.events(runId)) {
+  for (const event of events) {
     const payload = event.payload;
     if (event.type === 'agent.process.exited') {
       const usage = payload.usage as { total_tokens?: number | null } | null;
@@ -70,7 +85,6 @@ export function summarizeRun(journal: Journal, runId: string): RunSummary {
       question = null;
     }
   }
-  const status = displayStatus(run);
   return {
     runId: run.runId,
     status,

@@ -65,5 +65,12 @@ export interface JournalStore {
    */
   onAppend(listener: AppendListener): () => void;
 
+  /**
+   * Of these runs, those something still drives: where the store knows better than the
+   * owner's process id on this machine (a pool of workers, whose runs move between
+   * machines). Absent: a run is driven while its owner's process lives here.
+   */
+  drivenRuns?(runs: readonly RunRecord[]): Promise<ReadonlySet<string>>;
+
   close(): Promise<void>;
 }
