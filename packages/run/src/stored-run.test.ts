@@ -8,7 +8,6 @@ import { SqliteJournalStore } from './journal/sqlite-store.js';
 import { replayRun } from './replay.js';
 import { readRunResult, readRunUsage } from './result.js';
 import { startRun } from './service.js';
-import { readRunStory } from './story.js';
 import {
   displayStatuses,
   findStoredRun,
@@ -18,6 +17,7 @@ import {
   replayStoredRun,
   summarizeStoredRun,
 } from './stored-run.js';
+import { readRunStory } from './story.js';
 import { summarizeRun } from './summary.js';
 import { FakeProject, MIXED_ROUTING, TEST_OPTIONS } from './test-support/project.js';
 

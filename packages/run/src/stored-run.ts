@@ -29,7 +29,11 @@ export async function displayStatuses(
   return new Map(
     runs.map((run) => [
       run.runId,
-      displayStatus(run, driven === null ? isProcessAlive : () => driven.has(run.runId)),
+      driven === null
+        ? displayStatus(run, isProcessAlive)
+        : driven.has(run.runId)
+          ? run.status
+          : displayStatus(run, () => false),
     ]),
   );
 }

@@ -167,7 +167,7 @@ export function databaseFailure(error: unknown, context: FailureContext): unknow
       'JOURNAL_UNAVAILABLE',
       `Cannot reach the database ${location} to ${action} it (${reason}). Check that PostgreSQL is running ` +
         'there and that the scale database URL names it, then try again.',
-      options,
+      { ...options, details: { ...details, transient: true } },
     );
   }
   if (sqlState === '28P01' || sqlState === '28000') {
@@ -205,7 +205,7 @@ export function databaseFailure(error: unknown, context: FailureContext): unknow
       'JOURNAL_LOCKED',
       `The journal in ${location} is locked: another Baton process has held the run for more than ` +
         `${seconds(context.lockTimeoutMs ?? 0)}. Wait for it to finish (see: baton runs), then try again.`,
-      options,
+      { ...options, details: { ...details, transient: true } },
     );
   }
   if (sqlState === '25006') {
@@ -224,6 +224,40 @@ export function databaseFailure(error: unknown, context: FailureContext): unknow
     );
   }
   return error;
+}
+
+/**
+ * Whether a failure of the database is one to wait out rather than report: the server
+ * unreachable or restarting, a lock held past the wait. Work a durable step does in the
+ * database is not retried by DBOS, so the step retries it (see `untilDone`).
+ */
+export function isPassingFailure(error: unknown): boolean {
+  const known = BatonError.isInstance(error)
+    ? error
+    : databaseFailure(error, { location: 'the database', action: 'use' });
+  return BatonError.isInstance(known) && known.details.transient === true;
+}
+
+/**
+ * Runs `work` until it succeeds or fails for a reason other than a passing failure of the
+ * database: waits between tries grow from 100 ms to 5 s. Only for work that may be done twice
+ * (an append with a key, a read). Gives up when `signal` aborts, with its reason.
+ */
+export async function untilDone<T>(
+  work: () => Promise<T>,
+  options: { readonly signal?: AbortSignal; readonly onWait?: (error: unknown) => void } = {},
+): Promise<T> {
+  let delay = 100;
+  while (true) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isPassingFailure(error) || options.signal?.aborted === true) throw error;
+      options.onWait?.(error);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 5_000);
+    }
+  }
 }
 
 function seconds(ms: number): string {

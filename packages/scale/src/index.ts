@@ -1,12 +1,51 @@
 export {
   databaseUrlHasPassword,
   displayDatabaseUrl,
+  isPassingFailure,
   passwordsOfUrl,
 } from './database.js';
 export { type InitOptions, type InitReport, initScale, migrateBatonSchema } from './init.js';
-export { PgJournal, type PgJournalOptions, type PgRunOwner } from './pg-journal.js';
+export {
+  type AppendGuard,
+  type GuardedAppend,
+  isSuperseded,
+  PgJournal,
+  type PgJournalOptions,
+  type PgRunOwner,
+  type WorkflowOwnership,
+} from './pg-journal.js';
+export {
+  ANSWER_TOPIC,
+  type AnswerMessage,
+  DEFAULT_TIMING,
+  MISSIONS_QUEUE,
+  type PoolTiming,
+  runtimeQueue,
+  stageWorkflowId,
+} from './pool.js';
+export {
+  answerRemoteRun,
+  displayPool,
+  type FollowOptions,
+  followRemoteRun,
+  type HumanAnswer,
+  type PoolAddress,
+  poolCheck,
+  type RemoteStart,
+  type SentAnswer,
+  startRemoteRun,
+} from './remote-run.js';
+export { displayRemote, type WorkspaceBase } from './scale-workspace.js';
 export { DEFAULT_DBOS_SCHEMA, DEFAULT_SCHEMA, SCHEMA_VERSION } from './schema.js';
 export {
+  DEFAULT_POLLING_MS,
+  type RefusedRuntime,
+  routedRuntimes,
+  Worker,
+  type WorkerOptions,
+} from './worker.js';
+export {
+  type ClaimedOrphan,
   type ClaimedPeer,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_STALE_AFTER_MS,

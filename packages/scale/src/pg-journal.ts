@@ -203,10 +203,15 @@ export class PgJournal implements JournalStore {
     return events;
   }
 
+  /**
+   * Creates a run with its first events. `options.within` runs in the same transaction on the
+   * same connection (enqueueing the run's durable workflow, say): both happen, or neither.
+   */
   async createRun(
     run: NewRun,
     events: readonly NewEvent[],
     update: RunUpdate = {},
+    options: { readonly within?: (client: pg.ClientBase) => Promise<void> } = {},
   ): Promise<JournalEvent[]> {
     this.assertWritable();
     const at = new Date().toISOString();
@@ -222,9 +227,7 @@ export class PgJournal implements JournalStore {
       "owner's start": owner?.start,
     });
     const s = this.schema;
-    await this.query(
-      'write to',
-      `WITH run AS (
+    const text = `WITH run AS (
          INSERT INTO ${s}.runs (run_id, created_at, updated_at, goal, mission, config_hash, status,
                                cause, last_seq, state_hash, owner_pid, owner_start, owner_host)
          VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -232,28 +235,63 @@ export class PgJournal implements JournalStore {
        )
        INSERT INTO ${s}.events (run_id, seq, type, at, payload)
        SELECT run.run_id, e.seq, e.type, e.at, e.payload
-       FROM run, unnest($13::integer[], $14::text[], $15::text[], $16::text[]) AS e(seq, type, at, payload)`,
-      [
-        run.runId,
-        at,
-        run.goal,
-        run.mission,
-        run.configHash,
-        update.status ?? 'running',
-        update.cause ?? null,
-        events.length,
-        update.stateHash ?? null,
-        owner?.pid ?? null,
-        owner?.start ?? null,
-        owner === null ? null : this.host,
-        batch.seqs,
-        batch.types,
-        batch.ats,
-        batch.payloads,
-      ],
+       FROM run, unnest($13::integer[], $14::text[], $15::text[], $16::text[]) AS e(seq, type, at, payload)`;
+    const parameters = [
       run.runId,
-    );
+      at,
+      run.goal,
+      run.mission,
+      run.configHash,
+      update.status ?? 'running',
+      update.cause ?? null,
+      events.length,
+      update.stateHash ?? null,
+      owner?.pid ?? null,
+      owner?.start ?? null,
+      owner === null ? null : this.host,
+      batch.seqs,
+      batch.types,
+      batch.ats,
+      batch.payloads,
+    ];
+    const within = options.within;
+    if (within === undefined) {
+      await this.query('write to', text, parameters, run.runId);
+    } else {
+      await this.transaction(run.runId, async (client) => {
+        await client.query(text, parameters);
+        await within(client);
+      });
+    }
     return this.appended(batch.events);
+  }
+
+  /**
+   * Of these runs, those whose mission is still a workflow of the pool (queued, running, or
+   * waiting for a worker to take it over): a run whose worker died is not over, a peer or
+   * the worker's next start continues it.
+   */
+  async drivenRuns(runs: readonly RunRecord[]): Promise<ReadonlySet<string>> {
+    if (runs.length === 0) return new Set();
+    try {
+      const rows = await this.query<{ workflow_uuid: string }>(
+        'read',
+        `SELECT workflow_uuid FROM ${this.dbosSchema}.workflow_status
+         WHERE workflow_uuid = ANY($1::text[]) AND status IN ('PENDING', 'ENQUEUED')`,
+        [runs.map((run) => run.runId)],
+      );
+      return new Set(rows.map((row) => row.workflow_uuid));
+    } catch (error) {
+      // A journal without DBOS's tables (never a pool's): no run of it is a workflow.
+      if (
+        BatonError.isInstance(error) &&
+        error.code === 'JOURNAL_UNAVAILABLE' &&
+        /no Baton tables/.test(error.message)
+      ) {
+        return new Set();
+      }
+      throw error;
+    }
   }
 
   async append(

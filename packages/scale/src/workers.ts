@@ -162,6 +162,12 @@ function checkRegistration(registration: WorkerRegistration): void {
   }
 }
 
+/** An executor with unfinished work and no worker in the pool, held while it is recovered. */
+export interface ClaimedOrphan {
+  readonly executorId: string;
+  release(): Promise<void>;
+}
+
 /** Every worker of the pool, by name. */
 export async function listWorkers(
   url: string,
@@ -367,6 +373,49 @@ export class WorkerPresence {
       });
     }
     return claimed;
+  }
+
+  /**
+   * Takes over executors with unfinished work and no row in the pool: a worker that left
+   * (its row removed at its stop), or one declared gone that took more work before it learnt
+   * so. `candidates` lists such executors (DBOS's); each is claimed only while no worker of
+   * that name is in the pool and its lock is free (a worker starting takes its lock before
+   * its row), and held while the caller recovers its work. Judges nobody until this worker's
+   * own connection has been healthy for the stale limit.
+   */
+  async claimOrphans(candidates: readonly string[]): Promise<ClaimedOrphan[]> {
+    try {
+      await this.tick;
+      const client = this.client;
+      if (
+        client === null ||
+        this.healthySince === null ||
+        performance.now() - this.healthySince < this.staleAfterMs
+      ) {
+        return [];
+      }
+      const claimed: ClaimedOrphan[] = [];
+      for (const executorId of candidates) {
+        if (executorId === this.workerId) continue;
+        const { rows } = await client.query<{ taken: boolean }>(
+          `SELECT pg_try_advisory_lock(${lockKey(this.schema)}) AS taken`,
+          [executorId],
+        );
+        if (rows[0]?.taken !== true) continue;
+        const { rowCount } = await client.query(
+          `SELECT 1 FROM ${this.schema}.workers WHERE worker_id = $1`,
+          [executorId],
+        );
+        if (rowCount !== 0) {
+          await this.unlockPeer(client, executorId);
+          continue;
+        }
+        claimed.push({ executorId, release: () => this.unlockPeer(client, executorId) });
+      }
+      return claimed;
+    } catch (error) {
+      throw failure(this.url, error, 'check the workers in');
+    }
   }
 
   private async takePeerLock(client: pg.Client, peer: WorkerInfo, endSession: boolean) {

@@ -1,0 +1,163 @@
+/**
+ * DBOS as the pool uses it: the two workflows registered once per process, the queues a
+ * worker dispatches, and DBOS's own log lines sent through Baton's redaction instead of the
+ * console (DBOS logs a failing step's message, which may quote what a run holds).
+ *
+ * Slots are per worker. DBOS's public queue settings are one row per queue for the whole
+ * pool (the last worker to register a queue would set every worker's concurrency), so each
+ * worker registers its queues as process-local ones (`registerInternalQueue`, an internal API
+ * of the pinned DBOS version, covered by the slots test): `rt-<runtime>` with its slots as
+ * the worker's concurrency, `missions` without a limit (missions mostly wait). Process-local
+ * queues are dispatched whatever `listenQueues` says, so `listenQueues` is empty: no queue
+ * a worker did not register here is ever dispatched by it.
+ */
+
+import { BatonError } from '@baton/core';
+import type { Redactor } from '@baton/run';
+import { DBOS, DBOSClient, type DLogger } from '@dbos-inc/dbos-sdk';
+import { registerInternalQueue } from '@dbos-inc/dbos-sdk/internal/wfqueue';
+import { withSessionSettings } from './database.js';
+import { type MissionResult, missionWorkflow } from './mission-workflow.js';
+import {
+  APPLICATION,
+  MISSION_WORKFLOW,
+  MISSIONS_QUEUE,
+  runtimeQueue,
+  STAGE_WORKFLOW,
+} from './pool.js';
+import { type StageInput, stageWorkflow } from './stage-workflow.js';
+
+/** Recoveries a mission may go through (each worker restart while it waits is one). */
+const MISSION_RECOVERY_ATTEMPTS = 100_000;
+
+let registered: {
+  readonly mission: (runId: string) => Promise<MissionResult>;
+  readonly stage: (input: StageInput) => Promise<{ status: string }>;
+} | null = null;
+
+/** Registers the mission and stage workflows with DBOS (before launch), once per process. */
+export function registerPoolWorkflows(): void {
+  if (registered !== null) return;
+  const stage = DBOS.registerWorkflow(stageWorkflow, { name: STAGE_WORKFLOW });
+  const mission = DBOS.registerWorkflow(missionWorkflow(stage), {
+    name: MISSION_WORKFLOW,
+    maxRecoveryAttempts: MISSION_RECOVERY_ATTEMPTS,
+  });
+  registered = { mission, stage };
+}
+
+/** The queues this worker dispatches: `missions`, and one per runtime it offers, with its slots. */
+export function registerWorkerQueues(
+  runtimes: readonly string[],
+  slots: number,
+  pollingIntervalMs: number,
+): void {
+  registerInternalQueue(MISSIONS_QUEUE, { minPollingIntervalMs: pollingIntervalMs });
+  for (const runtime of runtimes) {
+    registerInternalQueue(runtimeQueue(runtime), {
+      workerConcurrency: slots,
+      minPollingIntervalMs: pollingIntervalMs,
+    });
+  }
+}
+
+export interface LaunchOptions {
+  readonly url: string;
+  readonly dbosSchema: string;
+  readonly applicationVersion: string;
+  readonly workerId: string;
+  readonly logger: DLogger;
+  readonly env: Record<string, string | undefined>;
+}
+
+/** Configures and launches DBOS as this worker's executor (it recovers its own work first). */
+export async function launchDbos(options: LaunchOptions): Promise<void> {
+  // DBOS Cloud mode rewrites the configuration and exports logs and output elsewhere.
+  if (options.env.DBOS__CLOUD === 'true') {
+    throw new BatonError(
+      'USAGE',
+      'DBOS__CLOUD=true is set: a Baton worker runs DBOS on its own database only. Unset it.',
+    );
+  }
+  DBOS.setConfig({
+    name: APPLICATION,
+    systemDatabaseUrl: withSessionSettings(options.url, { applicationName: 'baton-worker-dbos' }),
+    systemDatabaseSchemaName: options.dbosSchema,
+    // The server's own idle-in-transaction setting: DBOS's per-connection SET races its first query.
+    systemDatabaseIdleTransactionTimeoutMs: 0,
+    applicationVersion: options.applicationVersion,
+    executorID: options.workerId,
+    listenQueues: [],
+    runMigrations: false,
+    logger: options.logger,
+    enableOTLP: false,
+  });
+  try {
+    await DBOS.launch();
+  } catch (error) {
+    // A failed launch leaves DBOS's handles open: the process would never exit.
+    await DBOS.shutdown().catch(() => {});
+    throw error;
+  }
+}
+
+/** Recovers the unfinished workflows of gone executors onto their own queues (routing holds). */
+export async function recoverExecutors(executorIds: readonly string[]): Promise<number> {
+  const { DBOSExecutor } = await import('@dbos-inc/dbos-sdk/internal/dbos-executor');
+  const executor = DBOSExecutor.globalInstance;
+  if (executor === undefined) return 0;
+  return (await executor.recoverPendingWorkflows([...executorIds])).length;
+}
+
+/**
+ * DBOS's log lines, redacted, to `log`: warnings and errors, and information when asked.
+ * The same line repeated (a database outage makes DBOS say so several times a second per
+ * queue) is passed on at most once every 10 seconds.
+ */
+export function dbosLogger(
+  log: (line: string) => void,
+  redactor: Redactor,
+  options: { readonly verbose?: boolean } = {},
+): DLogger {
+  const last = new Map<string, number>();
+  const line = (level: string) => (entry: unknown) => {
+    const text = redactor.text(entryText(entry)).split('\n')[0]!.slice(0, 2000);
+    const now = Date.now();
+    if ((last.get(text) ?? -Infinity) > now - 10_000) return;
+    last.set(text, now);
+    if (last.size > 1000) last.clear();
+    log(`dbos ${level}: ${text}`);
+  };
+  return {
+    info: options.verbose === true ? line('info') : () => {},
+    debug: () => {},
+    warn: line('warn'),
+    error: line('error'),
+  };
+}
+
+function entryText(entry: unknown): string {
+  if (entry instanceof Error) return entry.message;
+  if (typeof entry === 'string') return entry;
+  try {
+    return JSON.stringify(entry);
+  } catch {
+    return String(entry);
+  }
+}
+
+/** A DBOS client for a command (never an executor: it enqueues and sends, runs nothing). */
+export async function openDbosClient(
+  url: string,
+  dbosSchema: string,
+  logger: DLogger,
+): Promise<DBOSClient> {
+  return DBOSClient.create({
+    systemDatabaseUrl: withSessionSettings(url, { applicationName: 'baton-client' }),
+    systemDatabaseSchemaName: dbosSchema,
+    applicationName: APPLICATION,
+    systemDatabasePoolSize: 2,
+    systemDatabaseIdleTransactionTimeoutMs: 0,
+    logger,
+  });
+}

@@ -1,0 +1,322 @@
+/**
+ * A mission as a durable workflow: the scale executor of the one engine. It does what this
+ * machine's driver does — feed the engine the journaled events and perform its directives —
+ * with DBOS keeping its place: each `dispatch` starts a stage workflow on the queue of its
+ * runtime (`rt-<runtime>`, id `<run>:<step>-<stage>-<loop>:<attempt>`) and waits for its
+ * outcome; a backoff is a durable sleep; a human step waits for the answer as a durable
+ * message, for days; and each engine event is journaled with its transition in one step.
+ *
+ * DBOS re-runs a workflow from its start after a crash, returning the recorded output of
+ * every step already done, so the workflow must decide the same way each time: the engine
+ * is pure, and it is fed only what steps returned — the events as they were journaled (a
+ * step run again, on another machine with other secrets to redact, gets back the events
+ * its first run appended: `appendOnce` with the engine event's number as key).
+ */
+
+import {
+  type Annotations,
+  applyEvent,
+  attemptIdentity,
+  type Directive,
+  type DispatchDirective,
+  decodeEvent,
+  type EngineEvent,
+  isEngineEventType,
+  type NewEvent,
+  planTransition,
+  type RunState,
+  type RunStatus,
+  runNotFound,
+} from '@baton/run';
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import { untilDone } from './database.js';
+import {
+  ANSWER_TOPIC,
+  type AnswerMessage,
+  type PoolRuntime,
+  poolRuntime,
+  runtimeQueue,
+  stageTopic,
+  stageWorkflowId,
+} from './pool.js';
+import type { WorkspaceBase } from './scale-workspace.js';
+import { ownership, type StageInput, type StageMessage } from './stage-workflow.js';
+
+export interface MissionResult {
+  readonly status: RunStatus;
+  readonly cause: string | null;
+}
+
+/** The stage workflow as registered with DBOS (set once, before launch). */
+export type StageStarter = (input: StageInput) => Promise<{ status: string }>;
+
+interface Begun {
+  readonly events: readonly { readonly type: string; readonly payload: Record<string, unknown> }[];
+  readonly base: WorkspaceBase | null;
+  /** Why the run cannot start (its workspace could not be prepared), or `null`. */
+  readonly problem: string | null;
+}
+
+const ENDED_STAGE_STATUSES = ['ERROR', 'CANCELLED', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED'];
+
+export function missionWorkflow(stage: StageStarter) {
+  return async (runId: string): Promise<MissionResult> => {
+    const missionId = DBOS.workflowID!;
+    const begun = await DBOS.runStep(() => begin(poolRuntime(), runId), { name: 'begin' });
+    let state: RunState | null = null;
+    let pending: Directive[] = [];
+    for (const event of begun.events) {
+      const transition = applyEvent(
+        state,
+        decodeEvent(event.type as EngineEvent['type'], event.payload),
+      );
+      state = transition.state;
+      pending = [...transition.directives];
+    }
+    if (state === null) throw new Error(`run ${runId} has no run.started in the journal`);
+    let current: RunState = state;
+
+    const apply = async (event: EngineEvent, annotations: Annotations = {}) => {
+      const before = current;
+      const payload = await DBOS.runStep(
+        () => journalTransition(poolRuntime(), runId, missionId, before, event, annotations),
+        { name: 'journal' },
+      );
+      const transition = applyEvent(before, decodeEvent(event.type, payload));
+      current = transition.state;
+      return [...transition.directives];
+    };
+
+    if (current.status !== 'running') return outcome(current);
+    if (begun.base === null) {
+      await apply({
+        type: 'run.interrupted',
+        cause: `the run's workspace could not be prepared: ${begun.problem}`,
+      });
+      return outcome(current);
+    }
+    let base = begun.base;
+    const queue = [...pending];
+    while (queue.length > 0) {
+      const directive = queue.shift()!;
+      switch (directive.kind) {
+        case 'dispatch': {
+          if (directive.backoffMs > 0) await DBOS.sleep(directive.backoffMs);
+          const message = await runStage(stage, runId, missionId, directive, current, base);
+          if (message.session !== null) await apply(message.session);
+          const after: NewEvent[] =
+            message.result === null
+              ? []
+              : [
+                  {
+                    type: 'workspace.result',
+                    payload: {
+                      ...attemptIdentity(directive),
+                      worker: message.worker,
+                      ...resultPayload(message.result),
+                      adopted: message.event.status === 'succeeded',
+                    },
+                  },
+                ];
+          queue.push(
+            ...(await apply(message.event, {
+              before: message.before,
+              after,
+              extra: message.extra,
+            })),
+          );
+          if (message.event.status === 'succeeded' && message.result !== null) {
+            const result = message.result;
+            await DBOS.runStep(() => poolRuntime().workspaces.adopt(runId, result), {
+              name: 'adopt',
+            });
+            base = result;
+          }
+          break;
+        }
+        case 'ask_human': {
+          const answer = await awaitAnswer(directive.step);
+          queue.push(
+            ...(await apply(
+              {
+                type: 'human.answered',
+                step: directive.step,
+                decision: answer.decision,
+                answer: answer.text,
+              },
+              { extra: { via: 'resume', host: answer.host, pid: answer.pid } },
+            )),
+          );
+          break;
+        }
+        default:
+          return outcome(current);
+      }
+    }
+    return outcome(current);
+  };
+}
+
+function outcome(state: RunState): MissionResult {
+  return { status: state.status, cause: state.cause };
+}
+
+function resultPayload(result: WorkspaceBase): Record<string, unknown> {
+  return result.strategy === 'git'
+    ? { strategy: 'git', ref: result.ref, commit: result.commit }
+    : { strategy: 'shared-path', path: result.path };
+}
+
+/** Starts the stage's workflow on its runtime's queue and waits for what it sends back. */
+async function runStage(
+  stage: StageStarter,
+  runId: string,
+  missionId: string,
+  directive: DispatchDirective,
+  state: RunState,
+  base: WorkspaceBase,
+): Promise<StageMessage> {
+  const workflowId = stageWorkflowId(runId, directive);
+  await DBOS.startWorkflow(stage, {
+    workflowID: workflowId,
+    queueName: runtimeQueue(directive.runtime),
+  })({
+    runId,
+    missionId,
+    directive,
+    state,
+    base,
+  });
+  const timing = poolRuntime().timing;
+  while (true) {
+    const message = await DBOS.recv<StageMessage>(stageTopic(workflowId), {
+      timeoutSeconds: timing.stageCheckSeconds,
+    });
+    if (message !== null) return message;
+    // Nothing yet: still queued or running, unless its workflow ended without a word.
+    const status = await DBOS.getWorkflowStatus(workflowId);
+    if (status !== null && ENDED_STAGE_STATUSES.includes(status.status)) {
+      return lostStage(directive, `its workflow ${workflowId} ended ${status.status} in the pool`);
+    }
+  }
+}
+
+/** A stage whose workflow ended without an outcome: a failed attempt, its runtime unavailable. */
+function lostStage(directive: DispatchDirective, why: string): StageMessage {
+  return {
+    event: {
+      type: 'stage.ended',
+      step: directive.step,
+      stage: directive.stage,
+      attempt: directive.attempt,
+      runtime: directive.runtime,
+      status: 'failed',
+      finalText: null,
+      sessionId: null,
+      error: { message: why, kind: 'unknown', retryable: false },
+      verdict: null,
+      failureClass: 'unavailable',
+      retryAfterMs: null,
+      usage: null,
+    },
+    before: [
+      {
+        type: 'agent.process.exited',
+        payload: {
+          ...attemptIdentity(directive),
+          pid: null,
+          exit_code: null,
+          signal: null,
+          duration_ms: 0,
+          status: 'failed',
+          error: why,
+          error_kind: 'unknown',
+          failure_class: 'unavailable',
+          session_id: null,
+          usage: null,
+        },
+      },
+    ],
+    extra: { loop: directive.loop },
+    session: null,
+    result: null,
+    worker: '',
+  };
+}
+
+/** Waits, durably and for as long as it takes, for the answer to the human step `step`. */
+async function awaitAnswer(step: number): Promise<AnswerMessage> {
+  const timing = poolRuntime().timing;
+  while (true) {
+    const answer = await DBOS.recv<AnswerMessage>(ANSWER_TOPIC, {
+      timeoutSeconds: timing.humanWaitSeconds,
+    });
+    // An answer meant for an earlier question (sent twice, or late) is not this one's.
+    if (answer !== null && answer.step === step) return answer;
+  }
+}
+
+/** The run's engine events so far, and where its workspace starts. */
+async function begin(runtime: PoolRuntime, runId: string): Promise<Begun> {
+  const events = await untilDone(
+    async () => {
+      if ((await runtime.journal.getRun(runId)) === undefined) throw runNotFound(runId);
+      const found: { type: string; payload: Record<string, unknown> }[] = [];
+      for await (const event of runtime.journal.events(runId)) {
+        if (isEngineEventType(event.type)) found.push({ type: event.type, payload: event.payload });
+      }
+      return found;
+    },
+    { signal: runtime.signal },
+  );
+  try {
+    return { events, base: await runtime.workspaces.start(runId), problem: null };
+  } catch (error) {
+    const problem = runtime.redactor.text(error instanceof Error ? error.message : String(error));
+    return { events, base: null, problem };
+  }
+}
+
+/**
+ * Journals one transition, once: keyed by the engine event's number, and only while this
+ * execution owns the mission. Gives back the engine event's payload as journaled — by this
+ * step, or by an earlier run of it.
+ */
+async function journalTransition(
+  runtime: PoolRuntime,
+  runId: string,
+  missionId: string,
+  state: RunState,
+  event: EngineEvent,
+  annotations: Annotations,
+): Promise<Record<string, unknown>> {
+  const owner = ownership();
+  void missionId;
+  const planned = planTransition(
+    state,
+    event,
+    annotations,
+    runtime.redactor,
+    (next) => next.status === 'running',
+  );
+  // While it runs, the run is this worker's (readers show which machine drives it).
+  const update =
+    planned.update.owner === undefined
+      ? { ...planned.update, owner: runtime.owner }
+      : planned.update;
+  const landed = await untilDone(
+    () =>
+      runtime.journal.appendOnce(runId, planned.entries, update, {
+        key: `engine:${state.applied + 1}`,
+        owner,
+      }),
+    { signal: runtime.signal },
+  );
+  const stored = landed.events[annotations.before?.length ?? 0];
+  if (stored === undefined || stored.type !== event.type) {
+    throw new Error(
+      `the journal of run ${runId} holds something else than ${event.type} as engine event ${state.applied + 1}`,
+    );
+  }
+  return stored.payload;
+}

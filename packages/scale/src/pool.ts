@@ -1,0 +1,114 @@
+/**
+ * The names the pool shares — DBOS's application, the queues, the workflows, the messages —
+ * and the worker's side of a running workflow: what a mission or a stage workflow reaches
+ * in this process (the journal, the config, the adapters, the workspaces). DBOS keeps one
+ * executor per process, so a worker process holds one `PoolRuntime`.
+ */
+import type { AdapterRegistry, BatonConfig, Environment, RuntimeAdapter } from '@baton/core';
+import type {
+  BinaryRecord,
+  ProcessIdentity,
+  Redactor,
+  ResolvedRunnerOptions,
+  RunObserver,
+} from '@baton/run';
+import type { PgJournal } from './pg-journal.js';
+import type { ScaleWorkspaces } from './scale-workspace.js';
+
+/** DBOS's application name: it scopes the pool's workflows in DBOS's tables. */
+export const APPLICATION = 'baton';
+
+/** Missions wait here for any worker. */
+export const MISSIONS_QUEUE = 'missions';
+
+/** A stage waits on the queue of its runtime for a worker that offers it. */
+export function runtimeQueue(runtime: string): string {
+  return `rt-${runtime}`;
+}
+
+export const MISSION_WORKFLOW = 'mission';
+export const STAGE_WORKFLOW = 'stage';
+
+/** The topic a human's answer is sent on, to the mission workflow (whose id is the run's). */
+export const ANSWER_TOPIC = 'human-answer';
+
+/** The topic a stage workflow sends its outcome on, to its mission. */
+export function stageTopic(stageWorkflowId: string): string {
+  return `stage:${stageWorkflowId}`;
+}
+
+/**
+ * A stage attempt's workflow id: `<run>:<step>-<stage>-<loop>:<attempt>`. The step and loop
+ * are part of it because a mission may run a stage twice (two steps, or a loop back to
+ * execute), and DBOS makes a second start with the same id a no-op.
+ */
+export function stageWorkflowId(
+  runId: string,
+  directive: {
+    readonly step: number;
+    readonly stage: string;
+    readonly loop: number;
+    readonly attempt: number;
+  },
+): string {
+  return `${runId}:${directive.step}-${directive.stage}-${directive.loop}:${directive.attempt}`;
+}
+
+/** A human's answer, as `baton resume --approve|--reject` sends it (redacted already). */
+export interface AnswerMessage {
+  /** The human step it answers; an answer to another step is ignored. */
+  readonly step: number;
+  readonly decision: 'approve' | 'reject';
+  readonly text: string;
+  /** The machine and process that sent it, for the journal. */
+  readonly host: string;
+  readonly pid: number;
+}
+
+/** How long the pool waits at once (each wait is durable; it waits again after each). */
+export interface PoolTiming {
+  /** A human step's wait, before it waits again (days). */
+  readonly humanWaitSeconds: number;
+  /** Between looks at a stage workflow that sent nothing (it failed in a way that sends nothing). */
+  readonly stageCheckSeconds: number;
+}
+
+export const DEFAULT_TIMING: PoolTiming = {
+  humanWaitSeconds: 7 * 24 * 3600,
+  stageCheckSeconds: 300,
+};
+
+/** What the workflows of this process reach. */
+export interface PoolRuntime {
+  readonly workerId: string;
+  readonly journal: PgJournal;
+  readonly config: BatonConfig;
+  readonly registry: AdapterRegistry;
+  readonly env: Environment;
+  readonly depth: number;
+  readonly redactor: Redactor;
+  readonly adapters: ReadonlyMap<string, RuntimeAdapter>;
+  readonly binaries: ReadonlyMap<string, BinaryRecord>;
+  readonly options: ResolvedRunnerOptions;
+  readonly observer?: RunObserver;
+  readonly workspaces: ScaleWorkspaces;
+  readonly scratchRoot: string;
+  /** The worker, as a run's owner while its mission runs here. */
+  readonly owner: ProcessIdentity;
+  /** Aborted when the worker stops: stages in flight are cut off, and nothing is recorded. */
+  readonly signal: AbortSignal;
+  readonly timing: PoolTiming;
+  /** A line for the worker's log (redacted by the caller). */
+  log(line: string): void;
+}
+
+let current: PoolRuntime | null = null;
+
+export function setPoolRuntime(runtime: PoolRuntime | null): void {
+  current = runtime;
+}
+
+export function poolRuntime(): PoolRuntime {
+  if (current === null) throw new Error('no Baton worker runs in this process');
+  return current;
+}

@@ -1,0 +1,315 @@
+/**
+ * What a command does with the pool, from any machine, without becoming one of its workers:
+ * start a run on it (`baton run --remote`), answer a run's human step (`baton resume
+ * --approve|--reject`), and follow a run as the pool drives it.
+ *
+ * A run starts as on one machine (`planStart`: the goal, the mission, the budget and the
+ * routing checked and snapshotted in `run.started`), except that its runtimes are judged by
+ * what the pool offers: a runtime no worker offers is skipped where its chain has another,
+ * and a stage none of whose runtimes a worker offers refuses the run. The run is created in
+ * the journal and its mission enqueued in one transaction: both exist, or neither.
+ */
+import { hostname } from 'node:os';
+import { BatonError, type RuntimeAdapter, type RuntimeUse, type Stage } from '@baton/core';
+import {
+  currentProcess,
+  findStoredRun,
+  type JournalEvent,
+  type Notice,
+  type PreparedRuntimes,
+  planStart,
+  planTransition,
+  type Redactor,
+  type RunStatus,
+  type RunSummary,
+  type RuntimeCheck,
+  type StartContext,
+  type StartRequest,
+  summarizeStoredRun,
+} from '@baton/run';
+import { displayDatabaseUrl } from './database.js';
+import { dbosLogger, openDbosClient } from './dbos-app.js';
+import { PgJournal } from './pg-journal.js';
+import { ANSWER_TOPIC, type AnswerMessage, MISSION_WORKFLOW, MISSIONS_QUEUE } from './pool.js';
+import { copyProjectToShared, displayRemote } from './scale-workspace.js';
+import { DEFAULT_DBOS_SCHEMA, DEFAULT_SCHEMA } from './schema.js';
+import { listWorkers, type WorkerInfo } from './workers.js';
+
+export interface PoolAddress {
+  readonly url: string;
+  readonly schema?: string;
+  readonly dbosSchema?: string;
+}
+
+export interface RemoteStart {
+  readonly runId: string;
+  /** The workers that offer each runtime the run uses, when it was enqueued. */
+  readonly offeredBy: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Starts a run on the pool: checked, journaled and enqueued; the pool's workers drive it. */
+export async function startRemoteRun(
+  pool: PoolAddress,
+  context: StartContext,
+  request: StartRequest,
+): Promise<RemoteStart> {
+  const schema = pool.schema ?? DEFAULT_SCHEMA;
+  const dbosSchema = pool.dbosSchema ?? DEFAULT_DBOS_SCHEMA;
+  const scale = context.config.scale;
+  if (scale === null) {
+    throw new BatonError(
+      'USAGE',
+      'A run on the pool needs [scale] in baton.toml (its application_version and workspace); see docs/scale.md.',
+    );
+  }
+  const workers = await listWorkers(pool.url, { schema });
+  const plan = await planStart(context, request, poolCheck(workers));
+  const offeredBy: Record<string, string[]> = {};
+  for (const runtime of plan.prepared.adapters.keys()) {
+    offeredBy[runtime] = workers
+      .filter((worker) => worker.runtimes.includes(runtime))
+      .map((worker) => worker.workerId);
+  }
+  const workspace =
+    scale.workspace.strategy === 'git'
+      ? { strategy: 'git', remote: displayRemote(scale.workspace.remote) }
+      : { strategy: 'shared-path', root: scale.workspace.root };
+  if (scale.workspace.strategy === 'shared-path') {
+    try {
+      copyProjectToShared(context.config.projectRoot, scale.workspace.root, plan.runId);
+    } catch (error) {
+      throw new BatonError(
+        'USAGE',
+        `Cannot give the run its starting folder: ${error instanceof Error ? error.message : String(error)}.`,
+        { cause: error },
+      );
+    }
+  }
+  const planned = planTransition(
+    null,
+    plan.event,
+    {
+      ...plan.annotations,
+      extra: {
+        ...plan.annotations.extra,
+        executor: 'pool',
+        host: hostname(),
+        application_version: scale.applicationVersion,
+        workspace,
+      },
+    },
+    plan.redactor,
+    () => false,
+  );
+  const journal = await PgJournal.open(pool.url, { schema, dbosSchema });
+  const logged: string[] = [];
+  const client = await openDbosClient(
+    pool.url,
+    dbosSchema,
+    dbosLogger((line) => logged.push(line), plan.redactor),
+  );
+  try {
+    await journal.createRun(
+      { runId: plan.runId, ...plan.run, owner: currentProcess() },
+      planned.entries,
+      planned.update,
+      {
+        within: async (transaction) => {
+          await client.enqueueInTransaction(
+            transaction,
+            {
+              queueName: MISSIONS_QUEUE,
+              workflowName: MISSION_WORKFLOW,
+              workflowID: plan.runId,
+              appVersion: scale.applicationVersion,
+            },
+            plan.runId,
+          );
+        },
+      },
+    );
+  } finally {
+    await client.destroy().catch(() => {});
+    await journal.close();
+  }
+  return { runId: plan.runId, offeredBy };
+}
+
+/**
+ * The pool's runtimes as a run's check sees them: a runtime is healthy when a worker of the
+ * pool offers it (whatever its state: a worker gone for now comes back, or its work waits
+ * on its queue); one no worker offers is skipped where a chain has another, and a stage
+ * none of whose runtimes is offered refuses the run.
+ */
+export function poolCheck(workers: readonly WorkerInfo[]): RuntimeCheck {
+  return async (context, used, routing, steps) => {
+    const offered = new Set(workers.flatMap((worker) => worker.runtimes));
+    const adapters = new Map<string, RuntimeAdapter>();
+    const stages = new Map<string, Stage[]>();
+    for (const [id, uses] of used as Map<string, RuntimeUse[]>) {
+      adapters.set(id, await context.registry.load(id));
+      stages.set(id, [...new Set(uses.map((use) => use.stage))]);
+    }
+    const unhealthy: Record<string, string> = {};
+    for (const id of used.keys()) {
+      if (!offered.has(id)) unhealthy[id] = 'no worker of the pool offers it';
+    }
+    const stranded = [
+      ...new Set(steps.flatMap((step) => (step.kind === 'stage' ? [step.stage] : []))),
+    ].filter((stage) =>
+      routing.stages[stage]!.chain.every((target) => Object.hasOwn(unhealthy, target.runtime)),
+    );
+    if (stranded.length > 0) {
+      const wanted = stranded.map(
+        (stage) =>
+          `${stage} (${routing.stages[stage]!.chain.map((target) => target.runtime).join(' or ')})`,
+      );
+      throw new BatonError(
+        'RUNTIME_FAILED',
+        `Refusing to start: no worker of the pool offers a runtime for ${wanted.join(', ')}. ` +
+          `Start one where it is installed, e.g. baton worker --runtimes ${routing.stages[stranded[0]!]!.chain[0]!.runtime}` +
+          (workers.length === 0 ? ' (the pool has no worker yet).' : '.'),
+        { details: { stages: stranded, offered: [...offered] } },
+      );
+    }
+    const notices: Notice[] = Object.keys(unhealthy).map((runtime) => ({
+      kind: 'runtime-unhealthy',
+      runtime,
+      stages: stages.get(runtime) ?? [],
+      text: `${runtime}: no worker of the pool offers it; its stages start on the next runtime of their chain`,
+    }));
+    const prepared: PreparedRuntimes = {
+      adapters,
+      binaries: new Map(),
+      reports: [],
+      stages,
+      unhealthy,
+      notices,
+    };
+    return prepared;
+  };
+}
+
+export interface HumanAnswer {
+  readonly decision: 'approve' | 'reject';
+  readonly text: string;
+}
+
+export interface SentAnswer {
+  readonly runId: string;
+  readonly step: number;
+  readonly question: string;
+}
+
+/**
+ * Sends the answer to the question a run of the pool waits on, from any machine. Sending the
+ * same question's answer again is harmless: DBOS keeps one message per question (keyed by
+ * the question's place in the journal), and the mission takes the first.
+ */
+export async function answerRemoteRun(
+  pool: PoolAddress,
+  idOrPrefix: string,
+  answer: HumanAnswer,
+  redactor: Redactor,
+): Promise<SentAnswer> {
+  const schema = pool.schema ?? DEFAULT_SCHEMA;
+  const dbosSchema = pool.dbosSchema ?? DEFAULT_DBOS_SCHEMA;
+  const journal = await PgJournal.open(pool.url, { schema, dbosSchema, readOnly: true });
+  let asked: { seq: number; step: number; question: string } | null = null;
+  let runId: string;
+  try {
+    const { run, status } = await findStoredRun(journal, idOrPrefix);
+    runId = run.runId;
+    for await (const event of journal.events(runId)) {
+      if (event.type === 'human.asked') {
+        asked = {
+          seq: event.seq,
+          step: Number(event.payload.step),
+          question: String(event.payload.question ?? ''),
+        };
+      } else if (event.type === 'human.answered') asked = null;
+    }
+    if (status !== 'waiting' || asked === null) {
+      throw new BatonError(
+        'USAGE',
+        `Run ${runId} is ${status}, not waiting for an answer; resume it without --approve or --reject.`,
+        { details: { runId, status } },
+      );
+    }
+  } finally {
+    await journal.close();
+  }
+  const message: AnswerMessage = {
+    step: asked.step,
+    decision: answer.decision,
+    text: redactor.text(answer.text),
+    host: hostname(),
+    pid: process.pid,
+  };
+  const logged: string[] = [];
+  const client = await openDbosClient(
+    pool.url,
+    dbosSchema,
+    dbosLogger((line) => logged.push(line), redactor),
+  );
+  try {
+    await client.send(runId, message, ANSWER_TOPIC, `${runId}:answer:${asked.seq}`);
+  } finally {
+    await client.destroy().catch(() => {});
+  }
+  return { runId, step: asked.step, question: asked.question };
+}
+
+export interface FollowOptions {
+  /** Told each event as the pool journals it. */
+  readonly onEvent?: (event: JournalEvent) => void;
+  readonly signal?: AbortSignal;
+  /** Between looks at the journal (default 200 ms). */
+  readonly pollMs?: number;
+  /** Also stop once the run waits for an answer (default: yes). */
+  readonly untilWaiting?: boolean;
+  /** Events already seen. */
+  readonly afterSeq?: number;
+}
+
+/**
+ * Follows a run of the pool until it ends (or waits for an answer, or `signal` aborts):
+ * its events as they are journaled, then its summary as readers show it.
+ */
+export async function followRemoteRun(
+  pool: PoolAddress,
+  runId: string,
+  options: FollowOptions = {},
+): Promise<RunSummary> {
+  const journal = await PgJournal.open(pool.url, {
+    schema: pool.schema ?? DEFAULT_SCHEMA,
+    dbosSchema: pool.dbosSchema ?? DEFAULT_DBOS_SCHEMA,
+    readOnly: true,
+  });
+  try {
+    let seen = options.afterSeq ?? 0;
+    while (true) {
+      for await (const event of journal.events(runId, seen)) {
+        seen = event.seq;
+        options.onEvent?.(event);
+      }
+      const { status } = await findStoredRun(journal, runId);
+      if (isSettled(status, options.untilWaiting !== false) || options.signal?.aborted) break;
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200));
+    }
+    for await (const event of journal.events(runId, seen)) options.onEvent?.(event);
+    return await summarizeStoredRun(journal, runId);
+  } finally {
+    await journal.close();
+  }
+}
+
+function isSettled(status: RunStatus, untilWaiting: boolean): boolean {
+  if (status === 'running') return false;
+  return status !== 'waiting' || untilWaiting;
+}
+
+/** The pool's database as it may be shown. */
+export function displayPool(pool: PoolAddress): string {
+  return displayDatabaseUrl(pool.url);
+}

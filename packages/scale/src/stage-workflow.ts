@@ -1,0 +1,287 @@
+/**
+ * A stage attempt as a durable workflow, run by a worker that offers its runtime: one step
+ * that runs the attempt (the same `runAttempt` as this machine's driver) in a workspace of
+ * its own, then the attempt's outcome sent to the mission, which journals it once.
+ *
+ * DBOS runs a step at least once: a worker killed mid-stage has its step run again by a
+ * peer, from the start. So every execution journals its own events (`agent.process.started`,
+ * `runtime.event`, …) guarded by DBOS's ownership token: once a peer has taken the workflow
+ * over, the old execution may write nothing more (a stopped worker that wakes up finds its
+ * appends refused, stops its agent, and its late result is refused by DBOS as well). What
+ * ends the attempt is not journaled here but sent, redacted, to the mission.
+ *
+ * Nothing secret goes into DBOS's tables (they hold arguments and results in plain text):
+ * the attempt's input is the engine's state and directive, built from the redacted journal,
+ * and its outcome is redacted with the attempt's own redactor (the command's secrets too).
+ */
+
+import {
+  type AttemptEnd,
+  type AttemptJournal,
+  attemptIdentity,
+  type DispatchDirective,
+  type EngineEvent,
+  type NewEvent,
+  type RunState,
+  runAttempt,
+} from '@baton/run';
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import { currentOwnerXid } from '@dbos-inc/dbos-sdk/internal/context';
+import { untilDone } from './database.js';
+import { isSuperseded, type PgJournal, type WorkflowOwnership } from './pg-journal.js';
+import { type PoolRuntime, poolRuntime, stageTopic } from './pool.js';
+import type { WorkspaceBase } from './scale-workspace.js';
+
+export interface StageInput {
+  readonly runId: string;
+  /** The mission workflow to send the outcome to. */
+  readonly missionId: string;
+  readonly directive: DispatchDirective;
+  /** The run's state when the stage was dispatched (for its prompt). */
+  readonly state: RunState;
+  readonly base: WorkspaceBase;
+}
+
+type StageEnded = Extract<EngineEvent, { type: 'stage.ended' }>;
+type StageSession = Extract<EngineEvent, { type: 'stage.session' }>;
+
+/** What a stage attempt sends its mission: everything to journal with its outcome, redacted. */
+export interface StageMessage {
+  readonly event: StageEnded;
+  /** Journaled before `stage.ended` (agent.process.exited, workspace.changed, verdict.recorded …). */
+  readonly before: readonly NewEvent[];
+  readonly extra: Record<string, unknown>;
+  /** The harness's session, when it announced one. */
+  readonly session: StageSession | null;
+  /** What the execution left (its result; the run's own once adopted), or `null`. */
+  readonly result: WorkspaceBase | null;
+  /** The worker that ran it. */
+  readonly worker: string;
+}
+
+export async function stageWorkflow(input: StageInput): Promise<{ status: string }> {
+  const message = await DBOS.runStep(() => executeStage(poolRuntime(), input), {
+    name: 'attempt',
+  });
+  await DBOS.send(input.missionId, message, stageTopic(DBOS.workflowID!));
+  return { status: message.event.status };
+}
+
+/** The token DBOS wrote when this execution took its workflow. */
+export function ownership(): WorkflowOwnership {
+  const workflowId = DBOS.workflowID;
+  const token = workflowId === undefined ? undefined : currentOwnerXid(workflowId);
+  if (workflowId === undefined || token === undefined) {
+    throw new Error('a pool workflow runs without DBOS ownership');
+  }
+  return { workflowId, token };
+}
+
+async function executeStage(runtime: PoolRuntime, input: StageInput): Promise<StageMessage> {
+  const { runId, directive } = input;
+  const owner = ownership();
+  // Cut off when the worker stops, or when this execution is no longer the workflow's.
+  const cut = new AbortController();
+  const stopping = () => cut.abort(`the worker ${runtime.workerId} is stopping`);
+  runtime.signal.addEventListener('abort', stopping, { once: true });
+  const journal = new FencedJournal(runtime.journal, runId, owner, cut);
+  const workspace = runtime.workspaces.forExecution(
+    runId,
+    {
+      step: directive.step,
+      stage: directive.stage,
+      loop: directive.loop,
+      attempt: directive.attempt,
+    },
+    owner.token.slice(0, 8),
+    input.base,
+  );
+  let session: StageSession | null = null;
+  try {
+    let end: AttemptEnd;
+    try {
+      end = await runAttempt(
+        {
+          runId,
+          config: runtime.config,
+          registry: runtime.registry,
+          env: runtime.env,
+          depth: runtime.depth,
+          redactor: runtime.redactor,
+          adapters: runtime.adapters,
+          binaries: runtime.binaries,
+          options: runtime.options,
+          ...(runtime.observer === undefined ? {} : { observer: runtime.observer }),
+          signal: cut.signal,
+          workspace,
+          scratchRoot: runtime.scratchRoot,
+          journal,
+          identity: { worker: runtime.workerId, workflow_id: owner.workflowId },
+        },
+        directive,
+        input.state,
+        {
+          sessionAnnounced: (event, redactor) => {
+            session = redactor.value(event);
+          },
+        },
+      );
+    } catch (error) {
+      if (cut.signal.aborted || isSuperseded(error)) return await cutOff(journal);
+      // The attempt could not be made on this worker (its workspace could not be prepared,
+      // say): like a runtime that cannot start, another runtime of the chain may take it.
+      return {
+        ...notStarted(
+          runtime,
+          directive,
+          `the worker ${runtime.workerId} could not run it: ${messageOf(error)}`,
+        ),
+        worker: runtime.workerId,
+      };
+    }
+    if (end.kind === 'interrupted' || cut.signal.aborted) return await cutOff(journal);
+    await journal.flush();
+    const result = await workspace.finish();
+    const redactor = end.redactor;
+    return {
+      event: redactor.value(end.event),
+      before: (end.annotations.before ?? []).map((entry) => ({
+        ...entry,
+        payload: redactor.value(entry.payload),
+      })),
+      extra: redactor.value({ ...(end.annotations.extra ?? {}), worker: runtime.workerId }),
+      session,
+      result,
+      worker: runtime.workerId,
+    };
+  } finally {
+    runtime.signal.removeEventListener('abort', stopping);
+    await workspace.dispose().catch(() => {});
+  }
+}
+
+/**
+ * An execution that is no longer the workflow's (a peer took it over) or whose worker stops:
+ * its agent was stopped with it, and it records nothing. A superseded execution fails, and
+ * DBOS refuses to record that too; a stopping worker's execution never ends, so the workflow
+ * stays this worker's until it is recovered (by this worker's next start, or by a peer).
+ */
+async function cutOff(journal: FencedJournal): Promise<never> {
+  await journal.settle();
+  if (journal.superseded !== null) throw journal.superseded;
+  return new Promise<never>(() => {});
+}
+
+function notStarted(
+  runtime: PoolRuntime,
+  directive: DispatchDirective,
+  message: string,
+): Omit<StageMessage, 'worker'> {
+  const text = runtime.redactor.text(message);
+  return {
+    event: {
+      type: 'stage.ended',
+      step: directive.step,
+      stage: directive.stage,
+      attempt: directive.attempt,
+      runtime: directive.runtime,
+      status: 'failed',
+      finalText: null,
+      sessionId: null,
+      error: { message: text, kind: 'unknown', retryable: false },
+      verdict: null,
+      failureClass: 'unavailable',
+      retryAfterMs: null,
+      usage: null,
+    },
+    before: [
+      {
+        type: 'agent.process.exited',
+        payload: {
+          ...attemptIdentity(directive),
+          worker: runtime.workerId,
+          pid: null,
+          exit_code: null,
+          signal: null,
+          duration_ms: 0,
+          status: 'failed',
+          error: text,
+          error_kind: 'unknown',
+          failure_class: 'unavailable',
+          session_id: null,
+          usage: null,
+        },
+      },
+    ],
+    extra: { loop: directive.loop, worker: runtime.workerId },
+    session: null,
+    result: null,
+  };
+}
+
+/**
+ * The attempt's journal: its events appended in order, a batch at a time, each batch once
+ * (keyed by this execution and its number, so a retry after a lost answer does not repeat
+ * it) and only while this execution owns its workflow. A database that cannot be reached is
+ * waited out; an execution taken over is cut off at once.
+ */
+class FencedJournal implements AttemptJournal {
+  superseded: unknown = null;
+  private readonly journal: PgJournal;
+  private readonly runId: string;
+  private readonly owner: WorkflowOwnership;
+  private readonly cut: AbortController;
+  private readonly pending: NewEvent[] = [];
+  private batches = 0;
+  private writing: Promise<void> | null = null;
+  private failure: unknown = null;
+
+  constructor(journal: PgJournal, runId: string, owner: WorkflowOwnership, cut: AbortController) {
+    this.journal = journal;
+    this.runId = runId;
+    this.owner = owner;
+    this.cut = cut;
+  }
+
+  append(events: readonly NewEvent[]): void {
+    this.pending.push(...events);
+    this.writing ??= this.write().finally(() => {
+      this.writing = null;
+    });
+  }
+
+  private async write(): Promise<void> {
+    while (this.pending.length > 0 && this.failure === null) {
+      const batch = this.pending.splice(0, 200);
+      this.batches += 1;
+      const key = `${this.owner.workflowId}/${this.owner.token}/${this.batches}`;
+      try {
+        await untilDone(
+          () => this.journal.appendOnce(this.runId, batch, {}, { key, owner: this.owner }),
+          { signal: this.cut.signal },
+        );
+      } catch (error) {
+        this.failure = error;
+        if (isSuperseded(error)) {
+          this.superseded = error;
+          this.cut.abort('a peer took this stage over');
+        }
+      }
+    }
+  }
+
+  /** Waits for the appends made so far. */
+  async settle(): Promise<void> {
+    while (this.writing !== null) await this.writing;
+  }
+
+  /** Waits for every append; throws what stopped them. */
+  async flush(): Promise<void> {
+    await this.settle();
+    if (this.failure !== null) throw this.failure;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
