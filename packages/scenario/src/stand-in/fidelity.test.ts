@@ -456,3 +456,53 @@ for (const [runtime, harness, against] of [
     }
   });
 }
+
+/**
+ * A stage that succeeds: the stand-in counts the scripted tokens and, like each real harness
+ * against a scripted server (a model none of them has a price for), knows no cost — so Baton
+ * prices the attempt by `[pricing]` on the stand-in as it does on the real CLI.
+ */
+const SUCCESSES: readonly (readonly [runtime: string, fixture: string | null])[] = [
+  ['codex', 'codex-0.169.0-exec-json-simple.jsonl'],
+  ['claude-code', 'claude-2.1.330-stream-json-simple.jsonl'],
+  ['opencode', 'opencode-1.18.33-run-json-simple.jsonl'],
+  // Hermes 0.21's chat writes no usage report (unknown cost too); its stand-in writes one.
+  ['hermes', null],
+];
+
+describe('a stand-in reports usage as its harness does', () => {
+  for (const [runtime, fixture] of SUCCESSES) {
+    it(`${runtime}: the scripted tokens, and a cost it does not know${fixture === null ? '' : ` (${fixture})`}`, async () => {
+      const server = await startModelServer({ apiKey: KEY });
+      cleanups.push(() => server.close());
+      server.script({}, [
+        { text: 'Hello.', usage: { inputTokens: 1200, outputTokens: 80, cachedInputTokens: 200 } },
+      ]);
+      const harness = runtime === 'hermes' ? HERMES : HARNESSES[runtime]!;
+      const request = stageRequest(harness.baseUrl(server.url));
+      const standIn = await (await standInRegistry(registry, [runtime])).load(runtime);
+      const run = await runCommandSpec(
+        standIn.buildCommand(request),
+        standIn.createDecoder(request),
+        { baseEnv: request.env, timeoutMs: 30_000 },
+      );
+      expect(run.outcome.status).toBe('succeeded');
+      expect(run.outcome.usage).toMatchObject({
+        known: true,
+        inputTokens: 1200,
+        cachedInputTokens: 200,
+        outputTokens: 80,
+        costUsd: null,
+      });
+      if (fixture === null) return;
+      const adapter = await registry.load(runtime);
+      const directory = dirname(require.resolve(`@baton/${runtime}/package.json`));
+      const decoder = adapter.createDecoder(request);
+      const output = readFileSync(join(directory, 'src', '__fixtures__', fixture), 'utf8');
+      for (const line of output.split('\n')) decoder.push(line);
+      const real = decoder.finish({ exitCode: 0, signal: null, stderrTail: '', resultFiles: {} });
+      expect(real.status).toBe('succeeded');
+      expect([real.usage?.known, real.usage?.costUsd]).toEqual([true, null]);
+    });
+  }
+});

@@ -15,7 +15,8 @@
  * does, so a failure inside the stream reaches it as it reaches Codex. The Claude Code stand-in
  * retries a failed request as Claude Code does (`CLAUDE_CODE_MAX_RETRIES` times, the delays it
  * announces); the others make one request per turn: OpenCode's and Hermes's own retries are
- * not reproduced (Baton's retries and fallbacks follow). It does not sandbox commands.
+ * not reproduced (Baton's retries and fallbacks follow). It does not sandbox commands, and it
+ * prices nothing: each reports its tokens with a cost it does not know, so `[pricing]` gives it.
  *
  * Self-contained (Node built-ins only) and erasable TypeScript, so Node runs the source too.
  */
@@ -662,6 +663,8 @@ function succeeded(text: string): unknown[] {
             cache_read_input_tokens: total.cached,
             output_tokens: total.output,
           },
+          modelUsage: claudeModelUsage(),
+          model_usage_since_last_result: claudeModelUsage(),
         },
       ];
     case 'opencode':
@@ -924,6 +927,26 @@ function claudeRetryCategory(status: number | null): string {
   return 'server_error';
 }
 
+/**
+ * Claude Code's per-model usage of the run. The stand-in has no price list: it marks its cost
+ * `costBasis: "unknown"`, as Claude Code 2.1.330 does for a model it has no price for (the
+ * scripted server's `baton-test-model`), so Baton prices the tokens by `[pricing]` as it does
+ * the real harness's.
+ */
+function claudeModelUsage(): Record<string, unknown> {
+  return {
+    [job.model ?? 'stand-in-model']: {
+      inputTokens: total.input - total.cached,
+      outputTokens: total.output,
+      cacheReadInputTokens: total.cached,
+      cacheCreationInputTokens: 0,
+      thinkingTokens: total.reasoning,
+      costUSD: 0,
+      costBasis: 'unknown',
+    },
+  };
+}
+
 function tokens(usage: Usage): Record<string, unknown> {
   return {
     total: usage.input + usage.output,
@@ -940,7 +963,9 @@ function writeUsage(outcome: Record<string, unknown>): void {
   writeFileSync(
     path,
     JSON.stringify({
+      // No price list here: Hermes's word for a model it could not price.
       estimated_cost_usd: 0,
+      cost_status: 'unknown',
       input_tokens: total.input,
       output_tokens: total.output,
       cache_read_tokens: total.cached,
