@@ -1,6 +1,7 @@
 /**
  * Receipts: a scenario's outcome reduced to its deterministic parts — the run's status, each
- * stage attempt's runtime, status and verdict, each expectation's result — and the sha256 of
+ * stage attempt's runtime, status, verdict and failure class (so a fallback, a retry and why
+ * they happened are part of it), each expectation's result — and the sha256 of
  * their canonical JSON. Times, pids, run ids, paths and token counts are left out, so the
  * same pipeline gives the same receipt on every machine. `baton test --update` writes them to
  * a lock file kept in the repository: a change of behaviour shows as a diff in review, and a
@@ -27,6 +28,8 @@ export interface ReceiptBody {
     readonly runtime: string;
     readonly status: string;
     readonly verdict: string | null;
+    /** Why the attempt failed (`quota_exhausted`, `rate_limited`, …); `null` when it did not. */
+    readonly failureClass: string | null;
   }[];
   readonly expectations: readonly { readonly expectation: string; readonly passed: boolean }[];
 }
@@ -50,6 +53,7 @@ export function receiptOf(
       runtime: attempt.runtime,
       status: attempt.status,
       verdict: attempt.verdict?.outcome ?? null,
+      failureClass: attempt.failureClass,
     })),
     expectations: outcomes.map((outcome) => ({
       expectation: outcome.description,

@@ -4,9 +4,13 @@
  * installed beside the CLI. Each project is its CLI's temporary directory too, so the
  * scenario folders `baton test` keeps go with the project when the test ends.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  docExampleFiles,
+  docExampleOutput,
+} from '../../../scenario/src/test-support/doc-example.js';
 import { junitProblems } from '../../../scenario/src/test-support/junit-schema.js';
 import {
   SPEC_FIRST_ROUTING,
@@ -126,6 +130,72 @@ describe('baton test', () => {
       receiptState: 'matched',
       receipt: lock.scenarios['a.baton-test.toml'].receipt,
     });
+  });
+
+  it("runs the worked example of docs/testing-pipelines.md as the page shows; its receipts hold each attempt's runtime and failure class, and match on a second run", () => {
+    const root = tempProject(docExampleFiles());
+    const seconds = (text: string) => text.replace(/ \d+\.\ds · /g, ' 0.0s · ');
+    const first = batonIn(root, ['test', '--runtime', 'fake', '--no-color']);
+    expect([first.status, first.stderr]).toEqual([0, '']);
+    expect(seconds(first.stdout)).toBe(seconds(docExampleOutput()));
+
+    expect(batonIn(root, ['test', '--runtime', 'fake', '--update']).status).toBe(0);
+    const lock = JSON.parse(readFileSync(join(root, 'baton-test.lock'), 'utf8'));
+    const attempts = (file: string) =>
+      lock.scenarios[file].outcome.attempts.map(
+        (attempt: { stage: string; runtime: string; failureClass: string | null }) =>
+          `${attempt.stage} ${attempt.runtime} ${attempt.failureClass ?? '-'}`,
+      );
+    expect(attempts('tests/fallback.baton-test.toml')).toEqual([
+      'interview codex -',
+      'execute codex quota_exhausted',
+      'execute opencode -',
+      'evaluate claude-code -',
+      'reflect claude-code -',
+    ]);
+    expect(attempts('tests/rate-limit.baton-test.toml').slice(2, 4)).toEqual([
+      'evaluate claude-code rate_limited',
+      'evaluate claude-code -',
+    ]);
+    expect(attempts('tests/budget.baton-test.toml')).toEqual(['interview codex -']);
+    expect(lock.scenarios['tests/budget.baton-test.toml'].outcome.status).toBe('budget_exhausted');
+
+    // A second run: every receipt the same, the rate limit's jittered delay included.
+    const second = batonIn(root, ['test', '--runtime', 'fake', '--json']);
+    expect(second.status).toBe(0);
+    const report = JSON.parse(second.stdout) as {
+      scenarios: { file: string; receipt: string; receiptState: string }[];
+    };
+    expect(
+      report.scenarios.map((scenario) => [
+        scenario.file,
+        scenario.receiptState,
+        scenario.receipt === lock.scenarios[scenario.file].receipt,
+      ]),
+    ).toEqual([
+      ['tests/budget.baton-test.toml', 'matched', true],
+      ['tests/fallback.baton-test.toml', 'matched', true],
+      ['tests/rate-limit.baton-test.toml', 'matched', true],
+    ]);
+
+    // Codex first for evaluate: the rate limit scripted for Claude Code never happens, and the
+    // receipt names the class that went with it.
+    const toml = readFileSync(join(root, 'baton.toml'), 'utf8');
+    writeFileSync(
+      join(root, 'baton.toml'),
+      toml.replace('evaluate = ["claude-code", "codex"]', 'evaluate = ["codex", "claude-code"]'),
+    );
+    const changed = batonIn(root, [
+      'test',
+      'tests/rate-limit.baton-test.toml',
+      '--runtime',
+      'fake',
+      '--no-color',
+    ]);
+    expect(changed.status).toBe(1);
+    expect(changed.stdout).toContain('receipt changed (accept it with baton test --update):');
+    expect(changed.stdout).toContain('attempts[2].runtime: "claude-code" → "codex"');
+    expect(changed.stdout).toContain('attempts[2].failureClass: "rate_limited" → null');
   });
 
   it('refuses bad arguments with one line (exit 2)', () => {

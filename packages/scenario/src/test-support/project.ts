@@ -42,7 +42,13 @@ export class ScenarioProject {
   }
 
   async test(
-    options: { paths?: string[]; mode?: RuntimeMode; update?: boolean; jobs?: number } = {},
+    options: {
+      paths?: string[];
+      mode?: RuntimeMode;
+      update?: boolean;
+      jobs?: number;
+      keep?: boolean;
+    } = {},
   ): Promise<SuiteReport> {
     const report = await runSuite({
       files: discoverScenarios(options.paths ?? [], this.root),
@@ -54,6 +60,7 @@ export class ScenarioProject {
       mode: options.mode ?? 'fake',
       ...(options.update === undefined ? {} : { update: options.update }),
       ...(options.jobs === undefined ? {} : { jobs: options.jobs }),
+      ...(options.keep === undefined ? {} : { keep: options.keep }),
     });
     for (const outcome of report.outcomes) {
       if (outcome.run?.workspace) this.kept.push(dirname(outcome.run.workspace));
