@@ -2,6 +2,9 @@
  * Missions on the pool with the fake runtimes: each stage runs only on a worker that offers
  * its runtime, the journal says which worker ran it, and the run replays to its recorded state.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { replayStoredRun } from '@baton/run';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PgJournal } from './pg-journal.js';
@@ -60,5 +63,140 @@ describe('missions on the pool', () => {
     } finally {
       await journal.close();
     }
+  });
+});
+
+describe('workspaces on the pool', () => {
+  for (const strategy of ['git', 'shared-path'] as const) {
+    it(`hands each stage what the one before it left (${strategy})`, async () => {
+      const pool = await project({ workspace: strategy });
+      const seen = join(pool.base, 'seen.jsonl');
+      pool.plan({
+        execute: { files: { write: { 'NOTES.md': 'the notes\n' } } },
+        evaluate: { recordWorkspace: seen },
+      });
+      const a = pool.worker('host-a', ['codex', 'claude-code']);
+      const b = pool.worker('host-b', ['codex', 'opencode']);
+      await Promise.all([a.ready(), b.ready()]);
+      const { runId } = await startRemoteRun(
+        pool.pool,
+        { config: pool.config(), registry: pool.registry, env: pool.env },
+        { goal: 'Write the notes' },
+      );
+      const summary = await followRemoteRun(pool.pool, runId);
+      expect(summary.status, `${summary.cause}\n${a.output()}\n${b.output()}`).toBe('succeeded');
+      // evaluate ran on host-b, execute on host-a: the notes reached it all the same.
+      const evaluated = JSON.parse(readFileSync(seen, 'utf8').trim().split('\n')[0]!);
+      expect(JSON.stringify(evaluated)).toContain('NOTES.md');
+      const events = await pool.events(runId);
+      const results = events.filter((event) => event.type === 'workspace.result');
+      expect(results.map((event) => [event.payload.stage, event.payload.adopted])).toEqual([
+        ['interview', true],
+        ['execute', true],
+        ['evaluate', true],
+        ['reflect', true],
+      ]);
+      if (strategy === 'git') {
+        const git = (...args: string[]) =>
+          execFileSync('git', ['--git-dir', pool.remote, ...args], { encoding: 'utf8' });
+        expect(git('show', `refs/heads/baton/${runId}:NOTES.md`)).toBe('the notes\n');
+        expect(git('rev-parse', `refs/baton/${runId}/base`).trim()).toBe(
+          git('rev-parse', 'refs/heads/main').trim(),
+        );
+        const execute = results.find((event) => event.payload.stage === 'execute')!;
+        expect(String(execute.payload.ref)).toMatch(
+          new RegExp(`^refs/baton/${runId}/1-execute-0/1\\.[0-9a-f]{8}$`),
+        );
+        // Each worker's own worktrees are gone; the results are on the remote.
+        expect(readdirSync(join(pool.base, 'workers', 'host-a', 'workspaces', runId))).toEqual([]);
+      } else {
+        const reflect = results.find((event) => event.payload.stage === 'reflect')!;
+        expect(readFileSync(join(String(reflect.payload.path), 'NOTES.md'), 'utf8')).toBe(
+          'the notes\n',
+        );
+        expect(existsSync(join(pool.sharedRoot, runId, 'start', 'baton.toml'))).toBe(true);
+        expect(existsSync(join(pool.sharedRoot, runId, 'start', 'NOTES.md'))).toBe(false);
+      }
+    });
+  }
+});
+
+describe('runtimes the pool offers', () => {
+  it('refuses a run with a stage no worker can take, and skips along a chain to one that can', async () => {
+    const refused = await project({ routing: { interview: 'codex', evaluate: 'hermes' } });
+    const a = refused.worker('host-a', ['codex', 'claude-code']);
+    await a.ready();
+    const context = { config: refused.config(), registry: refused.registry, env: refused.env };
+    await expect(startRemoteRun(refused.pool, context, { goal: 'g' })).rejects.toThrow(
+      /no worker of the pool offers a runtime for evaluate \(hermes\)/,
+    );
+
+    const chained = await project({
+      routing: { interview: 'codex', evaluate: '["hermes", "claude-code"]' },
+    });
+    const b = chained.worker('host-b', ['codex', 'claude-code']);
+    await b.ready();
+    const notices: string[] = [];
+    const { runId } = await startRemoteRun(
+      chained.pool,
+      {
+        config: chained.config(),
+        registry: chained.registry,
+        env: chained.env,
+        observer: { notice: (text) => notices.push(text) },
+      },
+      { goal: 'g' },
+    );
+    expect(notices).toContain(
+      'hermes: no worker of the pool offers it; its stages start on the next runtime of their chain',
+    );
+    expect((await followRemoteRun(chained.pool, runId)).status).toBe('succeeded');
+    const exited = (await chained.events(runId)).filter(
+      (event) => event.type === 'agent.process.exited',
+    );
+    expect(exited.find((event) => event.payload.stage === 'evaluate')!.payload.runtime_id).toBe(
+      'claude-code',
+    );
+  });
+
+  it('runs at most as many stages at once as each worker has slots', async () => {
+    const pool = await project({
+      routing: { interview: 'codex' },
+      extraToml: '[missions.one]\nsteps = ["interview"]\n',
+    });
+    pool.plan({ interview: { sleepMs: 1_500 } });
+    const a = pool.worker('host-a', ['codex'], { slots: 1 });
+    const b = pool.worker('host-b', ['codex'], { slots: 3 });
+    await Promise.all([a.ready(), b.ready()]);
+    const context = { config: pool.config(), registry: pool.registry, env: pool.env };
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        startRemoteRun(pool.pool, context, { goal: 'g', mission: 'one' }),
+      ),
+    );
+    for (const { runId } of runs) {
+      expect((await followRemoteRun(pool.pool, runId)).status).toBe('succeeded');
+    }
+    const spans: { worker: string; from: number; to: number }[] = [];
+    for (const { runId } of runs) {
+      const events = await pool.events(runId);
+      const started = events.find((event) => event.type === 'agent.process.started')!;
+      const exited = events.find((event) => event.type === 'agent.process.exited')!;
+      spans.push({
+        worker: String(exited.payload.worker),
+        from: Date.parse(started.at),
+        to: Date.parse(exited.at),
+      });
+    }
+    const most = (worker: string) => {
+      const mine = spans.filter((span) => span.worker === worker);
+      return Math.max(
+        0,
+        ...mine.map(
+          (span) => mine.filter((other) => other.from <= span.from && other.to > span.from).length,
+        ),
+      );
+    };
+    expect([most('host-a'), most('host-b')]).toEqual([1, 3]);
   });
 });

@@ -27,11 +27,13 @@ export const TEST_LIVENESS = { heartbeatMs: 100, staleAfterMs: 2_000 };
 export const ALL_RUNTIMES = ['claude-code', 'codex', 'hermes', 'opencode'];
 
 export interface PoolProjectOptions {
-  /** The routing of the deliver mission's stages (runtime ids of the fakes). */
+  /** The routing of the deliver mission's stages: runtime ids of the fakes, or TOML chains. */
   readonly routing?: Readonly<Record<string, string>>;
   readonly workspace?: 'shared-path' | 'git';
   /** More TOML after the routing (missions, retry …). */
   readonly extraToml?: string;
+  /** More variables for the runs (workers and the starting command alike). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface WorkerHandle {
@@ -79,6 +81,7 @@ export class PoolProject {
       FAKE_PLAN: this.planFile,
       FAKE_LOG: join(this.base, 'invocations.jsonl'),
       FAKE_STATE_DIR: this.stateDir,
+      ...options.env,
     };
     this.registry = new AdapterRegistry();
     for (const format of FAKE_FORMATS) this.registry.register(createFakeAdapter(format));
@@ -93,7 +96,10 @@ export class PoolProject {
       join(this.root, 'baton.toml'),
       [
         '[orchestrator.runtime_profile.stages]',
-        ...Object.entries(routing).map(([stage, runtime]) => `${stage} = "${runtime}"`),
+        // A runtime's name, or a chain or table written as TOML.
+        ...Object.entries(routing).map(([stage, value]) =>
+          /^[[{]/.test(value) ? `${stage} = ${value}` : `${stage} = "${value}"`,
+        ),
         '',
         '[orchestrator.retry]',
         'base_delay = "20ms"',
@@ -130,7 +136,7 @@ export class PoolProject {
           GIT_COMMITTER_EMAIL: 't@example.com',
         },
       });
-    git(this.base, 'init', '-q', '--bare', this.remote);
+    git(this.base, 'init', '-q', '--bare', '-b', 'main', this.remote);
     git(this.root, 'init', '-q', '-b', 'main');
     writeFileSync(join(this.root, '.gitignore'), '.baton/\n');
     git(this.root, 'add', '-A');
