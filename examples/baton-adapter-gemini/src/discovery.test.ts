@@ -180,11 +180,15 @@ describe('baton-adapter-gemini installed in a project', () => {
     expect(report.conformanceCases).toBeGreaterThanOrEqual(11);
   });
 
-  it('is not found without its install: the registry then knows no such runtime', () => {
+  it('is not found without its install: the registry knows no such runtime and names the package to install', () => {
     const project = tempDirectory('baton-gemini-empty-');
     const registry = new AdapterRegistry().discover([project]);
     expect(registry.ids()).toEqual([]);
-    expect(registry.lookup('gemini')).toEqual({ status: 'unknown', suggestion: undefined });
+    expect(registry.lookup('gemini')).toEqual({
+      status: 'unknown',
+      suggestion: undefined,
+      adapterPackage: 'baton-adapter-gemini',
+    });
   });
 
   it('routes stages for the built baton command (`baton stages --json`)', () => {
