@@ -268,6 +268,11 @@ export interface FollowOptions {
   readonly pollMs?: number;
   /** Also stop once the run waits for an answer (default: yes). */
   readonly untilWaiting?: boolean;
+  /**
+   * The run was just answered: it still reads as waiting until its mission takes the answer,
+   * so waiting counts only once the answer is journaled (a later question stops it again).
+   */
+  readonly pastAnswer?: boolean;
   /** Events already seen. */
   readonly afterSeq?: number;
 }
@@ -288,13 +293,16 @@ export async function followRemoteRun(
   });
   try {
     let seen = options.afterSeq ?? 0;
+    let answered = options.pastAnswer !== true;
     while (true) {
       for await (const event of journal.events(runId, seen)) {
         seen = event.seq;
+        if (event.type === 'human.answered') answered = true;
         options.onEvent?.(event);
       }
       const { status } = await findStoredRun(journal, runId);
-      if (isSettled(status, options.untilWaiting !== false) || options.signal?.aborted) break;
+      const untilWaiting = options.untilWaiting !== false && answered;
+      if (isSettled(status, untilWaiting) || options.signal?.aborted) break;
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200));
     }
     for await (const event of journal.events(runId, seen)) options.onEvent?.(event);

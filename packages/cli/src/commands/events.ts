@@ -4,13 +4,14 @@ import type { Command, CommandContext } from '../context.js';
 import { EXIT_OK } from '../context.js';
 import { formatUsd } from '../figures.js';
 import { styles } from '../output.js';
-import { oneLine, openJournalForReading } from './runs.js';
+import { LOCAL_OPTION, LOCAL_USAGE, openJournalForReading } from '../read-journal.js';
+import { oneLine } from './runs.js';
 
 export const command: Command = {
   name: 'events',
   summary: "Show a run's journal: every event, in order.",
   usage: [
-    'Usage: baton events <run-id> [--json] [--config FILE]',
+    'Usage: baton events <run-id> [--local] [--json] [--config FILE]',
     '',
     "Prints a run's events in sequence order, readable while the run is in progress. Each stage",
     'entry is a control.directive.emitted event whose payload names the stage and',
@@ -22,31 +23,29 @@ export const command: Command = {
     'stage.session the harness session a resume continues.',
     'The text view shows each event on one line, long texts cut; --json has them whole, and',
     "`baton show <run-id>` tells the run with each stage's full output.",
+    "In scale mode it reads the pool's journal: agent.process.* name the worker that ran the",
+    'stage, workspace.prepared and workspace.result the folder or commit it worked on and left.',
+    LOCAL_USAGE,
     '',
     'JSON: [{"seq", "type", "at", "payload"}]; a row that cannot be read has "corrupt" (why) and',
     'an empty payload.',
   ].join('\n'),
   async run(context: CommandContext) {
-    const { positionals } = parseCommandArguments(
-      'events',
-      context.args,
-      {},
-      {
-        allowPositionals: true,
-      },
-    );
+    const { values, positionals } = parseCommandArguments('events', context.args, LOCAL_OPTION, {
+      allowPositionals: true,
+    });
     const runId = runIdArgument('events', positionals);
-    const journal = openJournalForReading(context);
+    const journal = await openJournalForReading(context, { local: values.local });
     if (journal === null) throw runNotFound(runId);
     // A reader that goes away (`baton events … | head`) ends the listing, not the process.
     const closed = () => context.stdout.closed;
     try {
-      const run = journal.findRun(runId);
+      const run = await journal.findRun(runId);
       if (context.json) {
         // Streamed: a long run's events are never held in memory at once.
         context.stdout.jsonText('[');
         let first = true;
-        for (const event of journal.events(run.runId)) {
+        for await (const event of journal.events(run.runId)) {
           if (closed()) break;
           const entry = {
             seq: event.seq,
@@ -69,7 +68,7 @@ export const command: Command = {
         if (line.endsWith('…') && !text.replace(/\s+/g, ' ').trim().endsWith('…')) cut = true;
         return line;
       };
-      for (const event of journal.events(run.runId)) {
+      for await (const event of journal.events(run.runId)) {
         if (closed()) break;
         context.stdout.write(
           `${String(event.seq).padStart(5)}  ${style.dim(event.at.slice(11, 23))}  ${event.type.padEnd(25)}  ${event.corrupt ? style.red(`✖ ${event.corrupt}`) : describe(event, clip)}\n`,
@@ -85,7 +84,7 @@ export const command: Command = {
       }
       return EXIT_OK;
     } finally {
-      journal.close();
+      await journal.close();
     }
   },
 };
@@ -118,7 +117,11 @@ function describe(event: JournalEvent, clip: (text: string, max: number) => stri
       }
     }
     case 'agent.process.started':
-      return `${payload.stage} on ${payload.runtime_id} · pid ${payload.pid} · ${oneLine((payload.argv ?? []).join(' '), 80)}`;
+      return `${payload.stage} on ${payload.runtime_id}${payload.worker ? ` · worker ${payload.worker}` : ''} · pid ${payload.pid} · ${oneLine((payload.argv ?? []).join(' '), 80)}`;
+    case 'workspace.prepared':
+      return `${payload.stage} works in ${payload.path}${payload.base_commit ? ` from ${String(payload.base_commit).slice(0, 12)}` : payload.base ? ` from ${payload.base}` : ''}`;
+    case 'workspace.result':
+      return `${payload.stage} left ${payload.commit ? `${String(payload.commit).slice(0, 12)} (${payload.ref})` : payload.path}${payload.adopted ? ', adopted' : ''}`;
     case 'agent.process.exited': {
       const tokens = payload.usage?.total_tokens;
       const tools =

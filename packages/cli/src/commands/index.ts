@@ -51,6 +51,10 @@ export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Pr
         'Run scenario files against a scripted model server, offline: pass/fail, receipts, JUnit.',
       load: async () => (await import('./test.js')).command,
     },
+    worker: {
+      summary: 'Join the scale pool: run the stages of the runtimes this machine offers.',
+      load: async () => (await import('./worker.js')).command,
+    },
     workers: {
       summary: 'List the workers of the scale pool: their runtimes, slots and last heartbeat.',
       load: async () => (await import('./workers.js')).command,

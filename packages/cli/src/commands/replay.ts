@@ -1,42 +1,39 @@
-import { displayStatus, replayRun, runNotFound } from '@baton/run';
+import { findStoredRun, replayStoredRun, runNotFound } from '@baton/run';
 import { parseCommandArguments, runIdArgument } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../context.js';
 import { styles, writeJson } from '../output.js';
-import { openJournalForReading } from './runs.js';
+import { LOCAL_OPTION, LOCAL_USAGE, openJournalForReading } from '../read-journal.js';
 
 export const command: Command = {
   name: 'replay',
   summary: "Re-derive a run's state from its journal and check it matches.",
   usage: [
-    'Usage: baton replay <run-id> [--json] [--config FILE]',
+    'Usage: baton replay <run-id> [--local] [--json] [--config FILE]',
     '',
     "Feeds the run's journaled events through the engine again and checks every directive and",
-    'state hash against the ones recorded. Exit 0 when everything matches, 1 when not.',
+    'state hash against the ones recorded. Exit 0 when everything matches, 1 when not. In scale',
+    "mode it reads the pool's journal.",
+    LOCAL_USAGE,
     '',
     'JSON: {"runId", "matches", "status", "stateHash", "recordedStateHash", "events", "engineEvents",',
     '       "directives": {"derived", "recorded"}, "mismatches": [...]}',
   ].join('\n'),
   async run(context: CommandContext) {
-    const { positionals } = parseCommandArguments(
-      'replay',
-      context.args,
-      {},
-      {
-        allowPositionals: true,
-      },
-    );
+    const { values, positionals } = parseCommandArguments('replay', context.args, LOCAL_OPTION, {
+      allowPositionals: true,
+    });
     const runId = runIdArgument('replay', positionals);
-    const journal = openJournalForReading(context);
+    const journal = await openJournalForReading(context, { local: values.local });
     if (journal === null) throw runNotFound(runId);
     try {
-      const run = journal.findRun(runId);
-      const report = replayRun(journal, run.runId);
+      const { run, status } = await findStoredRun(journal, runId);
+      const report = await replayStoredRun(journal, run.runId);
       if (context.json) {
         writeJson(context, {
           runId: report.runId,
           matches: report.matches,
-          status: displayStatus(run),
+          status,
           stateHash: report.stateHash,
           recordedStateHash: report.recordedStateHash,
           events: report.events,
@@ -64,7 +61,7 @@ export const command: Command = {
       }
       return report.matches ? EXIT_OK : EXIT_FAILED;
     } finally {
-      journal.close();
+      await journal.close();
     }
   },
 };

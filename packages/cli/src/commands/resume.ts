@@ -1,15 +1,26 @@
 import { existsSync } from 'node:fs';
-import { closestMatch, isStage, STAGES, type Stage } from '@baton/core';
-import { displayStatus, type HumanAnswer, Journal, journalPath, resumeRun } from '@baton/run';
+import { BatonError, closestMatch, isStage, STAGES, type Stage } from '@baton/core';
+import {
+  displayStatus,
+  findStoredRun,
+  type HumanAnswer,
+  Journal,
+  journalPath,
+  resumeRun,
+} from '@baton/run';
 import { parseCommandArguments, runIdArgument } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
+import type { LiveViewMode } from '../live-view.js';
 import { type Loaded, loadForCommand } from '../load.js';
 import { usageError } from '../output.js';
+import { loadScale, scaleDatabase } from '../scale.js';
 import {
   BUDGET_OPTIONS,
   budgetFlags,
+  exitCodeOf,
   PROGRESS_OPTIONS,
   progressMode,
+  reportRun,
   withTerminal,
 } from './run.js';
 
@@ -38,6 +49,11 @@ export const command: Command = {
     'The run keeps the mission and routing it started with. A unique prefix of the run id is',
     'enough; --last takes the most recent run that can be continued.',
     '',
+    'In scale mode a run of the worker pool waiting at a human step is answered from any machine:',
+    '--approve or --reject sends the answer to its mission (sent twice, it counts once), and this',
+    'command follows the run on until it ends or asks again. --local resumes a run of this',
+    "machine's journal.",
+    '',
     'Exit codes and JSON as for `baton run`.',
   ].join('\n'),
   async run(context: CommandContext) {
@@ -51,6 +67,7 @@ export const command: Command = {
         last: { type: 'boolean' },
         from: { type: 'string', value: 'STAGE' },
         force: { type: 'boolean' },
+        local: { type: 'boolean' },
         ...BUDGET_OPTIONS,
         ...PROGRESS_OPTIONS,
       },
@@ -70,6 +87,14 @@ export const command: Command = {
     } else {
       runId = runIdArgument('resume', parsed.positionals);
     }
+    if (loaded.config.scale !== null && values.local !== true && values.last !== true) {
+      const onPool = await resumeOnPool(context, loaded, runId, answer, mode, {
+        from: values.from,
+        budget,
+        force: values.force,
+      });
+      if (onPool !== null) return onPool;
+    }
     return withTerminal(context, loaded, mode, (runContext) =>
       resumeRun(runContext, {
         runId,
@@ -81,6 +106,51 @@ export const command: Command = {
     );
   },
 };
+
+/**
+ * A run of the worker pool: only its question is answered from here (the pool drives the
+ * rest). `null` when the run is not the pool's, so that this machine's journal is tried.
+ */
+async function resumeOnPool(
+  context: CommandContext,
+  loaded: Loaded,
+  runId: string,
+  answer: HumanAnswer | null,
+  mode: LiveViewMode,
+  other: {
+    readonly from?: string | undefined;
+    readonly budget?: unknown;
+    readonly force?: boolean | undefined;
+  },
+): Promise<number | null> {
+  if (answer !== null && other.from === undefined && other.budget === undefined && !other.force) {
+    const { answerOnPool } = await import('../pool-run.js');
+    return answerOnPool(context, loaded, runId, answer, {
+      mode,
+      detach: false,
+      report: reportRun,
+      exitCodeOf,
+    });
+  }
+  const scale = await loadScale(context);
+  const { url } = scaleDatabase(context, 'resume');
+  const journal = await scale.PgJournal.open(url, { readOnly: true });
+  let found: Awaited<ReturnType<typeof findStoredRun>>;
+  try {
+    found = await findStoredRun(journal, runId);
+  } catch (error) {
+    if (BatonError.isInstance(error) && error.code === 'RUN_NOT_FOUND') return null;
+    throw error;
+  } finally {
+    await journal.close();
+  }
+  const id = found.run.runId;
+  throw usageError(
+    found.status === 'waiting'
+      ? `resume: run ${id} of the worker pool waits for an answer: baton resume ${id} --approve [--input TEXT], or --reject "<why>" (nothing else).`
+      : `resume: run ${id} of the worker pool is ${found.status}; the pool drives its runs itself, and one that stopped cannot be resumed yet: start it again with baton run.`,
+  );
+}
 
 /** The decision the flags give, or `null` when none was given. */
 function humanAnswer(values: {

@@ -28,7 +28,7 @@ export const command: Command = {
   summary: 'Run a mission: each stage on the runtime the config routes it to.',
   usage: [
     'Usage: baton run "<goal>" [--mission NAME] [--max-cost USD] [--max-tokens N]',
-    '                 [--quiet | --verbose] [--json] [--config FILE]',
+    '                 [--remote [--detach] | --local] [--quiet | --verbose] [--json] [--config FILE]',
     '',
     'Runs a mission (default "deliver": interview → execute → evaluate → reflect), each stage on',
     'the runtime the config routes it to, and journals every step in .baton/journal.db.',
@@ -61,6 +61,13 @@ export const command: Command = {
     'running stage and records the run as interrupted; `baton resume <run-id>` continues it.',
     "`baton show <run-id>` tells the whole run, every stage's full output included.",
     '',
+    'With [scale] in baton.toml (or --remote) the run goes to the worker pool instead (see',
+    "docs/scale.md): checked against the runtimes its workers offer, journaled in the pool's",
+    'database and queued; each stage runs on a worker that offers its runtime. This command',
+    'follows it — a line as each stage starts and ends, and on which worker — until it ends or',
+    'waits for an answer (`baton resume <run-id> --approve|--reject` from any machine); Ctrl-C',
+    'stops following, not the run. --detach returns once it is queued. --local runs it here.',
+    '',
     'Exit codes: 0 succeeded; 1 failed, rejected, out of budget, or paused waiting for an answer;',
     '2 usage or config error; 130 interrupted.',
     '',
@@ -73,7 +80,14 @@ export const command: Command = {
     const parsed = parseCommandArguments(
       'run',
       context.args,
-      { mission: { type: 'string', value: 'NAME' }, ...BUDGET_OPTIONS, ...PROGRESS_OPTIONS },
+      {
+        mission: { type: 'string', value: 'NAME' },
+        remote: { type: 'boolean' },
+        local: { type: 'boolean' },
+        detach: { type: 'boolean' },
+        ...BUDGET_OPTIONS,
+        ...PROGRESS_OPTIONS,
+      },
       { allowPositionals: true },
     );
     const goal = parsed.positionals.join(' ').trim();
@@ -82,14 +96,28 @@ export const command: Command = {
     if (mission === '') throw usageError('run: --mission needs a name.');
     const budget = budgetFlags('run', parsed.values);
     const mode = progressMode('run', parsed.values);
+    const { remote, local, detach } = parsed.values;
+    if (remote === true && local === true)
+      throw usageError('run: choose one of --remote (the worker pool) and --local (this machine).');
     const loaded = loadForCommand(context);
-    return withTerminal(context, loaded, mode, (runContext) =>
-      startRun(runContext, {
-        goal,
-        ...(mission ? { mission } : {}),
-        ...(budget === undefined ? {} : { budget }),
-      }),
-    );
+    const onPool = remote === true || (loaded.config.scale !== null && local !== true);
+    if (detach === true && !onPool)
+      throw usageError('run: --detach leaves a run to the worker pool; it goes with --remote.');
+    const request = {
+      goal,
+      ...(mission ? { mission } : {}),
+      ...(budget === undefined ? {} : { budget }),
+    };
+    if (onPool) {
+      const { runOnPool } = await import('../pool-run.js');
+      return runOnPool(context, loaded, request, {
+        mode,
+        detach: detach === true,
+        report: reportRun,
+        exitCodeOf,
+      });
+    }
+    return withTerminal(context, loaded, mode, (runContext) => startRun(runContext, request));
   },
 };
 
@@ -196,7 +224,7 @@ export async function withTerminal(
       },
     });
     view?.close();
-    report(context, summary, performance.now() - started);
+    reportRun(context, summary, performance.now() - started);
     return exitCodeOf(summary);
   } catch (error) {
     view?.close();
@@ -240,7 +268,8 @@ export function runJson(summary: RunSummary) {
   };
 }
 
-function report(context: CommandContext, summary: RunSummary, elapsedMs: number): void {
+/** How a run ended, as `baton run` and `baton resume` tell it (text, or `--json`). */
+export function reportRun(context: CommandContext, summary: RunSummary, elapsedMs: number): void {
   if (context.json) {
     writeJson(context, runJson(summary));
     return;

@@ -1,12 +1,8 @@
-import { existsSync } from 'node:fs';
 import {
   causeOf,
-  displayStatus,
-  Journal,
-  journalPath,
-  locateProjectRoot,
+  displayStatuses,
   type RunStatus,
-  readRunUsage,
+  readStoredRunUsage,
   type UsageSummary,
 } from '@baton/run';
 import { parseCommandArguments } from '../arguments.js';
@@ -14,16 +10,20 @@ import type { Command, CommandContext } from '../context.js';
 import { EXIT_OK } from '../context.js';
 import { formatUsd } from '../figures.js';
 import { styles, table, usageError, visibleLength, writeJson } from '../output.js';
+import { LOCAL_OPTION, LOCAL_USAGE, openJournalForReading } from '../read-journal.js';
 
 export const command: Command = {
   name: 'runs',
   summary: 'List the runs in the journal, newest first.',
   usage: [
-    'Usage: baton runs [--limit N] [--json] [--config FILE]',
+    'Usage: baton runs [--limit N] [--local] [--json] [--config FILE]',
     '',
     'Lists runs from .baton/journal.db in the workspace (the nearest folder with a baton.toml',
     'or a .git, or --workspace DIR; --config does not move it). A run whose process',
     'was killed while it ran shows as "interrupted"; `baton resume <run-id>` continues it.',
+    "In scale mode ([scale] in baton.toml, or BATON_DATABASE_URL set) it lists the pool's runs,",
+    'from any machine; a run of the pool whose worker died still runs (a peer takes it over).',
+    LOCAL_USAGE,
     '',
     'COST is what the run has cost so far: "?" when no attempt reported one, and a "+" after',
     "the figure when some attempt's cost is unknown (price its model in [pricing]).",
@@ -35,7 +35,7 @@ export const command: Command = {
     const { values } = parseCommandArguments(
       'runs',
       context.args,
-      { limit: { type: 'string', value: 'N' } },
+      { limit: { type: 'string', value: 'N' }, ...LOCAL_OPTION },
       { allowPositionals: false },
     );
     let limit = 50;
@@ -46,12 +46,14 @@ export const command: Command = {
           `runs: --limit takes a whole number of runs, 1 or more (got "${values.limit}").`,
         );
     }
-    const journal = openJournalForReading(context);
-    let rows: RunRow[];
+    const journal = await openJournalForReading(context, { local: values.local });
+    const rows: RunRow[] = [];
     try {
-      rows = (journal === null ? [] : journal.listRuns(limit)).map((run) => {
-        const status = displayStatus(run);
-        return {
+      const runs = journal === null ? [] : await journal.listRuns(limit);
+      const statuses = journal === null ? new Map() : await displayStatuses(journal, runs);
+      for (const run of runs) {
+        const status: RunStatus = statuses.get(run.runId)!;
+        rows.push({
           runId: run.runId,
           status,
           mission: run.mission,
@@ -60,11 +62,11 @@ export const command: Command = {
           createdAt: run.createdAt,
           updatedAt: run.updatedAt,
           events: run.lastSeq,
-          usage: readRunUsage(journal!, run.runId),
-        };
-      });
+          usage: await readStoredRunUsage(journal!, run.runId),
+        });
+      }
     } finally {
-      journal?.close();
+      await journal?.close();
     }
     if (context.json) {
       writeJson(context, rows);
@@ -117,12 +119,6 @@ interface RunRow {
 function costCell(usage: UsageSummary): string {
   if (usage.costUsd === null) return '?';
   return `${formatUsd(usage.costUsd)}${usage.costComplete ? '' : '+'}`;
-}
-
-/** The project's journal opened read-only, without loading its config; `null` when there is none yet. */
-export function openJournalForReading(context: CommandContext): Journal | null {
-  const path = journalPath(locateProjectRoot({ cwd: context.cwd, workspace: context.workspace }));
-  return existsSync(path) ? Journal.open(path, { readOnly: true }) : null;
 }
 
 export function oneLine(text: string, max: number): string {

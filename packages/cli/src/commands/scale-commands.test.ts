@@ -38,7 +38,7 @@ describe('baton scale init', () => {
     const shown = url.replace(`:${server.password}@`, '@');
     expect(first.stdout).toBe(
       `✓ The scale database ${shown} is ready.\n` +
-        "  Baton's tables  schema baton: created at version 1\n" +
+        "  Baton's tables  schema baton: created at version 2\n" +
         "  DBOS's tables   schema baton_dbos: migrated\n",
     );
 
@@ -47,8 +47,8 @@ describe('baton scale init', () => {
     expect(JSON.parse(second.stdout)).toEqual({
       database: shown,
       schema: 'baton',
-      versionBefore: 1,
-      version: 1,
+      versionBefore: 2,
+      version: 2,
       dbosSchema: 'baton_dbos',
       log: [],
     });
@@ -71,7 +71,7 @@ describe('baton scale init', () => {
     );
     const done = runCli(project, ['scale', 'init'], { TEAM_PG: url });
     expect(done.status).toBe(0);
-    expect(done.stdout).toContain('created at version 1');
+    expect(done.stdout).toContain('created at version 2');
   });
 
   it('says what to do without a database, and with a wrong subcommand', () => {

@@ -3,7 +3,7 @@ import {
   type AttemptStory,
   type HumanStory,
   type RunStory,
-  readRunStory,
+  readStoredRunStory,
   runNotFound,
   type StageStory,
 } from '@baton/run';
@@ -13,14 +13,14 @@ import { EXIT_OK } from '../context.js';
 import { formatDuration, formatUsage, plural } from '../figures.js';
 import { nextStep } from '../next-step.js';
 import { styles, usageError, writeJson } from '../output.js';
-import { openJournalForReading } from './runs.js';
+import { LOCAL_OPTION, LOCAL_USAGE, openJournalForReading } from '../read-journal.js';
 
 export const command: Command = {
   name: 'show',
   summary: "Tell a run's whole story: every stage's attempts, results and full output.",
   ownOptions: ['stage'],
   usage: [
-    'Usage: baton show <run-id> [--stage STAGE [--text]] [--json] [--config FILE]',
+    'Usage: baton show <run-id> [--stage STAGE [--text]] [--local] [--json] [--config FILE]',
     '',
     "Tells a run's whole story from its journal: each stage with its runtime and model, its",
     'attempts (why each one ran — a retry, a fallback from which runtime and why, a resume — and',
@@ -32,6 +32,9 @@ export const command: Command = {
     '  --stage STAGE   only that stage (each time it ran, when the run looped)',
     "  --text          with --stage: only the stage's final text, exactly as the runtime wrote",
     '                  it (redacted), for pipes: baton show <run-id> --stage execute --text > out.md',
+    LOCAL_USAGE,
+    '',
+    "In scale mode it reads the pool's journal: each attempt names the worker that ran it.",
     '',
     'JSON: {"runId", "status", "cause", "goal", "mission", "createdAt", "updatedAt", "usage",',
     '"steps": [{"kind": "stage", "step", "stage", "loop", "runtime", "model", "status", "durationMs",',
@@ -42,7 +45,7 @@ export const command: Command = {
     const { values, positionals } = parseCommandArguments(
       'show',
       context.args,
-      { stage: { type: 'string', value: 'STAGE' }, text: { type: 'boolean' } },
+      { stage: { type: 'string', value: 'STAGE' }, text: { type: 'boolean' }, ...LOCAL_OPTION },
       { allowPositionals: true },
     );
     const runId = runIdArgument('show', positionals);
@@ -51,13 +54,13 @@ export const command: Command = {
       throw usageError("show: --text prints one stage's final text; name it with --stage STAGE.");
     if (values.text === true && context.json)
       throw usageError('show: --text and --json are two different outputs; choose one.');
-    const journal = openJournalForReading(context);
+    const journal = await openJournalForReading(context, { local: values.local });
     if (journal === null) throw runNotFound(runId);
     let story: RunStory;
     try {
-      story = readRunStory(journal, journal.findRun(runId).runId);
+      story = await readStoredRunStory(journal, (await journal.findRun(runId)).runId);
     } finally {
-      journal.close();
+      await journal.close();
     }
     const steps =
       stage === null
