@@ -175,7 +175,7 @@ function progressPrinter(
         write(
           `${ok ? style.green('✔') : style.red('✖')} ${payload.stage} · ${payload.runtime_id} · ` +
             `${formatDuration(Number(payload.duration_ms ?? 0))}` +
-            `${typeof tokens === 'number' ? ` · ${formatTokens(tokens)} tokens` : ''}` +
+            `${typeof tokens === 'number' ? ` · ${formatTokens(tokens)}` : ''}` +
             `${payload.worker ? ` · ${payload.worker}` : ''}` +
             `${ok ? '' : ` · ${payload.failure_class ?? 'failed'}: ${String(payload.error ?? '').split('\n')[0]}`}`,
         );
