@@ -26,6 +26,7 @@ import {
   planTransition,
   type RunState,
   type RunStatus,
+  type RunUpdate,
   runNotFound,
 } from '@baton/run';
 import { DBOS } from '@dbos-inc/dbos-sdk';
@@ -76,22 +77,29 @@ export function missionWorkflow(stage: StageStarter) {
     if (state === null) throw new Error(`run ${runId} has no run.started in the journal`);
     let current: RunState = state;
 
-    const apply = async (event: EngineEvent, annotations: Annotations = {}) => {
+    /** Journals engine events with their transitions, in one step and one append. */
+    const apply = async (...events: Transition[]) => {
       const before = current;
-      const payload = await DBOS.runStep(
-        () => journalTransition(poolRuntime(), runId, missionId, before, event, annotations),
+      const payloads = await DBOS.runStep(
+        () => journalTransitions(poolRuntime(), runId, before, events),
         { name: 'journal' },
       );
-      const transition = applyEvent(before, decodeEvent(event.type, payload));
-      current = transition.state;
-      return [...transition.directives];
+      const directives: Directive[] = [];
+      events.forEach(({ event }, index) => {
+        const transition = applyEvent(current, decodeEvent(event.type, payloads[index]!));
+        current = transition.state;
+        directives.push(...transition.directives);
+      });
+      return directives;
     };
 
     if (current.status !== 'running') return outcome(current);
     if (begun.base === null) {
       await apply({
-        type: 'run.interrupted',
-        cause: `the run's workspace could not be prepared: ${begun.problem}`,
+        event: {
+          type: 'run.interrupted',
+          cause: `the run's workspace could not be prepared: ${begun.problem}`,
+        },
       });
       return outcome(current);
     }
@@ -103,7 +111,6 @@ export function missionWorkflow(stage: StageStarter) {
         case 'dispatch': {
           if (directive.backoffMs > 0) await DBOS.sleep(directive.backoffMs);
           const message = await runStage(stage, runId, missionId, directive, current, base);
-          if (message.session !== null) await apply(message.session);
           const after: NewEvent[] =
             message.result === null
               ? []
@@ -118,18 +125,22 @@ export function missionWorkflow(stage: StageStarter) {
                     },
                   },
                 ];
+          // The harness's session (a stage of the pool is never continued elsewhere, but the
+          // engine keeps it) and the outcome: one step.
           queue.push(
-            ...(await apply(message.event, {
-              before: message.before,
-              after,
-              extra: message.extra,
+            ...(await apply(...(message.session === null ? [] : [{ event: message.session }]), {
+              event: message.event,
+              annotations: { before: message.before, after, extra: message.extra },
             })),
           );
           if (message.event.status === 'succeeded' && message.result !== null) {
             const result = message.result;
-            await DBOS.runStep(() => poolRuntime().workspaces.adopt(runId, result), {
-              name: 'adopt',
-            });
+            // A result in git becomes the run's branch; one in the shared folder is just used.
+            if (result.strategy === 'git') {
+              await DBOS.runStep(() => poolRuntime().workspaces.adopt(runId, result), {
+                name: 'adopt',
+              });
+            }
             base = result;
           }
           break;
@@ -137,15 +148,15 @@ export function missionWorkflow(stage: StageStarter) {
         case 'ask_human': {
           const answer = await awaitAnswer(directive.step);
           queue.push(
-            ...(await apply(
-              {
+            ...(await apply({
+              event: {
                 type: 'human.answered',
                 step: directive.step,
                 decision: answer.decision,
                 answer: answer.text,
               },
-              { extra: { via: 'resume', host: answer.host, pid: answer.pid } },
-            )),
+              annotations: { extra: { via: 'resume', host: answer.host, pid: answer.pid } },
+            })),
           );
           break;
         }
@@ -277,46 +288,60 @@ async function begin(runtime: PoolRuntime, runId: string): Promise<Begun> {
   }
 }
 
+/** An engine event to journal, with what goes with it. */
+interface Transition {
+  readonly event: EngineEvent;
+  readonly annotations?: Annotations;
+}
+
 /**
- * Journals one transition, once: keyed by the engine event's number, and only while this
- * execution owns the mission. Gives back the engine event's payload as journaled — by this
- * step, or by an earlier run of it.
+ * Journals transitions in one append, once: keyed by the first engine event's number, and
+ * only while this execution owns the mission. Gives back each engine event's payload as
+ * journaled — by this step, or by an earlier run of it.
  */
-async function journalTransition(
+async function journalTransitions(
   runtime: PoolRuntime,
   runId: string,
-  missionId: string,
   state: RunState,
-  event: EngineEvent,
-  annotations: Annotations,
-): Promise<Record<string, unknown>> {
+  transitions: readonly Transition[],
+): Promise<Record<string, unknown>[]> {
   const owner = ownership();
-  void missionId;
-  const planned = planTransition(
-    state,
-    event,
-    annotations,
-    runtime.redactor,
-    (next) => next.status === 'running',
-  );
-  // While it runs, the run is this worker's (readers show which machine drives it).
-  const update =
-    planned.update.owner === undefined
-      ? { ...planned.update, owner: runtime.owner }
-      : planned.update;
+  const entries: NewEvent[] = [];
+  const at: number[] = [];
+  let next = state;
+  let update: RunUpdate = {};
+  for (const { event, annotations = {} } of transitions) {
+    const planned = planTransition(
+      next,
+      event,
+      annotations,
+      runtime.redactor,
+      (after) => after.status === 'running',
+    );
+    at.push(entries.length + (annotations.before?.length ?? 0));
+    entries.push(...planned.entries);
+    next = planned.state;
+    // While it runs, the run is this worker's (readers show which machine drives it).
+    update =
+      planned.update.owner === undefined
+        ? { ...planned.update, owner: runtime.owner }
+        : planned.update;
+  }
   const landed = await untilDone(
     () =>
-      runtime.journal.appendOnce(runId, planned.entries, update, {
+      runtime.journal.appendOnce(runId, entries, update, {
         key: `engine:${state.applied + 1}`,
         owner,
       }),
     { signal: runtime.signal },
   );
-  const stored = landed.events[annotations.before?.length ?? 0];
-  if (stored === undefined || stored.type !== event.type) {
-    throw new Error(
-      `the journal of run ${runId} holds something else than ${event.type} as engine event ${state.applied + 1}`,
-    );
-  }
-  return stored.payload;
+  return transitions.map(({ event }, index) => {
+    const stored = landed.events[at[index]!];
+    if (stored === undefined || stored.type !== event.type) {
+      throw new Error(
+        `the journal of run ${runId} holds something else than ${event.type} as engine event ${state.applied + index + 1}`,
+      );
+    }
+    return stored.payload;
+  });
 }

@@ -148,7 +148,7 @@ export class ScaleWorkspaces {
     const settings = this.settings;
     if (result.strategy !== 'git' || settings.strategy !== 'git') return;
     const cache = await this.cache();
-    await this.fetch(result.ref);
+    await this.fetchUnlessHere(result.ref, result.commit);
     await git(cache, this.env, [
       'push',
       '-q',
@@ -173,6 +173,19 @@ export class ScaleWorkspaces {
       this.cacheReady = null;
     });
     return this.cacheReady;
+  }
+
+  /** Fetches `ref` unless its commit is in the cache already (this worker made it, or used it). */
+  async fetchUnlessHere(ref: string, commit: string): Promise<void> {
+    const here = await git(await this.cache(), this.env, [
+      'cat-file',
+      '-e',
+      `${commit}^{commit}`,
+    ]).then(
+      () => true,
+      () => false,
+    );
+    if (!here) await this.fetch(ref);
   }
 
   async fetch(ref: string): Promise<void> {
@@ -278,7 +291,7 @@ class GitExecution implements ExecutionWorkspace {
   async prepare(identity: AttemptIdentity): Promise<PreparedWorkspace> {
     const cache = await this.workspaces.cache();
     const env = this.workspaces.gitEnv();
-    await this.workspaces.fetch(this.base.ref);
+    await this.workspaces.fetchUnlessHere(this.base.ref, this.base.commit);
     rmSync(this.cwd, { recursive: true, force: true });
     mkdirSync(join(this.cwd, '..'), { recursive: true });
     await git(cache, env, ['worktree', 'add', '-q', '--detach', this.cwd, this.base.commit]);

@@ -196,6 +196,9 @@ describe('baton in scale mode', () => {
     expect(project.baton(['worker', '--slots', '0'], env).stderr).toContain(
       'worker: --slots takes a whole number of stages, 1 or more (got "0").',
     );
+    expect(project.baton(['worker', '--poll-ms', '2'], env).stderr).toContain(
+      'worker: --poll-ms takes a whole number of milliseconds from 5 to 60000 (got "2").',
+    );
     const none = project.baton(['worker', '--runtimes', 'nothing-here', '--name', 'w'], env);
     expect(none.status).not.toBe(0);
     expect(none.stderr).toContain('Worker w has no runtime to offer: nothing-here');

@@ -15,7 +15,8 @@ export const command: Command = {
   name: 'worker',
   summary: 'Join the scale pool: run the stages of the runtimes this machine offers.',
   usage: [
-    'Usage: baton worker [--runtimes LIST] [--slots N] [--name NAME] [--verbose] [--config FILE]',
+    'Usage: baton worker [--runtimes LIST] [--slots N] [--name NAME] [--poll-ms MS] [--verbose]',
+    '                    [--config FILE]',
     '',
     'Joins the worker pool of the scale database ([scale] in baton.toml, and the database URL in',
     'BATON_DATABASE_URL or [scale] database_url; see docs/scale.md) and runs missions and stages',
@@ -27,6 +28,8 @@ export const command: Command = {
     '  --slots N         stages of each runtime it runs at once (default 1)',
     '  --name NAME       its name in the pool (default: the host name); started again under the',
     '                    same name, it takes back its own unfinished work',
+    '  --poll-ms MS      how often it looks at each of its queues for work (default 20): a stage',
+    '                    waits half of it on average; each look is a short database transaction',
     "  --verbose         also DBOS's information lines",
     '',
     'A stage waits on the queue of its runtime (rt-<runtime>) for a worker that offers it. A',
@@ -46,6 +49,7 @@ export const command: Command = {
         runtimes: { type: 'string', value: 'LIST' },
         slots: { type: 'string', value: 'N' },
         name: { type: 'string', value: 'NAME' },
+        'poll-ms': { type: 'string', value: 'MS' },
         verbose: { type: 'boolean' },
       },
       { allowPositionals: false },
@@ -69,6 +73,20 @@ export const command: Command = {
           `worker: --slots takes a whole number of stages, 1 or more (got "${values.slots}").`,
         );
     }
+    let pollingIntervalMs: number | undefined;
+    if (values['poll-ms'] !== undefined) {
+      pollingIntervalMs = /^\s*\d+\s*$/.test(values['poll-ms'])
+        ? Number(values['poll-ms'])
+        : Number.NaN;
+      if (
+        !Number.isSafeInteger(pollingIntervalMs) ||
+        pollingIntervalMs < 5 ||
+        pollingIntervalMs > 60_000
+      )
+        throw usageError(
+          `worker: --poll-ms takes a whole number of milliseconds from 5 to 60000 (got "${values['poll-ms']}").`,
+        );
+    }
     const scale = await loadScale(context);
     const { url, config } = scaleDatabase(context, 'worker');
     const workerId = values.name ?? defaultName();
@@ -81,6 +99,7 @@ export const command: Command = {
       env: context.env,
       ...(runtimes === undefined ? {} : { runtimes }),
       slots,
+      ...(pollingIntervalMs === undefined ? {} : { pollingIntervalMs }),
       log,
       observer: progressLog(log),
       verbose: values.verbose === true,
