@@ -13,6 +13,7 @@ import type { Command, CommandContext } from '../context.js';
 import type { LiveViewMode } from '../live-view.js';
 import { type Loaded, loadForCommand } from '../load.js';
 import { usageError } from '../output.js';
+import { poolUrl } from '../read-journal.js';
 import { loadScale, scaleDatabase } from '../scale.js';
 import {
   BUDGET_OPTIONS,
@@ -87,7 +88,7 @@ export const command: Command = {
     } else {
       runId = runIdArgument('resume', parsed.positionals);
     }
-    if (loaded.config.scale !== null && values.local !== true && values.last !== true) {
+    if (values.local !== true && values.last !== true && poolUrl(context) !== null) {
       const onPool = await resumeOnPool(context, loaded, runId, answer, mode, {
         from: values.from,
         budget,
