@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { followRemoteRun, startRemoteRun } from './remote-run.js';
 import { completion, sourceModule, spawnSource } from './test-support/child.js';
-import { ALL_RUNTIMES, PoolProject } from './test-support/pool.js';
+import { ALL_RUNTIMES, PoolProject, until } from './test-support/pool.js';
 import { sql, usePostgres } from './test-support/postgres.js';
 
 const postgres = usePostgres();
@@ -110,6 +110,45 @@ describe('human steps on the pool', () => {
     );
     const answered = (await pool.events(runId)).filter((event) => event.type === 'human.answered');
     expect(answered.map((event) => event.payload.answer)).toEqual(['first']);
+  });
+
+  it('hands a waiting mission to a peer when its worker stops, and the answer reaches it there', async () => {
+    const pool = await PoolProject.create(postgres().url, { extraToml: REVIEWED });
+    projects.push(pool);
+    const a = pool.worker('host-a', ALL_RUNTIMES);
+    const b = pool.worker('host-b', ALL_RUNTIMES);
+    await Promise.all([a.ready(), b.ready()]);
+    const { runId } = await startRemoteRun(
+      pool.pool,
+      { config: pool.config(), registry: pool.registry, env: pool.env },
+      { goal: 'Write the notes', mission: 'reviewed' },
+    );
+    expect((await followRemoteRun(pool.pool, runId)).status).toBe('waiting');
+    const holder = (
+      await sql<{ executor_id: string }>(
+        pool.url,
+        `SELECT executor_id FROM ${pool.dbosSchema}.workflow_status WHERE workflow_uuid = $1`,
+        [runId],
+      )
+    )[0]!.executor_id;
+    const [stopping, peer] = holder === 'host-a' ? [a, b] : [b, a];
+    // Stopped as Ctrl-C stops it: it leaves the pool, and its waiting mission with it.
+    stopping.child.kill('SIGTERM');
+    expect(await stopping.exited()).toBe(0);
+    await until(
+      () => peer.output().includes(`left behind`),
+      15_000,
+      () => peer.output(),
+    );
+    expect(peer.output()).toContain(`took over 1 workflow ${stopping.workerId} left behind`);
+    await answerFromAnotherProcess(pool, runId, { decision: 'approve', text: 'go' });
+    expect((await followRemoteRun(pool.pool, runId, { untilWaiting: false })).status).toBe(
+      'succeeded',
+    );
+    const executed = (await pool.events(runId)).find(
+      (event) => event.type === 'agent.process.exited' && event.payload.stage === 'execute',
+    );
+    expect(executed?.payload.worker).toBe(peer.workerId);
   });
 
   it('ends the run rejected when the answer rejects and no loop is left', async () => {

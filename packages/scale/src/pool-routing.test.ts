@@ -131,6 +131,22 @@ describe('runtimes the pool offers', () => {
       /no worker of the pool offers a runtime for evaluate \(hermes\)/,
     );
 
+    // Workers of another version would never take the run: said, not queued forever.
+    const other = await project({ routing: { interview: 'codex' } });
+    const old = other.worker('host-old', ['codex']);
+    await old.ready();
+    const newer = { ...other.config() };
+    const moved = { ...newer, scale: { ...newer.scale!, applicationVersion: 'test-2' } };
+    await expect(
+      startRemoteRun(
+        other.pool,
+        { config: moved, registry: other.registry, env: other.env },
+        { goal: 'g' },
+      ),
+    ).rejects.toThrow(
+      /the pool's workers run application_version test-1, and this project's \[scale\] says test-2/,
+    );
+
     const chained = await project({
       routing: { interview: 'codex', evaluate: '["hermes", "claude-code"]' },
     });
@@ -182,10 +198,11 @@ describe('runtimes the pool offers', () => {
       const events = await pool.events(runId);
       const started = events.find((event) => event.type === 'agent.process.started')!;
       const exited = events.find((event) => event.type === 'agent.process.exited')!;
+      // The runtime process's own lifetime: from its start, for as long as it ran.
       spans.push({
         worker: String(exited.payload.worker),
         from: Date.parse(started.at),
-        to: Date.parse(exited.at),
+        to: Date.parse(started.at) + Number(exited.payload.duration_ms),
       });
     }
     const most = (worker: string) => {

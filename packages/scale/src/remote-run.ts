@@ -62,7 +62,19 @@ export async function startRemoteRun(
       'A run on the pool needs [scale] in baton.toml (its application_version and workspace); see docs/scale.md.',
     );
   }
-  const workers = await listWorkers(pool.url, { schema });
+  // Only workers of this version take its work (DBOS queues are scoped by version).
+  const all = await listWorkers(pool.url, { schema });
+  const workers = all.filter((worker) => worker.applicationVersion === scale.applicationVersion);
+  if (all.length > 0 && workers.length === 0) {
+    const versions = [...new Set(all.map((worker) => worker.applicationVersion))].join(', ');
+    throw new BatonError(
+      'RUNTIME_FAILED',
+      `Refusing to start: the pool's workers run application_version ${versions}, and this project's ` +
+        `[scale] says ${scale.applicationVersion}; no worker would take the run. Use the pool's version, ` +
+        'or start workers of this one.',
+      { details: { versions: [...new Set(all.map((worker) => worker.applicationVersion))] } },
+    );
+  }
   const plan = await planStart(context, request, poolCheck(workers));
   const offeredBy: Record<string, string[]> = {};
   for (const runtime of plan.prepared.adapters.keys()) {
