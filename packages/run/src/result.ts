@@ -77,6 +77,8 @@ export interface AttemptResult {
   readonly checkpointRef: string | null;
   /** Where what the attempt left is kept, when it failed (git), else `null`. */
   readonly abandonedRef: string | null;
+  /** The worker of the pool that ran it (scale mode); `null` on one machine. */
+  readonly worker: string | null;
 }
 
 /** A stage by name: its latest attempt, with how many attempts it took and what they cost. */
@@ -269,6 +271,7 @@ function attemptOf(
           },
     checkpointRef,
     abandonedRef: null,
+    worker: stringOrNull(exited.worker),
   };
 }
 

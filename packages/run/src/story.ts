@@ -99,6 +99,7 @@ interface AttemptExtras {
   startedAt: string | null;
   pid: number | null;
   model: string | null;
+  worker: string | null;
   eventsDropped: number;
   toolEvents: ToolCallCounter;
   /** Dispatched, never recorded as ended. */
@@ -136,6 +137,7 @@ export function runStoryOf(
         startedAt: null,
         pid: null,
         model: null,
+        worker: null,
         eventsDropped: 0,
         toolEvents: new ToolCallCounter(),
         dispatch: null,
@@ -178,6 +180,7 @@ export function runStoryOf(
         entry.startedAt = event.at;
         entry.pid = integer(payload.pid);
         entry.model = typeof payload.model === 'string' ? payload.model : null;
+        entry.worker = typeof payload.worker === 'string' ? payload.worker : null;
         break;
       }
       case 'agent.process.exited': {
@@ -316,6 +319,7 @@ function inFlight(
     fallbackFrom: null,
     checkpointRef: null,
     abandonedRef: null,
+    worker: extra.worker,
     startedAt: extra.startedAt,
     pid: extra.pid,
     eventsDropped: 0,

@@ -84,6 +84,7 @@ async function executeStage(runtime: PoolRuntime, input: StageInput): Promise<St
   const cut = new AbortController();
   const stopping = () => cut.abort(`the worker ${runtime.workerId} is stopping`);
   runtime.signal.addEventListener('abort', stopping, { once: true });
+  if (runtime.signal.aborted) stopping();
   const journal = new FencedJournal(runtime.journal, runId, owner, cut);
   const workspace = runtime.workspaces.forExecution(
     runId,
@@ -245,8 +246,15 @@ class FencedJournal implements AttemptJournal {
 
   append(events: readonly NewEvent[]): void {
     this.pending.push(...events);
-    this.writing ??= this.write().finally(() => {
+    this.kick();
+  }
+
+  /** Starts writing what is pending unless a write is under way (which kicks again when done). */
+  private kick(): void {
+    if (this.writing !== null || this.pending.length === 0 || this.failure !== null) return;
+    this.writing = this.write().finally(() => {
       this.writing = null;
+      this.kick();
     });
   }
 
@@ -270,7 +278,7 @@ class FencedJournal implements AttemptJournal {
     }
   }
 
-  /** Waits for the appends made so far. */
+  /** Waits until everything appended so far is written (or writing stopped). */
   async settle(): Promise<void> {
     while (this.writing !== null) await this.writing;
   }

@@ -94,12 +94,7 @@ describe('baton in scale mode', () => {
       '--slots',
       '2',
     ]);
-    await startWorker(project, [
-      '--name',
-      'host-b',
-      '--runtimes',
-      'codex,opencode,hermes',
-    ]);
+    await startWorker(project, ['--name', 'host-b', '--runtimes', 'codex,opencode,hermes']);
     expect(a.output()).toMatch(
       /worker host-a joined the pool at postgresql:\/\/postgres@127\.0\.0\.1:\d+\/scale_run: claude-code, codex \(2 slots each\), version cli-test/,
     );
@@ -153,6 +148,9 @@ describe('baton in scale mode', () => {
       ['evaluate', 'claude-code'],
       ['reflect', 'hermes'],
     ]);
+    expect(project.baton(['show', runId!], { ...env, NO_COLOR: '1' }).stdout).toMatch(
+      /^2 execute · opencode · worker host-b · succeeded/m,
+    );
     const replay = project.baton(['replay', runId!], env);
     expect(replay.status, replay.stdout).toBe(0);
     expect(replay.stdout).toContain('replays to its recorded state');
@@ -192,7 +190,8 @@ describe('baton in scale mode', () => {
 
   it('says what is wrong with the worker’s options, and with a pool that has no worker for a stage', async () => {
     const project = poolProject();
-    const env = { BATON_DATABASE_URL: url };
+    // A database of its own: no worker of another test in its pool.
+    const env = { BATON_DATABASE_URL: await server.createDatabase('scale_run_refusals') };
     expect(project.baton(['worker', '--slots', '0'], env).stderr).toContain(
       'worker: --slots takes a whole number of stages, 1 or more (got "0").',
     );

@@ -124,8 +124,11 @@ function render(story: RunStory, steps: RunStory['steps'], color: boolean): stri
 
 function renderStage(step: StageStory, style: ReturnType<typeof styles>): string {
   const model = step.model === null ? '' : ` (${step.model})`;
+  // On a pool, the worker of its latest attempt (each attempt says its own below).
+  const worker = step.attempts.at(-1)?.worker ?? null;
   const head = [
     `${style.bold(`${step.step + 1} ${step.stage}`)} · ${style.cyan(step.runtime)}${model}`,
+    ...(worker === null ? [] : [`worker ${worker}`]),
     ...(step.loop > 0 ? [`loop ${step.loop}`] : []),
     statusText(step.status, style),
     formatDuration(step.durationMs),
@@ -180,7 +183,7 @@ function attemptLines(attempt: AttemptStory): string[] {
         ? `, a ${attempt.reason}`
         : '';
   const lines = [
-    `  attempt ${attempt.attempt} on ${attempt.runtime}${model}${reason}: ${attempt.status}` +
+    `  attempt ${attempt.attempt} on ${attempt.runtime}${model}${attempt.worker === null ? '' : ` (worker ${attempt.worker})`}${reason}: ${attempt.status}` +
       (why !== null && attempt.status === 'failed' ? ` (${why})` : '') +
       ` · ${formatDuration(attempt.durationMs)} · ${formatUsage(attempt.usage)}` +
       (attempt.error !== null ? ` — ${attempt.error}` : ''),
