@@ -149,6 +149,31 @@ describe('workers that die or stop mid-stage', () => {
     expect(ofStage(events, 'stage.ended', 'execute')).toHaveLength(1);
   });
 
+  it('takes back its own work when the only worker is killed and started again', async () => {
+    const pool = await project({
+      interview: 'codex',
+      execute: 'codex',
+      evaluate: 'codex',
+      reflect: 'codex',
+    });
+    pool.plan({ execute: { attempts: [{ sleepMs: 60_000 }, {}] } });
+    const a = pool.worker('host-a', ['codex']);
+    await a.ready();
+    const runId = await start(pool);
+    await executeStarted(pool, runId);
+    a.child.kill('SIGKILL');
+    await a.exited();
+    // No peer: the mission and its stage wait for the worker's return, which recovers them.
+    const back = pool.worker('host-a', ['codex']);
+    await back.ready();
+    const summary = await followRemoteRun(pool.pool, runId);
+    expect(summary.status, logs(a, back)).toBe('succeeded');
+    const events = await pool.events(runId);
+    expect(ofStage(events, 'agent.process.started', 'execute')).toHaveLength(2);
+    expect(ofStage(events, 'agent.process.exited', 'execute')).toHaveLength(1);
+    expect(ofStage(events, 'stage.ended', 'execute')).toHaveLength(1);
+  });
+
   it('refuses the late result of a stopped worker whose stage a peer took over', async () => {
     const pool = await project({
       interview: 'claude-code',
