@@ -4,7 +4,7 @@
  * it is back, and the run completes with each stage recorded once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { followRemoteRun, startRemoteRun } from './remote-run.js';
+import { startRemoteRun } from './remote-run.js';
 import { ALL_RUNTIMES, PoolProject, until } from './test-support/pool.js';
 import { usePostgres } from './test-support/postgres.js';
 
@@ -40,7 +40,7 @@ describe('the pool across a database restart', () => {
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     await server.start();
 
-    const summary = await followRemoteRun(pool.pool, runId);
+    const summary = await pool.follow(runId);
     const logs = `${a.output()}\n${b.output()}`;
     expect(summary.status, logs).toBe('succeeded');
     const events = await pool.events(runId);

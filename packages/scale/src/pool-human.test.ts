@@ -3,7 +3,7 @@
  * and the answer comes from any other process (`baton resume --approve|--reject`), once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { followRemoteRun, startRemoteRun } from './remote-run.js';
+import { startRemoteRun } from './remote-run.js';
 import { completion, sourceModule, spawnSource } from './test-support/child.js';
 import { ALL_RUNTIMES, PoolProject, until } from './test-support/pool.js';
 import { sql, usePostgres } from './test-support/postgres.js';
@@ -51,7 +51,7 @@ describe('human steps on the pool', () => {
       { config: pool.config(), registry: pool.registry, env: pool.env },
       { goal: 'Write the notes', mission: 'reviewed' },
     );
-    const waiting = await followRemoteRun(pool.pool, runId);
+    const waiting = await pool.follow(runId);
     expect(waiting.status).toBe('waiting');
     expect(waiting.question).toBe('Approve the spec?');
 
@@ -67,7 +67,7 @@ describe('human steps on the pool', () => {
       text: 'ship it',
     });
     expect(JSON.parse(sent)).toEqual({ runId, step: 1, question: 'Approve the spec?' });
-    const summary = await followRemoteRun(pool.pool, runId, { untilWaiting: false });
+    const summary = await pool.follow(runId, { untilWaiting: false });
     expect(summary.status, `${a2.output()}\n${b2.output()}`).toBe('succeeded');
     const events = await pool.events(runId);
     const answered = events.filter((event) => event.type === 'human.answered');
@@ -90,7 +90,7 @@ describe('human steps on the pool', () => {
       { config: pool.config(), registry: pool.registry, env: pool.env },
       { goal: 'Write the notes', mission: 'reviewed' },
     );
-    expect((await followRemoteRun(pool.pool, runId)).status).toBe('waiting');
+    expect((await pool.follow(runId)).status).toBe('waiting');
     a.child.kill('SIGKILL');
     await a.exited();
     await Promise.all([
@@ -105,9 +105,7 @@ describe('human steps on the pool', () => {
     expect(Number(messages[0]!.count)).toBe(1);
     const back = pool.worker('host-a', ALL_RUNTIMES);
     await back.ready();
-    expect((await followRemoteRun(pool.pool, runId, { untilWaiting: false })).status).toBe(
-      'succeeded',
-    );
+    expect((await pool.follow(runId, { untilWaiting: false })).status).toBe('succeeded');
     const answered = (await pool.events(runId)).filter((event) => event.type === 'human.answered');
     expect(answered.map((event) => event.payload.answer)).toEqual(['first']);
   });
@@ -123,7 +121,7 @@ describe('human steps on the pool', () => {
       { config: pool.config(), registry: pool.registry, env: pool.env },
       { goal: 'Write the notes', mission: 'reviewed' },
     );
-    expect((await followRemoteRun(pool.pool, runId)).status).toBe('waiting');
+    expect((await pool.follow(runId)).status).toBe('waiting');
     const holder = (
       await sql<{ executor_id: string }>(
         pool.url,
@@ -142,9 +140,7 @@ describe('human steps on the pool', () => {
     );
     expect(peer.output()).toContain(`took over 1 workflow ${stopping.workerId} left behind`);
     await answerFromAnotherProcess(pool, runId, { decision: 'approve', text: 'go' });
-    expect((await followRemoteRun(pool.pool, runId, { untilWaiting: false })).status).toBe(
-      'succeeded',
-    );
+    expect((await pool.follow(runId, { untilWaiting: false })).status).toBe('succeeded');
     const executed = (await pool.events(runId)).find(
       (event) => event.type === 'agent.process.exited' && event.payload.stage === 'execute',
     );
@@ -161,9 +157,9 @@ describe('human steps on the pool', () => {
       { config: pool.config(), registry: pool.registry, env: pool.env },
       { goal: 'Write the notes', mission: 'reviewed' },
     );
-    expect((await followRemoteRun(pool.pool, runId)).status).toBe('waiting');
+    expect((await pool.follow(runId)).status).toBe('waiting');
     await answerFromAnotherProcess(pool, runId, { decision: 'reject', text: 'the spec is wrong' });
-    const summary = await followRemoteRun(pool.pool, runId, { untilWaiting: false });
+    const summary = await pool.follow(runId, { untilWaiting: false });
     expect(summary.status).toBe('rejected');
     const events = await pool.events(runId);
     expect(

@@ -6,7 +6,7 @@
  */
 import type { JournalEvent } from '@baton/run';
 import { afterEach, describe, expect, it } from 'vitest';
-import { followRemoteRun, startRemoteRun } from './remote-run.js';
+import { startRemoteRun } from './remote-run.js';
 import { PoolProject, until, type WorkerHandle } from './test-support/pool.js';
 import { sql, usePostgres } from './test-support/postgres.js';
 
@@ -61,16 +61,17 @@ function logs(...workers: WorkerHandle[]): string {
 
 describe('workers that die or stop mid-stage', () => {
   it('completes a stage killed with its worker on a peer with the runtime, recorded once', async () => {
+    // Every stage on a runtime both workers offer: whichever is lost, the other goes on.
     const pool = await project({
       interview: 'claude-code',
       execute: 'codex',
-      evaluate: 'opencode',
-      reflect: 'claude-code',
+      evaluate: 'claude-code',
+      reflect: 'codex',
     });
     // The first execute runs long enough to be killed; the next one answers at once.
     pool.plan({ execute: { attempts: [{ sleepMs: 60_000 }, {}] } });
     const a = pool.worker('host-a', ['codex', 'claude-code']);
-    const b = pool.worker('host-b', ['codex', 'opencode', 'claude-code']);
+    const b = pool.worker('host-b', ['codex', 'claude-code']);
     await Promise.all([a.ready(), b.ready()]);
     const runId = await start(pool);
     const started = await executeStarted(pool, runId);
@@ -79,7 +80,7 @@ describe('workers that die or stop mid-stage', () => {
     victim.child.kill('SIGKILL');
     await victim.exited();
 
-    const summary = await followRemoteRun(pool.pool, runId);
+    const summary = await pool.follow(runId);
     expect(summary.status, logs(a, b)).toBe('succeeded');
     const events = await pool.events(runId);
     // Started on the victim, then again on the survivor; ended once, there.
@@ -140,7 +141,7 @@ describe('workers that die or stop mid-stage', () => {
 
     const back = pool.worker('host-a', ['codex', 'claude-code']);
     await back.ready();
-    const summary = await followRemoteRun(pool.pool, runId);
+    const summary = await pool.follow(runId);
     expect(summary.status, logs(a, b, back)).toBe('succeeded');
     const events = await pool.events(runId);
     expect(
@@ -166,7 +167,7 @@ describe('workers that die or stop mid-stage', () => {
     // No peer: the mission and its stage wait for the worker's return, which recovers them.
     const back = pool.worker('host-a', ['codex']);
     await back.ready();
-    const summary = await followRemoteRun(pool.pool, runId);
+    const summary = await pool.follow(runId);
     expect(summary.status, logs(a, back)).toBe('succeeded');
     const events = await pool.events(runId);
     expect(ofStage(events, 'agent.process.started', 'execute')).toHaveLength(2);
@@ -175,16 +176,17 @@ describe('workers that die or stop mid-stage', () => {
   });
 
   it('refuses the late result of a stopped worker whose stage a peer took over', async () => {
+    // Every stage on a runtime both workers offer: whichever is lost, the other goes on.
     const pool = await project({
       interview: 'claude-code',
       execute: 'codex',
-      evaluate: 'opencode',
-      reflect: 'claude-code',
+      evaluate: 'claude-code',
+      reflect: 'codex',
     });
     // The stopped worker's agent keeps running and answers a few seconds later: too late.
     pool.plan({ execute: { attempts: [{ sleepMs: 4_000, final: 'LATE RESULT' }, {}] } });
     const a = pool.worker('host-a', ['codex', 'claude-code']);
-    const b = pool.worker('host-b', ['codex', 'opencode', 'claude-code']);
+    const b = pool.worker('host-b', ['codex', 'claude-code']);
     await Promise.all([a.ready(), b.ready()]);
     const runId = await start(pool);
     const started = await executeStarted(pool, runId);
@@ -192,7 +194,7 @@ describe('workers that die or stop mid-stage', () => {
     const survivor = stopped === a ? b : a;
     stopped.child.kill('SIGSTOP');
 
-    const summary = await followRemoteRun(pool.pool, runId);
+    const summary = await pool.follow(runId);
     expect(summary.status, logs(a, b)).toBe('succeeded');
     const before = await pool.events(runId);
     // The stopped worker wakes up once its agent has answered: it finds itself out of the

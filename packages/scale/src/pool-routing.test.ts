@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { replayStoredRun } from '@baton/run';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PgJournal } from './pg-journal.js';
-import { followRemoteRun, startRemoteRun } from './remote-run.js';
+import { startRemoteRun } from './remote-run.js';
 import { PoolProject } from './test-support/pool.js';
 import { usePostgres } from './test-support/postgres.js';
 
@@ -36,7 +36,7 @@ describe('missions on the pool', () => {
       { config, registry: pool.registry, env: pool.env },
       { goal: 'Write the notes' },
     );
-    const summary = await followRemoteRun(pool.pool, runId);
+    const summary = await pool.follow(runId);
     expect(summary.status, `${a.output()}\n${b.output()}`).toBe('succeeded');
     const events = await pool.events(runId);
     const exited = events.filter((event) => event.type === 'agent.process.exited');
@@ -83,7 +83,7 @@ describe('workspaces on the pool', () => {
         { config: pool.config(), registry: pool.registry, env: pool.env },
         { goal: 'Write the notes' },
       );
-      const summary = await followRemoteRun(pool.pool, runId);
+      const summary = await pool.follow(runId);
       expect(summary.status, `${summary.cause}\n${a.output()}\n${b.output()}`).toBe('succeeded');
       // evaluate ran on host-b, execute on host-a: the notes reached it all the same.
       const evaluated = JSON.parse(readFileSync(seen, 'utf8').trim().split('\n')[0]!);
@@ -166,7 +166,7 @@ describe('runtimes the pool offers', () => {
     expect(notices).toContain(
       'hermes: no worker of the pool offers it; its stages start on the next runtime of their chain',
     );
-    expect((await followRemoteRun(chained.pool, runId)).status).toBe('succeeded');
+    expect((await chained.follow(runId)).status).toBe('succeeded');
     const exited = (await chained.events(runId)).filter(
       (event) => event.type === 'agent.process.exited',
     );
@@ -191,7 +191,7 @@ describe('runtimes the pool offers', () => {
       ),
     );
     for (const { runId } of runs) {
-      expect((await followRemoteRun(pool.pool, runId)).status).toBe('succeeded');
+      expect((await pool.follow(runId)).status).toBe('succeeded');
     }
     const spans: { worker: string; from: number; to: number }[] = [];
     for (const { runId } of runs) {

@@ -4,7 +4,7 @@
  * a runtime's command line and in what the runtime printed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { followRemoteRun, startRemoteRun } from './remote-run.js';
+import { startRemoteRun } from './remote-run.js';
 import { PoolProject } from './test-support/pool.js';
 import { sql, usePostgres } from './test-support/postgres.js';
 
@@ -53,7 +53,7 @@ describe('secrets on the pool', () => {
       { config: pool.config(), registry: pool.registry, env: pool.env },
       { goal: `Deploy with ${SECRET}` },
     );
-    const summary = await followRemoteRun(pool.pool, runId);
+    const summary = await pool.follow(runId);
     expect(summary.status, summary.cause ?? '').toBe('succeeded');
     const events = await pool.events(runId);
     // The runtimes did print it, and the run went on with it redacted.

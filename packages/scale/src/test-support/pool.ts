@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AdapterRegistry, type BatonConfig, loadConfig } from '@baton/core';
-import { isProcessAlive, type JournalEvent } from '@baton/run';
+import { isProcessAlive, type JournalEvent, type RunSummary } from '@baton/run';
 import {
   createFakeAdapter,
   FAKE_FORMATS,
@@ -18,8 +18,9 @@ import {
 } from '../../../run/src/test-support/fake-adapters.mjs';
 import { initScale } from '../init.js';
 import { PgJournal } from '../pg-journal.js';
+import { followRemoteRun } from '../remote-run.js';
 import { sourceModule, spawnSource } from './child.js';
-import { uniqueSchema } from './postgres.js';
+import { sql, uniqueSchema } from './postgres.js';
 
 /** Short enough for quick tests, long enough that a busy machine does not look like a stopped worker. */
 export const TEST_LIVENESS = { heartbeatMs: 100, staleAfterMs: 2_000 };
@@ -234,6 +235,36 @@ export class PoolProject {
     };
     this.workers.push(handle);
     return handle;
+  }
+
+  /**
+   * Follows a run until it ends or waits (as `baton run` does), at most `timeoutMs`; past it,
+   * fails with what the workers logged and where the pool's workflows stand.
+   */
+  async follow(
+    runId: string,
+    options: { untilWaiting?: boolean; timeoutMs?: number } = {},
+  ): Promise<RunSummary> {
+    const signal = AbortSignal.timeout(options.timeoutMs ?? 45_000);
+    const summary = await followRemoteRun(this.pool, runId, {
+      signal,
+      ...(options.untilWaiting === undefined ? {} : { untilWaiting: options.untilWaiting }),
+    });
+    if (signal.aborted && ['running', 'waiting'].includes(summary.status)) {
+      const workflows = await sql(
+        this.url,
+        `SELECT workflow_uuid, status, queue_name, executor_id, recovery_attempts FROM ${this.dbosSchema}.workflow_status ORDER BY created_at`,
+      );
+      const events = (await this.events(runId)).map(
+        (event) =>
+          `${event.at.slice(11, 23)} ${event.seq} ${event.type} ${event.payload.stage ?? ''} ${event.payload.worker ?? ''}`,
+      );
+      throw new Error(
+        `run ${runId} still ${summary.status}:\n${JSON.stringify(workflows, null, 1)}\n${events.join('\n')}\n` +
+          this.workers.map((worker) => `--- ${worker.workerId}\n${worker.output()}`).join('\n'),
+      );
+    }
+    return summary;
   }
 
   /** The run's events, as the pool journaled them. */
