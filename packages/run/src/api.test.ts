@@ -80,6 +80,7 @@ describe('runMission', () => {
       status: 'succeeded',
       attempts: 1,
       runtimes: ['opencode'],
+      failureClasses: [null],
       finalText: 'opencode finished execute',
     });
     expect(result.stages.evaluate?.verdict).toEqual({ outcome: 'pass' });
@@ -229,6 +230,7 @@ steps = ["execute", "evaluate"]
     expect(stopped.stages.execute).toMatchObject({
       attempts: 2,
       runtimes: ['codex', 'claude-code'],
+      failureClasses: ['quota_exhausted', null],
     });
     expect(listRuns({ cwd: project.root, env: project.env() })[0]!.usage.costUsd).toBe(0.4);
 

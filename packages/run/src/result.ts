@@ -97,6 +97,11 @@ export interface StageResult {
   readonly attempts: number;
   /** The runtime of each attempt in order: more than one name when the stage fell back. */
   readonly runtimes: readonly string[];
+  /**
+   * The failure class of each attempt in order (`null` for one that did not fail), so a
+   * fallback's cause reads without counting attempts across the whole run.
+   */
+  readonly failureClasses: readonly (string | null)[];
   readonly durationMs: number;
   /** Usage of all the stage's attempts together. */
   readonly usage: UsageSummary;
@@ -318,6 +323,7 @@ function stagesOf(attempts: readonly AttemptResult[]): Partial<Record<Stage, Sta
       failureClass: last.failureClass,
       attempts: all.length,
       runtimes: all.map((attempt) => attempt.runtime),
+      failureClasses: all.map((attempt) => attempt.failureClass),
       durationMs: all.reduce((sum, attempt) => sum + attempt.durationMs, 0),
       usage: totalUsage(all.map((attempt) => attempt.usage)),
     };
