@@ -32,7 +32,8 @@ import {
 import { ensureJournalDirectory, journalPath, locateProjectRoot } from './journal/location.js';
 import { type ReplayReport, replayRun as replayJournal } from './replay.js';
 import { type RunResult, readRunResult, readRunUsage, type UsageSummary } from './result.js';
-import type { AskHuman, HumanAnswer, RunnerOptions, RunObserver } from './runner/driver.js';
+import type { AskHuman, HumanAnswer, RunObserver } from './runner/observer.js';
+import type { RunnerOptions } from './runner/options.js';
 import { resumeRun as resumeInJournal, startRun } from './service.js';
 import { causeOf } from './summary.js';
 
@@ -45,7 +46,8 @@ export type {
   StageResult,
   UsageSummary,
 } from './result.js';
-export type { AskHuman, HumanAnswer, RunnerOptions, RunObserver } from './runner/driver.js';
+export type { AskHuman, HumanAnswer, RunObserver } from './runner/observer.js';
+export type { RunnerOptions } from './runner/options.js';
 
 /** Where a call finds the project, its configuration and its adapters. */
 export interface ProjectOptions {

@@ -4,7 +4,7 @@
  * read from the run's state, whose final texts come from the journal (redacted).
  */
 import type { RunState } from './engine/types.js';
-import type { ApprovalSubject } from './runner/driver.js';
+import type { ApprovalSubject } from './runner/observer.js';
 
 /** The latest successful result of a stage step before `step`, or `null` when there is none. */
 export function approvalSubject(state: RunState, step: number): ApprovalSubject | null {

@@ -80,6 +80,7 @@ export {
   type AttemptEnd,
   type AttemptHooks,
   type AttemptJournal,
+  type AttemptResources,
   type AttemptSetup,
   type AttemptWorkspace,
   attemptIdentity,
@@ -90,22 +91,24 @@ export {
 } from './runner/attempt.js';
 export { type BinaryRecord, fingerprintBinary } from './runner/binaries.js';
 export { checkpointRef } from './runner/checkpoint.js';
-export {
-  type ApprovalSubject,
-  type AskHuman,
-  type AttemptPlan,
-  DEFAULT_RUNNER_OPTIONS,
-  type HumanAnswer,
-  type ResolvedRunnerOptions,
-  type RunnerOptions,
-  type RunObserver,
-  resolveRunnerOptions,
-  type StageProgress,
-  type StageReport,
-} from './runner/driver.js';
 export { assertDepth, currentDepth, DEPTH_VARIABLE, MAX_DEPTH } from './runner/environment.js';
 export { displayEndpoint } from './runner/failure-detail.js';
 export { MessageJoiner } from './runner/messages.js';
+export type {
+  ApprovalSubject,
+  AskHuman,
+  AttemptPlan,
+  HumanAnswer,
+  RunObserver,
+  StageProgress,
+  StageReport,
+} from './runner/observer.js';
+export {
+  DEFAULT_RUNNER_OPTIONS,
+  type ResolvedRunnerOptions,
+  type RunnerOptions,
+  resolveRunnerOptions,
+} from './runner/options.js';
 export { type PreflightResult, preflight } from './runner/preflight.js';
 export { startWatchdog, stopGroup, type Watchdog } from './runner/process-group.js';
 export {

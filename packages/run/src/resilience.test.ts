@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalEvent } from './journal/journal.js';
 import { replayRun } from './replay.js';
-import type { RunObserver } from './runner/driver.js';
+import type { RunObserver } from './runner/observer.js';
 import { resumeRun, startRun } from './service.js';
 import { createFakeAdapter } from './test-support/fake-adapters.mjs';
 import { defaultAdapters, FakeProject, TEST_OPTIONS } from './test-support/project.js';

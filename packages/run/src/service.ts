@@ -48,16 +48,14 @@ import {
 } from './resume-plan.js';
 import { dispatchedRuntimes, routingSnapshot } from './routing.js';
 import { type BinaryRecord, fingerprintBinary } from './runner/binaries.js';
-import {
-  type AskHuman,
-  type HumanAnswer,
-  type ResolvedRunnerOptions,
-  RunDriver,
-  type RunnerOptions,
-  type RunObserver,
-  resolveRunnerOptions,
-} from './runner/driver.js';
+import { RunDriver } from './runner/driver.js';
 import { assertDepth } from './runner/environment.js';
+import type { AskHuman, HumanAnswer, RunObserver } from './runner/observer.js';
+import {
+  type ResolvedRunnerOptions,
+  type RunnerOptions,
+  resolveRunnerOptions,
+} from './runner/options.js';
 import { preflight } from './runner/preflight.js';
 import { stopGroup } from './runner/process-group.js';
 import { StageWorkspace } from './runner/stage-workspace.js';

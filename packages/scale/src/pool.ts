@@ -4,14 +4,7 @@
  * in this process (the journal, the config, the adapters, the workspaces). DBOS keeps one
  * executor per process, so a worker process holds one `PoolRuntime`.
  */
-import type { AdapterRegistry, BatonConfig, Environment, RuntimeAdapter } from '@baton/core';
-import type {
-  BinaryRecord,
-  ProcessIdentity,
-  Redactor,
-  ResolvedRunnerOptions,
-  RunObserver,
-} from '@baton/run';
+import type { AttemptResources, ProcessIdentity } from '@baton/run';
 import type { PgJournal } from './pg-journal.js';
 import type { ScaleWorkspaces } from './scale-workspace.js';
 
@@ -79,18 +72,9 @@ export const DEFAULT_TIMING: PoolTiming = {
 };
 
 /** What the workflows of this process reach. */
-export interface PoolRuntime {
+export interface PoolRuntime extends AttemptResources {
   readonly workerId: string;
   readonly journal: PgJournal;
-  readonly config: BatonConfig;
-  readonly registry: AdapterRegistry;
-  readonly env: Environment;
-  readonly depth: number;
-  readonly redactor: Redactor;
-  readonly adapters: ReadonlyMap<string, RuntimeAdapter>;
-  readonly binaries: ReadonlyMap<string, BinaryRecord>;
-  readonly options: ResolvedRunnerOptions;
-  readonly observer?: RunObserver;
   readonly workspaces: ScaleWorkspaces;
   readonly scratchRoot: string;
   /** The worker, as a run's owner while its mission runs here. */

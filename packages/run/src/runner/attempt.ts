@@ -31,10 +31,11 @@ import type { Redactor } from '../redact.js';
 import { readVerdict } from '../verdict.js';
 import { type BinaryRecord, binaryChange } from './binaries.js';
 import { attemptUsage } from './cost.js';
-import type { AttemptPlan, ResolvedRunnerOptions, RunObserver, StageProgress } from './driver.js';
 import { childEnvironment } from './environment.js';
 import { explainFailure } from './failure-detail.js';
 import { MessageJoiner } from './messages.js';
+import type { AttemptPlan, RunObserver, StageProgress } from './observer.js';
+import type { ResolvedRunnerOptions } from './options.js';
 import { runStage, type StageRunResult } from './stage.js';
 import type { AfterFailure, AttemptIdentity, PreparedWorkspace } from './stage-workspace.js';
 import { ToolCallCounter } from './tool-calls.js';
@@ -67,8 +68,11 @@ export interface AttemptWorkspace {
   afterFailure(identity: AttemptIdentity): Promise<AfterFailure>;
 }
 
-export interface AttemptSetup {
-  readonly runId: string;
+/**
+ * What every attempt of a run reaches in the process that executes it: the run's config,
+ * adapters and binaries, the runner's options, the observer, the abort signal.
+ */
+export interface AttemptResources {
   readonly config: BatonConfig;
   readonly registry: AdapterRegistry;
   readonly env: Environment;
@@ -79,6 +83,10 @@ export interface AttemptSetup {
   readonly options: ResolvedRunnerOptions;
   readonly observer?: RunObserver;
   readonly signal?: AbortSignal;
+}
+
+export interface AttemptSetup extends AttemptResources {
+  readonly runId: string;
   readonly workspace: AttemptWorkspace;
   /** Where the attempt's private scratch folder is made (and removed after it). */
   readonly scratchRoot: string;

@@ -7,165 +7,22 @@
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type {
-  AdapterRegistry,
-  BatonConfig,
-  Environment,
-  FailureClass,
-  RuntimeAdapter,
-  RuntimeEvent,
-  StageRequest,
-} from '@baton/core';
 import { approvalSubject } from '../approval.js';
-import type {
-  AttemptUsage,
-  Directive,
-  DispatchReason,
-  EngineEvent,
-  FallbackFrom,
-  RetryPolicy,
-  RunState,
-  RunStatus,
-  Verdict,
-} from '../engine/types.js';
+import type { Directive, EngineEvent, RunState, RunStatus } from '../engine/types.js';
 import type { Journal, NewEvent, NewRun } from '../journal/journal.js';
 import { JOURNAL_DIRECTORY } from '../journal/location.js';
 import type { ProcessIdentity } from '../journal/owner.js';
 import type { Redactor } from '../redact.js';
-import { type DispatchDirective, interruptCause, runAttempt, stageProgress } from './attempt.js';
-import type { BinaryRecord } from './binaries.js';
+import {
+  type AttemptResources,
+  type DispatchDirective,
+  interruptCause,
+  runAttempt,
+  stageProgress,
+} from './attempt.js';
+import type { AskHuman } from './observer.js';
 import { StageWorkspace } from './stage-workspace.js';
 import { type Annotations, planTransition } from './transition.js';
-import type { WorkspaceChanges } from './workspace-changes.js';
-
-/** What a terminal (or any caller) is told while a run progresses. */
-export interface StageProgress {
-  readonly runId: string;
-  readonly step: number;
-  readonly stage: StageRequest['stage'];
-  readonly runtime: string;
-  readonly attempt: number;
-  readonly loop: number;
-}
-
-export interface StageReport {
-  readonly status: 'succeeded' | 'failed' | 'interrupted';
-  readonly durationMs: number;
-  readonly tokens: number | null;
-  /** Tokens and cost of the attempt; `null` when the runtime reported no usage. */
-  readonly usage: AttemptUsage | null;
-  readonly error: string | null;
-  /** The failed attempt's class. */
-  readonly failureClass: FailureClass | null;
-  readonly verdict: Verdict | null;
-  /** Tool calls the runtime made (each counted once, however the harness reported it). */
-  readonly toolCalls: number;
-  /** Runtime events past the per-stage cap: counted, not journaled. */
-  readonly eventsDropped: number;
-  /** Files the stage changed; `null` when unknown (not a git work tree). */
-  readonly changes: WorkspaceChanges | null;
-}
-
-/** A stage's result a human step asks about: what the human approves or rejects. */
-export interface ApprovalSubject {
-  readonly runId: string;
-  readonly step: number;
-  readonly stage: StageProgress['stage'];
-  readonly runtime: string;
-  /** The stage's final text as journaled (redacted); `null` when it wrote none. */
-  readonly finalText: string | null;
-}
-
-/**
- * Told what happens as a run progresses; every text it gets is redacted like the journal.
- * `runtimeEvent` gets messages whole: a message a harness streams in pieces arrives as
- * `partial` text events carrying its beginning so far, then once whole (not partial).
- */
-/** How an attempt after the first comes about: a retry, a fallback, a resume. */
-export interface AttemptPlan {
-  readonly reason: DispatchReason;
-  /** The runtime given up (a fallback), with its class and cause. */
-  readonly fallbackFrom: FallbackFrom | null;
-  /** The session continued (a session-resume), or `null`. */
-  readonly sessionId: string | null;
-  /** The stage's checkpoint the attempt starts from (git), or `null`. */
-  readonly checkpointRef: string | null;
-  /** Where the workspace was kept before it was put back to the checkpoint, or `null`. */
-  readonly abandonedRef: string | null;
-  /** Something the person should know about this attempt (e.g. a session not continued). */
-  readonly note: string | null;
-}
-
-export interface RunObserver {
-  stageStarted?(stage: StageProgress, pid: number): void;
-  runtimeEvent?(stage: StageProgress, event: RuntimeEvent): void;
-  stageEnded?(stage: StageProgress, report: StageReport): void;
-  retryScheduled?(stage: StageProgress, delayMs: number): void;
-  /** An attempt other than a stage's plain first one is about to start (after its wait). */
-  attemptPlanned?(stage: StageProgress, plan: AttemptPlan): void;
-  /** Something to know before or during the run (a runtime skipped, costs it cannot know). */
-  notice?(text: string): void;
-  /** A human step asks `question` about `subject` (the result before it), before the answer is sought. */
-  question?(step: number, question: string, subject: ApprovalSubject | null): void;
-}
-
-/** A human's answer to a human step: go on, or send the work back (or end the run). */
-export interface HumanAnswer {
-  readonly decision: 'approve' | 'reject';
-  /** With `approve`, the input for the next steps; with `reject`, why. May be empty. */
-  readonly text: string;
-}
-
-/** Answers a human step inline; `null` leaves the run waiting. */
-export type AskHuman = (
-  question: string,
-  step: number,
-  subject: ApprovalSubject | null,
-) => Promise<HumanAnswer | null>;
-
-export interface RunnerOptions {
-  /** Over `[orchestrator.retry]` for this run (tests: short waits). */
-  readonly retry?: Partial<RetryPolicy>;
-  /** Between SIGTERM and SIGKILL when stopping a runtime's process group. */
-  readonly killGraceMs?: number;
-  /** Cap on one line of runtime output held in memory. */
-  readonly maxLineBytes?: number;
-  /** Wall-clock limit per stage when `[runtimes.<id>] timeout` is not set. */
-  readonly defaultTimeoutMs?: number;
-  /** Silence limit per stage when `[runtimes.<id>] idle_timeout` is not set. */
-  readonly defaultIdleTimeoutMs?: number;
-  /** Time limit of each doctor check before the run starts. */
-  readonly doctorTimeoutMs?: number;
-  /** Runtime events journaled per stage attempt; the rest are counted, not stored. */
-  readonly maxJournaledEvents?: number;
-}
-
-export const DEFAULT_RUNNER_OPTIONS = {
-  killGraceMs: 3000,
-  maxLineBytes: 8 * 1024 * 1024,
-  defaultTimeoutMs: 30 * 60_000,
-  defaultIdleTimeoutMs: 10 * 60_000,
-  doctorTimeoutMs: 15_000,
-  maxJournaledEvents: 1000,
-} as const;
-
-export type ResolvedRunnerOptions = {
-  readonly retry: Partial<RetryPolicy>;
-  readonly killGraceMs: number;
-  readonly maxLineBytes: number;
-  readonly defaultTimeoutMs: number;
-  readonly defaultIdleTimeoutMs: number;
-  readonly doctorTimeoutMs: number;
-  readonly maxJournaledEvents: number;
-};
-
-export function resolveRunnerOptions(options: RunnerOptions = {}): ResolvedRunnerOptions {
-  return {
-    ...DEFAULT_RUNNER_OPTIONS,
-    ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
-    retry: { ...options.retry },
-  } as ResolvedRunnerOptions;
-}
 
 /** How a drive ended for this process. */
 export interface DriveResult {
@@ -174,20 +31,10 @@ export interface DriveResult {
   readonly question: string | null;
 }
 
-export interface DriverInit {
+export interface DriverInit extends AttemptResources {
   readonly runId: string;
   readonly journal: Journal;
-  readonly config: BatonConfig;
-  readonly registry: AdapterRegistry;
-  readonly env: Environment;
-  readonly depth: number;
   readonly owner: ProcessIdentity;
-  readonly redactor: Redactor;
-  readonly adapters: ReadonlyMap<string, RuntimeAdapter>;
-  readonly binaries: ReadonlyMap<string, BinaryRecord>;
-  readonly options: ResolvedRunnerOptions;
-  readonly observer?: RunObserver;
-  readonly signal?: AbortSignal;
   readonly ask?: AskHuman;
   /** The state rebuilt from the journal (resume), or `null` for a new run. */
   readonly state: RunState | null;

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../journal/journal.js';
 import { startRun } from '../service.js';
 import { FakeProject, MIXED_ROUTING, TEST_OPTIONS } from '../test-support/project.js';
-import type { RunObserver } from './driver.js';
+import type { RunObserver } from './observer.js';
 
 let project: FakeProject;
 
