@@ -31,23 +31,19 @@ import {
 } from './journal/journal.js';
 import { ensureJournalDirectory, journalPath, locateProjectRoot } from './journal/location.js';
 import { type ReplayReport, replayRun as replayJournal } from './replay.js';
-import { type RunResult, readRunResult, readRunUsage, type UsageSummary } from './result.js';
+import { type RunResult, readRunResult } from './result.js';
+import { causeOf } from './run-header.js';
 import type { AskHuman, HumanAnswer, RunObserver } from './runner/observer.js';
 import type { RunnerOptions } from './runner/options.js';
 import { resumeRun as resumeInJournal, startRun } from './service.js';
-import { causeOf } from './summary.js';
+import { readRunUsage, type UsageSummary } from './usage-summary.js';
 
 export type { JournalEvent } from './journal/journal.js';
 export type { ReplayReport } from './replay.js';
-export type {
-  AttemptResult,
-  CostSource,
-  RunResult,
-  StageResult,
-  UsageSummary,
-} from './result.js';
+export type { AttemptResult, RunResult, StageResult } from './result.js';
 export type { AskHuman, HumanAnswer, RunObserver } from './runner/observer.js';
 export type { RunnerOptions } from './runner/options.js';
+export type { CostSource, UsageSummary } from './usage-summary.js';
 
 /** Where a call finds the project, its configuration and its adapters. */
 export interface ProjectOptions {

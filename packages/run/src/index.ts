@@ -65,17 +65,10 @@ export type { JournalStore } from './journal/store.js';
 export { composePrompt } from './prompt.js';
 export { createRedactor, REDACTED, type Redactor, SECRET_NAME, secretValues } from './redact.js';
 export { type ReplayReport, replayOf, replayRun } from './replay.js';
-export {
-  type AttemptResult,
-  type CostSource,
-  type RunResult,
-  readRunUsage,
-  runResultOf,
-  totalUsage,
-  type UsageSummary,
-} from './result.js';
+export { type AttemptResult, type RunResult, runResultOf } from './result.js';
 export type { ResumeOptions } from './resume-plan.js';
 export { RUN_ERROR_EVENT, recordRunError } from './run-error.js';
+export { causeOf, OWNER_LOST_CAUSE, type RunHeader } from './run-header.js';
 export {
   type AttemptEnd,
   type AttemptHooks,
@@ -159,11 +152,15 @@ export {
   type StageStory,
 } from './story.js';
 export {
-  causeOf,
-  OWNER_LOST_CAUSE,
   type RunSummary,
   type StageSummary,
   summarizeRun,
   summaryOf,
 } from './summary.js';
+export {
+  type CostSource,
+  readRunUsage,
+  totalUsage,
+  type UsageSummary,
+} from './usage-summary.js';
 export { readVerdict, VERDICT_INSTRUCTION } from './verdict.js';

@@ -20,7 +20,6 @@ import {
   parsePayload,
   type RawJournalEvent,
   type RunRecord,
-  runNotFound,
 } from './journal/journal.js';
 
 export interface ReplayReport {
@@ -41,9 +40,7 @@ export interface ReplayReport {
 const MAX_MISMATCHES = 20;
 
 export function replayRun(journal: Journal, runId: string): ReplayReport {
-  const run = journal.getRun(runId);
-  if (run === undefined) throw runNotFound(runId);
-  return replayOf(run, journal.corruptRows(runId), journal.rawEvents(runId));
+  return replayOf(journal.requireRun(runId), journal.corruptRows(runId), journal.rawEvents(runId));
 }
 
 /**

@@ -47,6 +47,7 @@ import {
   resumedEvent,
 } from './resume-plan.js';
 import { dispatchedRuntimes, routingSnapshot } from './routing.js';
+import { OWNER_LOST_CAUSE } from './run-header.js';
 import { type BinaryRecord, fingerprintBinary } from './runner/binaries.js';
 import { RunDriver } from './runner/driver.js';
 import { assertDepth } from './runner/environment.js';
@@ -60,7 +61,7 @@ import { preflight } from './runner/preflight.js';
 import { stopGroup } from './runner/process-group.js';
 import { StageWorkspace } from './runner/stage-workspace.js';
 import type { Annotations } from './runner/transition.js';
-import { OWNER_LOST_CAUSE, type RunSummary, summarizeRun } from './summary.js';
+import { type RunSummary, summarizeRun } from './summary.js';
 
 export interface RunContext {
   readonly config: BatonConfig;

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunRecord } from './journal/journal.js';
 import { SqliteJournalStore } from './journal/sqlite-store.js';
 import { replayRun } from './replay.js';
-import { readRunResult, readRunUsage } from './result.js';
+import { readRunResult } from './result.js';
 import { startRun } from './service.js';
 import {
   displayStatuses,
@@ -20,6 +20,7 @@ import {
 import { readRunStory } from './story.js';
 import { summarizeRun } from './summary.js';
 import { FakeProject, MIXED_ROUTING, TEST_OPTIONS } from './test-support/project.js';
+import { readRunUsage } from './usage-summary.js';
 
 let project: FakeProject;
 

@@ -16,9 +16,10 @@ import {
 import { isProcessAlive } from './journal/owner.js';
 import type { JournalStore } from './journal/store.js';
 import { type ReplayReport, replayOf } from './replay.js';
-import { type RunResult, runResultOf, type UsageSummary, usageOfEvents } from './result.js';
+import { type RunResult, runResultOf } from './result.js';
 import { type RunStory, runStoryOf } from './story.js';
 import { type RunSummary, summaryOf } from './summary.js';
+import { type UsageSummary, usageOfEvents } from './usage-summary.js';
 
 /** The statuses of runs as readers show them: a run no one drives any more reads as interrupted. */
 export async function displayStatuses(

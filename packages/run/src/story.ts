@@ -12,10 +12,10 @@ import {
   type Journal,
   type JournalEvent,
   type RunRecord,
-  runNotFound,
 } from './journal/journal.js';
-import { type AttemptResult, runResultOf, totalUsage, type UsageSummary } from './result.js';
+import { type AttemptResult, runResultOf } from './result.js';
 import { ToolCallCounter } from './runner/tool-calls.js';
+import { totalUsage, type UsageSummary } from './usage-summary.js';
 
 export interface AttemptStory extends Omit<AttemptResult, 'status' | 'toolCalls'> {
   /** `running` while the attempt's process has not been recorded as ended. */
@@ -107,9 +107,7 @@ interface AttemptExtras {
 }
 
 export function readRunStory(journal: Journal, runId: string): RunStory {
-  const run = journal.getRun(runId);
-  if (run === undefined) throw runNotFound(runId);
-  return runStoryOf(run, [...journal.events(runId)]);
+  return runStoryOf(journal.requireRun(runId), [...journal.events(runId)]);
 }
 
 /** Folds a run's journal events into its story; `status` as readers show it. */

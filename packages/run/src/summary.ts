@@ -6,9 +6,9 @@ import {
   type Journal,
   type JournalEvent,
   type RunRecord,
-  runNotFound,
 } from './journal/journal.js';
-import { totalUsage, type UsageSummary, usageOf } from './result.js';
+import { type RunHeader, runHeader } from './run-header.js';
+import { totalUsage, type UsageSummary, usageOf } from './usage-summary.js';
 
 export interface StageSummary {
   readonly stage: Stage;
@@ -28,29 +28,15 @@ export interface StageSummary {
   readonly usage: UsageSummary;
 }
 
-export interface RunSummary {
-  readonly runId: string;
-  readonly status: RunStatus;
-  readonly cause: string | null;
-  /** The question a waiting run asks. */
-  readonly question: string | null;
-  readonly goal: string;
-  readonly mission: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
+export interface RunSummary extends RunHeader {
   /** One entry per stage attempt, in the order they ran. */
   readonly stages: readonly StageSummary[];
   /** Tokens and cost of every attempt together. */
   readonly usage: UsageSummary;
 }
 
-export const OWNER_LOST_CAUSE =
-  'the process running it stopped without closing it (killed or crashed)';
-
 export function summarizeRun(journal: Journal, runId: string): RunSummary {
-  const run = journal.getRun(runId);
-  if (run === undefined) throw runNotFound(runId);
-  return summaryOf(run, journal.events(runId));
+  return summaryOf(journal.requireRun(runId), journal.events(runId));
 }
 
 /** Folds a run's journal events into its summary; `status` as readers show it. */
@@ -86,20 +72,8 @@ export function summaryOf(
     }
   }
   return {
-    runId: run.runId,
-    status,
-    cause: causeOf(run, status),
-    question: status === 'waiting' ? question : null,
-    goal: run.goal,
-    mission: run.mission,
-    createdAt: run.createdAt,
-    updatedAt: run.updatedAt,
+    ...runHeader(run, status, question),
     stages,
     usage: totalUsage(stages.map((stage) => stage.usage)),
   };
-}
-
-export function causeOf(run: RunRecord, status: RunStatus = displayStatus(run)): string | null {
-  if (status === 'interrupted' && run.status === 'running') return OWNER_LOST_CAUSE;
-  return run.cause;
 }

@@ -285,8 +285,7 @@ export class Journal {
    */
   claim(runId: string, owner: ProcessIdentity, canTake: (run: RunRecord) => void): RunRecord {
     return this.transaction(runId, () => {
-      const run = this.getRun(runId);
-      if (run === undefined) throw runNotFound(runId);
+      const run = this.requireRun(runId);
       canTake(run);
       this.db
         .prepare('UPDATE runs SET owner_pid = ?, owner_start = ? WHERE run_id = ?')
@@ -311,6 +310,13 @@ export class Journal {
       this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId),
     ) as RunRow | undefined;
     return row === undefined ? undefined : toRecord(row);
+  }
+
+  /** A run by id; an unknown id is the error that says so. */
+  requireRun(runId: string): RunRecord {
+    const run = this.getRun(runId);
+    if (run === undefined) throw runNotFound(runId);
+    return run;
   }
 
   /** A run by id or by an unambiguous prefix of its id. */
