@@ -26,7 +26,11 @@ export interface CommandContext {
   readonly flags: ConfigFlags;
 }
 
-/** One subcommand. Modules under `commands/` export `command` of this type. */
+/**
+ * One subcommand. Modules under `commands/` export `command` of this type; `help` and
+ * `completion`, which speak of every command, export a function that makes it from the
+ * command table.
+ */
 export interface Command {
   readonly name: string;
   /** One line for `baton --help`. */
@@ -40,6 +44,15 @@ export interface Command {
   readonly ownOptions?: readonly string[];
   run(context: CommandContext): Promise<number>;
 }
+
+/** A command as the table lists it: its line for `baton --help`, and how to load it. */
+export interface CommandEntry {
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+/** Every command by name (`commands/index.ts`). */
+export type CommandTable = Readonly<Record<string, CommandEntry>>;
 
 export const EXIT_OK = 0;
 /** A check or run failed. */

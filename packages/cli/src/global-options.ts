@@ -2,7 +2,7 @@
  * The options every command takes, and the help that lists them with the commands: shared
  * by the parser (`main.ts`), `baton help` and `baton completion`.
  */
-import { COMMANDS } from './commands/index.js';
+import type { CommandTable } from './context.js';
 import { usageError } from './output.js';
 
 export const GLOBAL_OPTIONS = {
@@ -19,8 +19,9 @@ export const GLOBAL_OPTIONS = {
 
 export type GlobalOption = keyof typeof GLOBAL_OPTIONS;
 
-export function helpText(): string {
-  const names = Object.keys(COMMANDS);
+/** baton's help: the commands of `commands`, the options every command takes, exit codes. */
+export function helpText(commands: CommandTable): string {
+  const names = Object.keys(commands);
   const width = Math.max(...names.map((name) => name.length));
   return [
     'baton — route each stage of an AI coding workflow to the agent harness best at it.',
@@ -28,7 +29,7 @@ export function helpText(): string {
     'Usage: baton <command> [options]',
     '',
     'Commands:',
-    ...names.map((name) => `  ${name.padEnd(width)}  ${COMMANDS[name]!.summary}`),
+    ...names.map((name) => `  ${name.padEnd(width)}  ${commands[name]!.summary}`),
     '',
     'Options for every command:',
     '  --json                    Machine-readable output on stdout',

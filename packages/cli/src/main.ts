@@ -86,10 +86,10 @@ async function dispatch(
     );
     if (unknown?.kind === 'option') throw await unknownGlobalOption(unknown.rawName);
     if (values.help === true) {
-      stdout.write(`${helpText()}\n`);
+      stdout.write(`${helpText(COMMANDS)}\n`);
       return EXIT_OK;
     }
-    stderr.write(`${helpText()}\n`);
+    stderr.write(`${helpText(COMMANDS)}\n`);
     return EXIT_USAGE;
   }
   const entry = Object.hasOwn(COMMANDS, commandName) ? COMMANDS[commandName] : undefined;

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { BatonError, type ConfigIssue, type Environment, formatIssues } from '@baton/core';
 import { type CommandContext, EXIT_FAILED, EXIT_USAGE } from './context.js';
-import { recordedRunOf } from './failures.js';
+import { recordedRunOf } from './owned-run.js';
 import { styleMark } from './terminal-text.js';
 import type { Writer } from './writer.js';
 

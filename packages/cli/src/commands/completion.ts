@@ -1,45 +1,47 @@
 import { STAGES } from '@baton/core';
-import type { Command, CommandContext } from '../context.js';
+import type { Command, CommandContext, CommandTable } from '../context.js';
 import { EXIT_OK } from '../context.js';
 import { GLOBAL_OPTIONS } from '../global-options.js';
 import { usageError } from '../output.js';
-import { COMMANDS } from './index.js';
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
 type Shell = (typeof SHELLS)[number];
 
-export const command: Command = {
-  name: 'completion',
-  summary: 'Print a shell completion script: baton completion bash|zsh|fish.',
-  usage: [
-    'Usage: baton completion bash|zsh|fish',
-    '',
-    "Prints a completion script for the shell: baton's commands, each command's options, and",
-    'stage names, file and folder names where an option takes them. Install it with:',
-    '',
-    '  bash  baton completion bash > ~/.local/share/bash-completion/completions/baton',
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: zsh's own syntax, printed as it is.
-    '  zsh   baton completion zsh > "${fpath[1]}/_baton"   (then start a new shell)',
-    '  fish  baton completion fish > ~/.config/fish/completions/baton.fish',
-  ].join('\n'),
-  async run(context: CommandContext) {
-    const shell = context.args[0];
-    if (context.args.length !== 1 || !(SHELLS as readonly string[]).includes(shell ?? '')) {
-      throw usageError(
-        `completion: name one shell: ${SHELLS.join(', ')}${shell === undefined ? '' : ` (got "${context.args.join(' ')}")`}.`,
+/** `baton completion`, over the commands of `commands`. */
+export function completionCommand(commands: CommandTable): Command {
+  return {
+    name: 'completion',
+    summary: 'Print a shell completion script: baton completion bash|zsh|fish.',
+    usage: [
+      'Usage: baton completion bash|zsh|fish',
+      '',
+      "Prints a completion script for the shell: baton's commands, each command's options, and",
+      'stage names, file and folder names where an option takes them. Install it with:',
+      '',
+      '  bash  baton completion bash > ~/.local/share/bash-completion/completions/baton',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: zsh's own syntax, printed as it is.
+      '  zsh   baton completion zsh > "${fpath[1]}/_baton"   (then start a new shell)',
+      '  fish  baton completion fish > ~/.config/fish/completions/baton.fish',
+    ].join('\n'),
+    async run(context: CommandContext) {
+      const shell = context.args[0];
+      if (context.args.length !== 1 || !(SHELLS as readonly string[]).includes(shell ?? '')) {
+        throw usageError(
+          `completion: name one shell: ${SHELLS.join(', ')}${shell === undefined ? '' : ` (got "${context.args.join(' ')}")`}.`,
+        );
+      }
+      const completed = await Promise.all(
+        Object.entries(commands).map(async ([name, entry]) => ({
+          name,
+          summary: entry.summary,
+          options: optionsOf((await entry.load()).usage),
+        })),
       );
-    }
-    const commands = await Promise.all(
-      Object.entries(COMMANDS).map(async ([name, entry]) => ({
-        name,
-        summary: entry.summary,
-        options: optionsOf((await entry.load()).usage),
-      })),
-    );
-    context.stdout.write(render(shell as Shell, commands));
-    return EXIT_OK;
-  },
-};
+      context.stdout.write(render(shell as Shell, completed));
+      return EXIT_OK;
+    },
+  };
+}
 
 interface CompletedCommand {
   readonly name: string;

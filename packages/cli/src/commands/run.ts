@@ -13,12 +13,12 @@ import { askOnTerminal } from '../approval-prompt.js';
 import { parseCommandArguments } from '../arguments.js';
 import type { Command, CommandContext } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../context.js';
-import { ownRun, recordOnOwnedRun } from '../failures.js';
 import { formatDuration, formatUsage } from '../figures.js';
 import { createLiveView, type LiveViewMode } from '../live-view.js';
 import { type Loaded, loadForCommand } from '../load.js';
 import { nextStep, outcomeOf } from '../next-step.js';
 import { styles, usageError, writeJson } from '../output.js';
+import { ownRun, recordOnOwnedRun } from '../owned-run.js';
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 export const EXIT_INTERRUPTED = 130;
