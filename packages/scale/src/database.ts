@@ -263,3 +263,34 @@ export async function untilDone<T>(
 function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
+
+/** A connection of its own (a session that holds locks, or a command's one look), or the failure to open it. */
+export async function openClient(
+  url: string,
+  applicationName: string,
+  action: string,
+): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: withSessionSettings(url, { applicationName }),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+  });
+  // A broken connection surfaces on the next query; an 'error' event must not end the process.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw databaseFailureAt(url, error, action);
+  }
+  return client;
+}
+
+/** `databaseFailure` for an action on the database at `url`, its passwords kept out. */
+export function databaseFailureAt(url: string, error: unknown, action: string): unknown {
+  return databaseFailure(error, {
+    location: displayDatabaseUrl(url),
+    action,
+    secrets: passwordsOfUrl(url),
+  });
+}

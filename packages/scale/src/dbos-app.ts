@@ -7,7 +7,8 @@
  * pool (the last worker to register a queue would set every worker's concurrency), so each
  * worker registers its queues as process-local ones (`registerInternalQueue`, an internal API
  * of the pinned DBOS version, covered by the slots test): `rt-<runtime>` with its slots as
- * the worker's concurrency, `missions` without a limit (missions mostly wait). Process-local
+ * the worker's concurrency (and the pool-wide limit of the runtime, if any, as the queue's),
+ * `missions` without a limit (missions mostly wait). Process-local
  * queues are dispatched whatever `listenQueues` says, so `listenQueues` is empty: no queue
  * a worker did not register here is ever dispatched by it.
  */
@@ -15,7 +16,7 @@
 import { BatonError } from '@baton/core';
 import type { Redactor } from '@baton/run';
 import { DBOS, DBOSClient, type DLogger } from '@dbos-inc/dbos-sdk';
-import { registerInternalQueue } from '@dbos-inc/dbos-sdk/internal/wfqueue';
+import { registerInternalQueue, type WorkflowQueue } from '@dbos-inc/dbos-sdk/internal/wfqueue';
 import { withSessionSettings } from './database.js';
 import { type MissionResult, missionWorkflow } from './mission-workflow.js';
 import {
@@ -46,19 +47,39 @@ export function registerPoolWorkflows(): void {
   registered = { mission, stage };
 }
 
-/** The queues this worker dispatches: `missions`, and one per runtime it offers, with its slots. */
+/** The queues this worker dispatches: `missions`, and one per runtime it offers (by runtime). */
 export function registerWorkerQueues(
   runtimes: readonly string[],
   slots: number,
   pollingIntervalMs: number,
-): void {
+  limits: ReadonlyMap<string, number>,
+): Map<string, WorkflowQueue> {
   registerInternalQueue(MISSIONS_QUEUE, { minPollingIntervalMs: pollingIntervalMs });
+  const queues = new Map<string, WorkflowQueue>();
   for (const runtime of runtimes) {
-    registerInternalQueue(runtimeQueue(runtime), {
-      workerConcurrency: slots,
+    const queue = registerInternalQueue(runtimeQueue(runtime), {
       minPollingIntervalMs: pollingIntervalMs,
     });
+    applyRuntimeLimit(queue, slots, limits.get(runtime));
+    queues.set(runtime, queue);
   }
+  return queues;
+}
+
+/**
+ * A runtime queue's limits: this worker's slots, and the pool-wide limit (`runtime-limits.ts`)
+ * as the queue's concurrency, which DBOS checks against the queue's running workflows in the
+ * database. A process-local queue's settings are plain fields DBOS reads at each look, so a
+ * changed limit applies from the next one. DBOS wants a worker's concurrency no higher than the
+ * queue's, so a limit below the slots lowers both.
+ */
+export function applyRuntimeLimit(
+  queue: WorkflowQueue,
+  slots: number,
+  limit: number | undefined,
+): void {
+  queue.concurrency = limit;
+  queue.workerConcurrency = limit === undefined ? slots : Math.min(slots, limit);
 }
 
 export interface LaunchOptions {
@@ -112,7 +133,8 @@ export async function recoverExecutors(executorIds: readonly string[]): Promise<
 }
 
 /**
- * DBOS's log lines, redacted, to `log`: warnings and errors, and information when asked.
+ * DBOS's log lines, redacted, to `log`: warnings and errors, and information (and the
+ * warnings of expected contention on a limited queue) when asked.
  * The same line repeated (a database outage makes DBOS say so several times a second per
  * queue) is passed on at most once every 10 seconds.
  */
@@ -130,13 +152,20 @@ export function dbosLogger(
     if (last.size > 1000) last.clear();
     log(`dbos ${level}: ${text}`);
   };
+  const info = options.verbose === true ? line('info') : () => {};
+  const warn = line('warn');
   return {
-    info: options.verbose === true ? line('info') : () => {},
+    info,
     debug: () => {},
-    warn: line('warn'),
+    // Two workers looking at a limited queue at once is how DBOS keeps the limit, not a fault.
+    warn: (entry: unknown) => (EXPECTED_CONTENTION.test(entryText(entry)) ? info : warn)(entry),
     error: line('error'),
   };
 }
+
+/** DBOS's warnings when two workers take from a queue with a pool-wide limit at the same moment. */
+const EXPECTED_CONTENTION =
+  /^(Contention detected in queue|Increasing polling interval for queue) rt-/;
 
 function entryText(entry: unknown): string {
   if (entry instanceof Error) return entry.message;

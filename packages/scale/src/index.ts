@@ -35,6 +35,12 @@ export {
   type SentAnswer,
   startRemoteRun,
 } from './remote-run.js';
+export {
+  listRuntimeLimits,
+  MAX_RUNTIME_LIMIT,
+  type RuntimeLimit,
+  setRuntimeLimit,
+} from './runtime-limits.js';
 export { displayRemote, type WorkspaceBase } from './scale-workspace.js';
 export { DEFAULT_DBOS_SCHEMA, DEFAULT_SCHEMA, SCHEMA_VERSION } from './schema.js';
 export {

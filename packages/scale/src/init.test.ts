@@ -34,7 +34,14 @@ describe('baton scale init', () => {
       version: SCHEMA_VERSION,
       dbosSchema,
     });
-    expect(await tables(url, schema)).toEqual(['appends', 'events', 'meta', 'runs', 'workers']);
+    expect(await tables(url, schema)).toEqual([
+      'appends',
+      'events',
+      'meta',
+      'runs',
+      'runtime_limits',
+      'workers',
+    ]);
     const dbosTables = await tables(url, dbosSchema);
     expect(dbosTables).toEqual(
       expect.arrayContaining(['workflow_status', 'operation_outputs', 'queues']),
@@ -66,7 +73,14 @@ describe('baton scale init', () => {
       initScale(url, { schema, dbosSchema }),
     ]);
     expect(reports.map((report) => report.versionBefore).sort()).toEqual([0, SCHEMA_VERSION]);
-    expect(await tables(url, schema)).toEqual(['appends', 'events', 'meta', 'runs', 'workers']);
+    expect(await tables(url, schema)).toEqual([
+      'appends',
+      'events',
+      'meta',
+      'runs',
+      'runtime_limits',
+      'workers',
+    ]);
   });
 
   it('creates a missing database, telling its log and not the console', async () => {
@@ -84,8 +98,36 @@ describe('baton scale init', () => {
     await initScale(url, { log: (line) => logged.push(line) });
     for (const spy of printed) expect(spy).not.toHaveBeenCalled();
     expect(logged).toContain('Created database made_by_init');
-    expect(await tables(url, 'baton')).toEqual(['appends', 'events', 'meta', 'runs', 'workers']);
+    expect(await tables(url, 'baton')).toEqual([
+      'appends',
+      'events',
+      'meta',
+      'runs',
+      'runtime_limits',
+      'workers',
+    ]);
     expect(await tables(url, 'baton_dbos')).toContain('workflow_status');
+  });
+
+  it('upgrades tables of version 2 (before runtime limits), keeping their runs', async () => {
+    const { url } = postgres();
+    const schema = uniqueSchema('init');
+    const dbosSchema = `${schema}_dbos`;
+    await initScale(url, { schema, dbosSchema });
+    // What version 2 had: everything but the limits.
+    await sql(url, `DROP TABLE ${schema}.runtime_limits`);
+    await sql(url, `UPDATE ${schema}.meta SET value = '2'`);
+    await sql(
+      url,
+      `INSERT INTO ${schema}.runs (run_id, created_at, updated_at, goal, mission, config_hash, status)
+       VALUES ('r1', 'a', 'a', 'g', 'm', 'h', 'succeeded')`,
+    );
+    const report = await initScale(url, { schema, dbosSchema });
+    expect([report.versionBefore, report.version]).toEqual([2, 3]);
+    expect(await tables(url, schema)).toContain('runtime_limits');
+    expect((await sql(url, `SELECT run_id FROM ${schema}.runs`)).map((row) => row.run_id)).toEqual([
+      'r1',
+    ]);
   });
 
   it('refuses tables made by a newer Baton, and one schema for both', async () => {

@@ -9,7 +9,8 @@ import { replayStoredRun } from '@baton/run';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PgJournal } from './pg-journal.js';
 import { startRemoteRun } from './remote-run.js';
-import { PoolProject } from './test-support/pool.js';
+import { setRuntimeLimit } from './runtime-limits.js';
+import { PoolProject, until } from './test-support/pool.js';
 import { usePostgres } from './test-support/postgres.js';
 
 const postgres = usePostgres();
@@ -184,36 +185,79 @@ describe('runtimes the pool offers', () => {
     const a = pool.worker('host-a', ['codex'], { slots: 1 });
     const b = pool.worker('host-b', ['codex'], { slots: 3 });
     await Promise.all([a.ready(), b.ready()]);
-    const context = { config: pool.config(), registry: pool.registry, env: pool.env };
-    const runs = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        startRemoteRun(pool.pool, context, { goal: 'g', mission: 'one' }),
-      ),
+    const spans = await runOneStageMissions(pool, 8);
+    expect([mostAtOnce(spans, 'host-a'), mostAtOnce(spans, 'host-b')]).toEqual([1, 3]);
+  });
+
+  it('runs at most the pool-wide limit of a runtime at once across workers, and follows a changed limit', async () => {
+    const pool = await project({
+      routing: { interview: 'codex' },
+      extraToml: '[missions.one]\nsteps = ["interview"]\n',
+    });
+    pool.plan({ interview: { sleepMs: 1_000 } });
+    await setRuntimeLimit(pool.url, 'codex', 1, { schema: pool.schema });
+    const a = pool.worker('host-a', ['codex'], { slots: 2 });
+    const b = pool.worker('host-b', ['codex'], { slots: 2 });
+    await Promise.all([a.ready(), b.ready()]);
+    expect(a.output()).toContain('codex: at most 1 at once across the pool');
+
+    const limited = await runOneStageMissions(pool, 4);
+    expect(mostAtOnce(limited), `${a.output()}\n${b.output()}`).toBe(1);
+
+    // Lifted: both workers take up to their own slots again, from their next heartbeat.
+    await setRuntimeLimit(pool.url, 'codex', null, { schema: pool.schema });
+    await until(
+      () =>
+        [a, b].every((worker) => worker.output().includes('codex: no limit across the pool now')),
+      10_000,
+      () => `${a.output()}\n${b.output()}`,
     );
-    for (const { runId } of runs) {
-      expect((await pool.follow(runId)).status).toBe('succeeded');
-    }
-    const spans: { worker: string; from: number; to: number }[] = [];
-    for (const { runId } of runs) {
-      const events = await pool.events(runId);
-      const started = events.find((event) => event.type === 'agent.process.started')!;
-      const exited = events.find((event) => event.type === 'agent.process.exited')!;
-      // The runtime process's own lifetime: from its start, for as long as it ran.
-      spans.push({
-        worker: String(exited.payload.worker),
-        from: Date.parse(started.at),
-        to: Date.parse(started.at) + Number(exited.payload.duration_ms),
-      });
-    }
-    const most = (worker: string) => {
-      const mine = spans.filter((span) => span.worker === worker);
-      return Math.max(
-        0,
-        ...mine.map(
-          (span) => mine.filter((other) => other.from <= span.from && other.to > span.from).length,
-        ),
-      );
-    };
-    expect([most('host-a'), most('host-b')]).toEqual([1, 3]);
+    const free = await runOneStageMissions(pool, 4);
+    expect(mostAtOnce(free)).toBeGreaterThan(1);
+    expect(mostAtOnce(free, 'host-a')).toBeLessThanOrEqual(2);
+    expect(mostAtOnce(free, 'host-b')).toBeLessThanOrEqual(2);
+    // Two workers taking from a limited queue at once is expected, not a warning.
+    expect(`${a.output()}\n${b.output()}`).not.toMatch(/dbos warn: (Contention|Increasing)/);
   });
 });
+
+interface Span {
+  readonly worker: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Runs `count` one-stage missions at once, each to success; the runtime process of each. */
+async function runOneStageMissions(pool: PoolProject, count: number): Promise<Span[]> {
+  const context = { config: pool.config(), registry: pool.registry, env: pool.env };
+  const runs = await Promise.all(
+    Array.from({ length: count }, () =>
+      startRemoteRun(pool.pool, context, { goal: 'g', mission: 'one' }),
+    ),
+  );
+  const spans: Span[] = [];
+  for (const { runId } of runs) {
+    expect((await pool.follow(runId)).status).toBe('succeeded');
+    const events = await pool.events(runId);
+    const started = events.find((event) => event.type === 'agent.process.started')!;
+    const exited = events.find((event) => event.type === 'agent.process.exited')!;
+    // The runtime process's own lifetime: from its start, for as long as it ran.
+    spans.push({
+      worker: String(exited.payload.worker),
+      from: Date.parse(started.at),
+      to: Date.parse(started.at) + Number(exited.payload.duration_ms),
+    });
+  }
+  return spans;
+}
+
+/** The most runtime processes that ran at once (on `worker`, or anywhere). */
+function mostAtOnce(spans: readonly Span[], worker?: string): number {
+  const mine = spans.filter((span) => worker === undefined || span.worker === worker);
+  return Math.max(
+    0,
+    ...mine.map(
+      (span) => mine.filter((other) => other.from <= span.from && other.to > span.from).length,
+    ),
+  );
+}

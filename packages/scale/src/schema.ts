@@ -14,13 +14,15 @@
  * database error whose commit is unknown) land once: each such append names itself with a key,
  * and the run's events of that key are the ones a second append gets back.
  *
+ * `runtime_limits` holds the pool-wide limits per runtime (`runtime-limits.ts`).
+ *
  * `meta` holds the schema version. Migrations run only in `baton scale init` (workers and
  * readers may lack the right to change the schema); everything else checks the version.
  */
 import { BatonError } from '@baton/core';
 
 /** The version of Baton's tables this code reads and writes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Where Baton's tables live unless told otherwise. */
 export const DEFAULT_SCHEMA = 'baton';
@@ -111,6 +113,13 @@ CREATE TABLE ${s}.appends (
   first_seq integer NOT NULL,
   count     integer NOT NULL,
   PRIMARY KEY (run_id, key)
+);
+`,
+    `
+CREATE TABLE ${s}.runtime_limits (
+  runtime        text COLLATE "C" PRIMARY KEY,
+  max_concurrent integer NOT NULL CHECK (max_concurrent > 0),
+  set_at         timestamptz NOT NULL DEFAULT now()
 );
 `,
   ];

@@ -31,9 +31,11 @@ import {
   type RunObserver,
   resolveRunnerOptions,
 } from '@baton/run';
+import type { WorkflowQueue } from '@dbos-inc/dbos-sdk/internal/wfqueue';
 import type pg from 'pg';
 import { createPool, displayDatabaseUrl, passwordsOfUrl } from './database.js';
 import {
+  applyRuntimeLimit,
   dbosLogger,
   launchDbos,
   recoverExecutors,
@@ -42,6 +44,7 @@ import {
 } from './dbos-app.js';
 import { PgJournal } from './pg-journal.js';
 import { DEFAULT_TIMING, type PoolTiming, setPoolRuntime } from './pool.js';
+import { readRuntimeLimits } from './runtime-limits.js';
 import { ScaleWorkspaces } from './scale-workspace.js';
 import { DEFAULT_DBOS_SCHEMA, DEFAULT_SCHEMA, schemaName } from './schema.js';
 import { type LivenessOptions, WorkerPresence } from './workers.js';
@@ -104,6 +107,9 @@ export class Worker {
   private readonly controller: AbortController;
   private readonly log: (line: string) => void;
   private readonly heartbeatMs: number;
+  /** This worker's runtime queues, and the pool-wide limit each was last given. */
+  private queues = new Map<string, WorkflowQueue>();
+  private limits: ReadonlyMap<string, number> = new Map();
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | null = null;
@@ -233,8 +239,14 @@ export class Worker {
       log,
     });
     try {
+      worker.limits = await readRuntimeLimits(pool, schema);
       registerPoolWorkflows();
-      registerWorkerQueues(checked.offered, slots, options.pollingIntervalMs ?? DEFAULT_POLLING_MS);
+      worker.queues = registerWorkerQueues(
+        checked.offered,
+        slots,
+        options.pollingIntervalMs ?? DEFAULT_POLLING_MS,
+        worker.limits,
+      );
       await launchDbos({
         url: options.url,
         dbosSchema,
@@ -259,16 +271,33 @@ export class Worker {
       `worker ${options.workerId} joined the pool at ${displayDatabaseUrl(options.url)}: ` +
         `${checked.offered.join(', ')} (${slots} slot${slots === 1 ? '' : 's'} each), version ${scale.applicationVersion}`,
     );
+    for (const runtime of checked.offered) {
+      const limit = worker.limits.get(runtime);
+      if (limit !== undefined) log(limitLine(runtime, limit));
+    }
     return worker;
   }
 
   private schedule(): void {
     if (this.stopping !== null) return;
     this.timer = setTimeout(() => {
-      this.sweeping = this.takeOver()
+      this.sweeping = this.refreshLimits()
+        .then(() => this.takeOver())
         .catch((error: unknown) => this.log(`could not check the pool: ${messageOf(error)}`))
         .finally(() => this.schedule());
     }, this.heartbeatMs);
+  }
+
+  /** Reads the pool-wide limits again and gives each of its queues its own, if it changed. */
+  private async refreshLimits(): Promise<void> {
+    const limits = await readRuntimeLimits(this.pool, this.schema);
+    for (const [runtime, queue] of this.queues) {
+      const limit = limits.get(runtime);
+      if (limit === this.limits.get(runtime)) continue;
+      applyRuntimeLimit(queue, this.slots, limit);
+      this.log(limitLine(runtime, limit));
+    }
+    this.limits = limits;
   }
 
   /** Recovers the work of gone peers, then of executors that left work and no worker. */
@@ -325,6 +354,12 @@ export class Worker {
     })();
     return this.stopping;
   }
+}
+
+function limitLine(runtime: string, limit: number | undefined): string {
+  return limit === undefined
+    ? `${runtime}: no limit across the pool now (this worker's slots only)`
+    : `${runtime}: at most ${limit} at once across the pool`;
 }
 
 interface CheckedRuntimes {

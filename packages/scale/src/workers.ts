@@ -22,14 +22,8 @@
  */
 import { hostname } from 'node:os';
 import { BatonError } from '@baton/core';
-import pg from 'pg';
-import {
-  CONNECT_TIMEOUT_MS,
-  databaseFailure,
-  displayDatabaseUrl,
-  passwordsOfUrl,
-  withSessionSettings,
-} from './database.js';
+import type pg from 'pg';
+import { databaseFailureAt, displayDatabaseUrl, openClient } from './database.js';
 import { DEFAULT_SCHEMA, schemaName } from './schema.js';
 
 /** The first key of every worker's advisory lock ("btnw"); the second is a hash of its name. */
@@ -174,10 +168,10 @@ export async function listWorkers(
   options: LivenessOptions = {},
 ): Promise<WorkerInfo[]> {
   const schema = schemaName(options.schema ?? DEFAULT_SCHEMA);
-  const client = await connect(url, 'baton-workers', 'read the workers in');
+  const client = await openClient(url, 'baton-workers', 'read the workers in');
   try {
     const { rows } = await client.query<WorkerRow>(selectWorkers(schema, '')).catch((error) => {
-      throw failure(url, error, 'read the workers in');
+      throw databaseFailureAt(url, error, 'read the workers in');
     });
     return rows.map((row) => toInfo(row, options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS));
   } finally {
@@ -236,7 +230,7 @@ export class WorkerPresence {
     };
     const schema = schemaName(options.schema ?? DEFAULT_SCHEMA);
     const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-    const client = await connect(url, 'baton-worker', 'register the worker in');
+    const client = await openClient(url, 'baton-worker', 'register the worker in');
     try {
       await takeOwnLock(client, schema, complete.workerId, staleAfterMs, url);
       await client.query(
@@ -255,7 +249,7 @@ export class WorkerPresence {
       );
     } catch (error) {
       await client.end().catch(() => {});
-      throw failure(url, error, 'register the worker in');
+      throw databaseFailureAt(url, error, 'register the worker in');
     }
     const presence = new WorkerPresence(url, complete, options, client);
     presence.schedule();
@@ -284,7 +278,7 @@ export class WorkerPresence {
   private async beat(): Promise<void> {
     try {
       if (this.client === null) {
-        const client = await connect(this.url, 'baton-worker', 'register the worker in');
+        const client = await openClient(this.url, 'baton-worker', 'register the worker in');
         const { rows } = await client.query<{ taken: boolean }>(
           `SELECT pg_try_advisory_lock(${lockKey(this.schema)}) AS taken`,
           [this.workerId],
@@ -330,7 +324,7 @@ export class WorkerPresence {
     try {
       return await this.claimGonePeersNow();
     } catch (error) {
-      throw failure(this.url, error, 'check the workers in');
+      throw databaseFailureAt(this.url, error, 'check the workers in');
     }
   }
 
@@ -414,7 +408,7 @@ export class WorkerPresence {
       }
       return claimed;
     } catch (error) {
-      throw failure(this.url, error, 'check the workers in');
+      throw databaseFailureAt(this.url, error, 'check the workers in');
     }
   }
 
@@ -525,29 +519,4 @@ async function takeOwnLock(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-async function connect(url: string, applicationName: string, action: string): Promise<pg.Client> {
-  const client = new pg.Client({
-    connectionString: withSessionSettings(url, { applicationName }),
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    keepAlive: true,
-  });
-  // A broken connection surfaces on the next query; an 'error' event must not end the process.
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw failure(url, error, action);
-  }
-  return client;
-}
-
-function failure(url: string, error: unknown, action: string): unknown {
-  return databaseFailure(error, {
-    location: displayDatabaseUrl(url),
-    action,
-    secrets: passwordsOfUrl(url),
-  });
 }

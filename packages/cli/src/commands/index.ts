@@ -59,7 +59,7 @@ export const COMMANDS: CommandTable = {
     load: async () => (await import('./workers.js')).command,
   },
   scale: {
-    summary: 'Prepare the PostgreSQL database of a scale pool (baton scale init).',
+    summary: 'Prepare the database of a scale pool (baton scale init) and set its runtime limits.',
     load: async () => (await import('./scale.js')).command,
   },
   replay: {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { initScale, WorkerPresence } from '@baton/scale';
+import { initScale, SCHEMA_VERSION, WorkerPresence } from '@baton/scale';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '@baton/scale/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, runCli, tempProject } from '../test-support/project.js';
@@ -38,7 +38,7 @@ describe('baton scale init', () => {
     const shown = url.replace(`:${server.password}@`, '@');
     expect(first.stdout).toBe(
       `✓ The scale database ${shown} is ready.\n` +
-        "  Baton's tables  schema baton: created at version 2\n" +
+        `  Baton's tables  schema baton: created at version ${SCHEMA_VERSION}\n` +
         "  DBOS's tables   schema baton_dbos: migrated\n",
     );
 
@@ -47,8 +47,8 @@ describe('baton scale init', () => {
     expect(JSON.parse(second.stdout)).toEqual({
       database: shown,
       schema: 'baton',
-      versionBefore: 2,
-      version: 2,
+      versionBefore: SCHEMA_VERSION,
+      version: SCHEMA_VERSION,
       dbosSchema: 'baton_dbos',
       log: [],
     });
@@ -71,7 +71,7 @@ describe('baton scale init', () => {
     );
     const done = runCli(project, ['scale', 'init'], { TEAM_PG: url });
     expect(done.status).toBe(0);
-    expect(done.stdout).toContain('created at version 2');
+    expect(done.stdout).toContain(`created at version ${SCHEMA_VERSION}`);
   });
 
   it('says what to do without a database, and with a wrong subcommand', () => {
@@ -85,6 +85,63 @@ describe('baton scale init', () => {
     const unknown = runCli(project, ['scale', 'start']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('unknown subcommand "start"');
+  });
+});
+
+describe('baton scale limit', () => {
+  it('sets, lists and removes the pool-wide limit of a runtime, by its canonical name', async () => {
+    const url = await freshDatabase('limits');
+    const project = tempProject();
+    const env = { BATON_DATABASE_URL: url, NO_COLOR: '1' };
+    const before = runCli(project, ['scale', 'limit'], env);
+    expect(before.status, before.stderr).toBe(1);
+    expect(before.stderr).toContain('has no table of runtime limits');
+    expect(before.stderr).toContain('baton scale init');
+    expect(before.stderr).not.toContain(server.password);
+    await initScale(url);
+
+    expect(runCli(project, ['scale', 'limit'], env).stdout).toMatch(
+      /^No runtime limits in the pool at postgresql:\/\/postgres@127\.0\.0\.1:\d+\/limits: each worker's slots are the only limit\.\n$/,
+    );
+    // An alias names its runtime; a first-party runtime need not be installed where limits are set.
+    expect(runCli(project, ['scale', 'limit', 'claude', '2'], env).stdout).toMatch(
+      /^RUNTIME\s+AT ONCE ACROSS THE POOL\nclaude-code\s+2\n$/,
+    );
+    const json = runCli(project, ['scale', 'limit', 'codex', '5', '--json'], env);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { runtime: 'claude-code', maxConcurrent: 2 },
+      { runtime: 'codex', maxConcurrent: 5 },
+    ]);
+    await WorkerPresence.start(url, {
+      workerId: 'w1',
+      runtimes: ['codex'],
+      slots: 8,
+      applicationVersion: 'v1',
+      host: 'w1.internal',
+    }).then((worker) => cleanups.push(() => worker.stop()));
+    expect(runCli(project, ['workers'], env).stdout).toContain(
+      '\nAt most at once across the pool (baton scale limit): claude-code 2, codex 5\n',
+    );
+
+    expect(
+      JSON.parse(runCli(project, ['scale', 'limit', 'claude-code', 'none', '--json'], env).stdout),
+    ).toEqual([{ runtime: 'codex', maxConcurrent: 5 }]);
+    for (const [args, message] of [
+      [['codex'], 'give a runtime and a number (or none)'],
+      [['codex', '0'], 'must be a whole number from 1 to 10000, or none (got "0")'],
+      [['codex', '2.5'], '(got "2.5")'],
+      [['codex', '1', '2'], 'give a runtime and a number'],
+    ] as const) {
+      const refused = runCli(project, ['scale', 'limit', ...args], env);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toContain(message);
+    }
+    const unknown = runCli(project, ['scale', 'limit', 'codx', '2'], env);
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toContain('Unknown runtime "codx". Did you mean "codex"?');
+    expect(JSON.parse(runCli(project, ['scale', 'limit', '--json'], env).stdout)).toEqual([
+      { runtime: 'codex', maxConcurrent: 5 },
+    ]);
   });
 });
 

@@ -15,7 +15,8 @@ export const command: Command = {
     '  alive  its connection holds its lock and its heartbeat is recent',
     '  stale  no heartbeat for longer than the limit (stopped, or its machine is gone)',
     '  gone   its connection closed (it crashed); a peer will recover its work',
-    'HEARTBEAT is how long ago the last one was, by the database clock.',
+    'HEARTBEAT is how long ago the last one was, by the database clock. The pool-wide limits',
+    'per runtime (baton scale limit) follow the table.',
     '',
     'JSON: [{"workerId", "state", "host", "pid", "runtimes", "slots", "applicationVersion",',
     '        "startedAt", "lastHeartbeat", "heartbeatAgeMs"}]',
@@ -25,6 +26,7 @@ export const command: Command = {
     const scale = await loadScale(context);
     const { url } = scaleDatabase(context, 'workers');
     const workers = await scale.listWorkers(url);
+    const limits = context.json ? [] : await scale.listRuntimeLimits(url);
     if (context.json) {
       writeJson(
         context,
@@ -74,6 +76,13 @@ export const command: Command = {
         visibleLength,
       )}\n`,
     );
+    if (limits.length > 0) {
+      context.stdout.write(
+        `\nAt most at once across the pool (baton scale limit): ${limits
+          .map((entry) => `${entry.runtime} ${entry.maxConcurrent}`)
+          .join(', ')}\n`,
+      );
+    }
     return EXIT_OK;
   },
 };
