@@ -1,12 +1,12 @@
 /**
- * `baton run` and `baton resume --approve|--reject` in scale mode: the run is started on the
- * pool (or its question answered there) from this machine, and followed from the pool's
+ * `baton run` and `baton resume` in scale mode: the run is started on the pool (or its
+ * question answered there, or a run that stopped resumed there) from this machine, and followed from the pool's
  * journal — a line as each stage starts and ends on its worker — until it ends or waits for
  * an answer; then reported as `baton run` reports a run of this machine. Ctrl-C stops the
  * following only: the run goes on in the pool.
  */
 import { BatonError, resolveDatabaseUrl } from '@baton/core';
-import type { JournalEvent, RunSummary, StartRequest } from '@baton/run';
+import type { JournalEvent, ResumeOptions, RunSummary, StartRequest } from '@baton/run';
 import type { CommandContext } from './context.js';
 import { formatDuration, formatTokens } from './figures.js';
 import type { LiveViewMode } from './live-view.js';
@@ -110,6 +110,54 @@ export async function answerOnPool(
   return follow(context, scale, pool, sent.runId, started, options, {
     pastAnswer: true,
     afterSeq: seen,
+  });
+}
+
+/**
+ * Resumes a run of the pool that stopped (failed, out of budget, interrupted), and follows it
+ * on. `null` when the run is not one of the pool's.
+ */
+export async function resumeStoppedOnPool(
+  context: CommandContext,
+  loaded: Loaded,
+  runId: string,
+  resume: ResumeOptions,
+  options: PoolRunOptions,
+): Promise<number | null> {
+  const scale = await loadScale(context);
+  const pool = poolOf(context, loaded, 'resume');
+  const style = styles(context.color);
+  const started = performance.now();
+  let resumed: Awaited<ReturnType<ScaleModule['resumeRemoteRun']>>;
+  try {
+    resumed = await scale.resumeRemoteRun(
+      pool,
+      {
+        config: loaded.config,
+        registry: loaded.registry,
+        env: context.env,
+        observer: {
+          notice: (text) => {
+            if (!context.json) context.stderr.write(`${style.yellow('!')} ${text}\n`);
+          },
+        },
+      },
+      runId,
+      resume,
+    );
+  } catch (error) {
+    if (BatonError.isInstance(error) && error.code === 'RUN_NOT_FOUND') return null;
+    throw error;
+  }
+  if (!context.json) {
+    context.stderr.write(
+      `Run ${style.bold(resumed.runId)} is resumed on the pool at ${scale.displayPool(pool)}` +
+        `${resumed.stage === null ? '' : `: ${resumed.stage} starts again`}.\n`,
+    );
+  }
+  return follow(context, scale, pool, resumed.runId, started, options, {
+    pastAnswer: false,
+    afterSeq: resumed.afterSeq,
   });
 }
 

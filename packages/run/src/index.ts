@@ -1,7 +1,7 @@
 export { approvalSubject } from './approval.js';
 export { canonicalJson, hashValue } from './canonical-json.js';
 export { configHash } from './config-hash.js';
-export { formatUsd } from './engine/budget.js';
+export { formatUsd, runBudgetOf } from './engine/budget.js';
 export { applyEvent, replayEvents } from './engine/reducer.js';
 export { stateHash } from './engine/state-hash.js';
 export {
@@ -66,7 +66,8 @@ export { composePrompt } from './prompt.js';
 export { createRedactor, REDACTED, type Redactor, SECRET_NAME, secretValues } from './redact.js';
 export { type ReplayReport, replayOf, replayRun } from './replay.js';
 export { type AttemptResult, type RunResult, runResultOf } from './result.js';
-export type { ResumeOptions } from './resume-plan.js';
+export { planStoppedResume, type ResumeOptions } from './resume-plan.js';
+export { dispatchedRuntimes } from './routing.js';
 export { RUN_ERROR_EVENT, recordRunError } from './run-error.js';
 export { causeOf, OWNER_LOST_CAUSE, type RunHeader } from './run-header.js';
 export {

@@ -21,8 +21,24 @@ export interface ResumeOptions {
   readonly force?: boolean;
 }
 
+/**
+ * The resume of a stopped run — interrupted, failed or out of budget — as both executors make
+ * it (this machine's `resumeRun`, and the pool's): its `run.resumed` event, and the directive
+ * it leads to first. A resume that would stop again at once for want of budget is refused.
+ */
+export function planStoppedResume(
+  runId: string,
+  stopped: RunState,
+  options: ResumeOptions,
+  unhealthy: Readonly<Record<string, string>>,
+): { readonly event: Extract<EngineEvent, { type: 'run.resumed' }>; readonly first?: Directive } {
+  const event = resumedEvent(runId, stopped, options, unhealthy);
+  const [first] = plannedDirectives(runId, stopped, event);
+  return first === undefined ? { event } : { event, first };
+}
+
 /** The `run.resumed` event a resume applies. */
-export function resumedEvent(
+function resumedEvent(
   runId: string,
   state: RunState,
   options: ResumeOptions,
@@ -43,7 +59,7 @@ export function resumedEvent(
  * The directives the resume will lead to, from `state` (the run as it stopped); refuses a
  * resume that would stop again at once for want of budget, saying how to raise it.
  */
-export function plannedDirectives(
+function plannedDirectives(
   runId: string,
   state: RunState,
   event: Extract<EngineEvent, { type: 'run.resumed' }>,

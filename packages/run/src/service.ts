@@ -20,6 +20,7 @@ import {
 import type { RuntimeReport } from '@baton/core/doctor';
 import { approvalSubject } from './approval.js';
 import { configHash } from './config-hash.js';
+import { runBudgetOf } from './engine/budget.js';
 import { applyEvent } from './engine/reducer.js';
 import {
   type EngineEvent,
@@ -40,12 +41,7 @@ import { currentProcess, isProcessAlive, type ProcessIdentity } from './journal/
 import { newRunId } from './journal/run-id.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { replayRun } from './replay.js';
-import {
-  checkWorkspaceUnchanged,
-  plannedDirectives,
-  type ResumeOptions,
-  resumedEvent,
-} from './resume-plan.js';
+import { checkWorkspaceUnchanged, planStoppedResume, type ResumeOptions } from './resume-plan.js';
 import { dispatchedRuntimes, routingSnapshot } from './routing.js';
 import { OWNER_LOST_CAUSE } from './run-header.js';
 import { type BinaryRecord, fingerprintBinary } from './runner/binaries.js';
@@ -134,7 +130,7 @@ export async function planStart(
       'The goal is empty: say what the run should achieve, e.g. baton run "Add a --verbose flag".',
     );
   const mission = findMission(context.config, request.mission ?? 'deliver');
-  const budget = runBudget(mission.budget, request.budget);
+  const budget = runBudgetOf(mission.budget, request.budget);
   const options = resolveRunnerOptions(context.options);
   const resolved = routingSnapshot(context.config, mission.steps);
   const prepared = await checkRuntimes(
@@ -267,7 +263,7 @@ export async function resumeRun(context: RunContext, request: ResumeRequest): Pr
       },
     );
   }
-  if (request.budget !== undefined) runBudget(state.budget, request.budget);
+  if (request.budget !== undefined) runBudgetOf(state.budget, request.budget);
 
   const prepared = await prepareRuntimes(
     context,
@@ -278,13 +274,13 @@ export async function resumeRun(context: RunContext, request: ResumeRequest): Pr
   );
   let resumed: Extract<EngineEvent, { type: 'run.resumed' }> | null = null;
   if (answer === null) {
-    resumed = resumedEvent(runId, state, request, prepared.unhealthy);
     // A run whose owner died is recorded as interrupted before it resumes.
     const stopped: RunState =
       state.status === 'running'
         ? applyEvent(state, { type: 'run.interrupted', cause: OWNER_LOST_CAUSE }).state
         : state;
-    const [first] = plannedDirectives(runId, stopped, resumed);
+    const { event, first } = planStoppedResume(runId, stopped, request, prepared.unhealthy);
+    resumed = event;
     if (stopped.status === 'failed' || stopped.status === 'budget_exhausted') {
       await checkWorkspaceUnchanged({
         runId,
@@ -598,28 +594,6 @@ function noticeEvents(notices: readonly Notice[]): NewEvent[] {
           },
         },
   );
-}
-
-/** The run's budget: the mission's, with the caller's values over it; each a positive number. */
-function runBudget(base: RunBudget, over: Partial<RunBudget> | undefined): RunBudget {
-  const budget = {
-    ...base,
-    ...Object.fromEntries(Object.entries(over ?? {}).filter(([, value]) => value !== undefined)),
-  } as RunBudget;
-  if (budget.maxCostUsd !== null && !(Number.isFinite(budget.maxCostUsd) && budget.maxCostUsd > 0))
-    throw new BatonError(
-      'USAGE',
-      `A cost budget must be a positive number of USD (got ${budget.maxCostUsd}).`,
-    );
-  if (
-    budget.maxTokens !== null &&
-    !(Number.isSafeInteger(budget.maxTokens) && budget.maxTokens > 0)
-  )
-    throw new BatonError(
-      'USAGE',
-      `A token budget must be a whole number of tokens, 1 or more (got ${budget.maxTokens}).`,
-    );
-  return budget;
 }
 
 function resolvedEvents(

@@ -21,7 +21,6 @@ export {
   MISSIONS_QUEUE,
   type PoolTiming,
   runtimeQueue,
-  stageWorkflowId,
 } from './pool.js';
 export {
   answerRemoteRun,
@@ -31,7 +30,9 @@ export {
   type HumanAnswer,
   type PoolAddress,
   poolCheck,
+  type RemoteResume,
   type RemoteStart,
+  resumeRemoteRun,
   type SentAnswer,
   startRemoteRun,
 } from './remote-run.js';
@@ -62,3 +63,4 @@ export {
   WorkerPresence,
   type WorkerRegistration,
 } from './workers.js';
+export { missionWorkflowId, stageWorkflowId } from './workflow-ids.js';

@@ -38,10 +38,10 @@ import {
   poolRuntime,
   runtimeQueue,
   stageTopic,
-  stageWorkflowId,
 } from './pool.js';
 import type { WorkspaceBase } from './scale-workspace.js';
 import { ownership, type StageInput, type StageMessage } from './stage-workflow.js';
+import { stageWorkflowId } from './workflow-ids.js';
 
 export interface MissionResult {
   readonly status: RunStatus;
@@ -267,25 +267,69 @@ async function awaitAnswer(step: number): Promise<AnswerMessage> {
   }
 }
 
-/** The run's engine events so far, and where its workspace starts. */
+/**
+ * The run's engine events so far, and where its workspace starts: the run's start, or for a
+ * resumed run the last result it adopted before the step it resumes at.
+ */
 async function begin(runtime: PoolRuntime, runId: string): Promise<Begun> {
-  const events = await untilDone(
+  const { events, results } = await untilDone(
     async () => {
       if ((await runtime.journal.getRun(runId)) === undefined) throw runNotFound(runId);
-      const found: { type: string; payload: Record<string, unknown> }[] = [];
+      const found: Begun['events'][number][] = [];
+      const adopted: AdoptedResult[] = [];
       for await (const event of runtime.journal.events(runId)) {
         if (isEngineEventType(event.type)) found.push({ type: event.type, payload: event.payload });
+        else if (event.type === 'workspace.result' && event.payload.adopted === true) {
+          adopted.push(adoptedResult(event.payload));
+        }
       }
-      return found;
+      return { events: found, results: adopted };
     },
     { signal: runtime.signal },
   );
   try {
-    return { events, base: await runtime.workspaces.start(runId), problem: null };
+    const resumedAt = stateAtResume(events);
+    const base =
+      resumedAt === null
+        ? await runtime.workspaces.start(runId)
+        : await runtime.workspaces.resumeFrom(
+            runId,
+            results.findLast(
+              (result) =>
+                result.loop < resumedAt.loops ||
+                (result.loop === resumedAt.loops && result.step < resumedAt.step),
+            )?.base ?? null,
+          );
+    return { events, base, problem: null };
   } catch (error) {
     const problem = runtime.redactor.text(error instanceof Error ? error.message : String(error));
     return { events, base: null, problem };
   }
+}
+
+interface AdoptedResult {
+  readonly step: number;
+  readonly loop: number;
+  readonly base: WorkspaceBase;
+}
+
+function adoptedResult(payload: Record<string, unknown>): AdoptedResult {
+  const base: WorkspaceBase =
+    payload.strategy === 'git'
+      ? { strategy: 'git', ref: String(payload.ref), commit: String(payload.commit) }
+      : { strategy: 'shared-path', path: String(payload.path) };
+  return { step: Number(payload.step), loop: Number(payload.loop), base };
+}
+
+/** Where the run stands just after its last `run.resumed`, or `null` if it was never resumed. */
+function stateAtResume(events: Begun['events']): RunState | null {
+  let state: RunState | null = null;
+  let resumed: RunState | null = null;
+  for (const event of events) {
+    state = applyEvent(state, decodeEvent(event.type as EngineEvent['type'], event.payload)).state;
+    if (event.type === 'run.resumed') resumed = state;
+  }
+  return resumed;
 }
 
 /** An engine event to journal, with what goes with it. */

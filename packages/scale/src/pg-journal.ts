@@ -39,6 +39,7 @@ import {
   schemaName,
   statements,
 } from './schema.js';
+import { RESUMED_MISSION_INFIX } from './workflow-ids.js';
 
 /** PostgreSQL's text cannot hold NUL, so no stored run id has one. */
 const unstorable = (text: string) => text.includes('\u0000');
@@ -84,6 +85,11 @@ export interface GuardedAppend {
 /** Says whether an error is an append refused because its execution lost its workflow. */
 export function isSuperseded(error: unknown): boolean {
   return BatonError.isInstance(error) && error.details.superseded === true;
+}
+
+/** A LIKE pattern matching `text` itself (its `%`, `_` and `\\` taken literally). */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
 /** Events read per round trip while streaming a run. */
@@ -274,13 +280,15 @@ export class PgJournal implements JournalStore {
   async drivenRuns(runs: readonly RunRecord[]): Promise<ReadonlySet<string>> {
     if (runs.length === 0) return new Set();
     try {
+      const ids = runs.map((run) => run.runId);
       const rows = await this.query<{ workflow_uuid: string }>(
         'read',
         `SELECT workflow_uuid FROM ${this.dbosSchema}.workflow_status
-         WHERE workflow_uuid = ANY($1::text[]) AND status IN ('PENDING', 'ENQUEUED')`,
-        [runs.map((run) => run.runId)],
+         WHERE (workflow_uuid = ANY($1::text[]) OR workflow_uuid LIKE ANY($2::text[]))
+           AND status IN ('PENDING', 'ENQUEUED')`,
+        [ids, ids.map((id) => `${escapeLike(id)}${RESUMED_MISSION_INFIX}%`)],
       );
-      return new Set(rows.map((row) => row.workflow_uuid));
+      return new Set(rows.map((row) => row.workflow_uuid.split(RESUMED_MISSION_INFIX)[0]!));
     } catch (error) {
       // A journal without DBOS's tables (never a pool's): no run of it is a workflow.
       if (
@@ -294,10 +302,19 @@ export class PgJournal implements JournalStore {
     }
   }
 
+  /**
+   * Appends events to a run. With `options.ifLastSeq`, only if the run's last event is still
+   * that one (else a RUN_STATE error: someone else wrote to it first); `options.within` runs in
+   * the same transaction (enqueueing the workflow that continues the run, say).
+   */
   async append(
     runId: string,
     events: readonly NewEvent[],
     update: RunUpdate = {},
+    options: {
+      readonly ifLastSeq?: number;
+      readonly within?: (client: pg.ClientBase) => Promise<void>;
+    } = {},
   ): Promise<JournalEvent[]> {
     this.assertWritable();
     if (unstorable(runId)) throw runNotFound(runId);
@@ -331,10 +348,13 @@ export class PgJournal implements JournalStore {
       assign('owner_start', update.owner?.start ?? null);
       assign('owner_host', update.owner === null ? null : this.host);
     }
-    const rows = await this.query<{ last_seq: number }>(
-      'write to',
-      `WITH locked AS (
-         SELECT last_seq FROM ${s}.runs WHERE run_id = $1 FOR UPDATE
+    let expected = '';
+    if (options.ifLastSeq !== undefined) {
+      parameters.push(options.ifLastSeq);
+      expected = ` AND last_seq = $${parameters.length}`;
+    }
+    const text = `WITH locked AS (
+         SELECT last_seq FROM ${s}.runs WHERE run_id = $1${expected} FOR UPDATE
        ), inserted AS (
          INSERT INTO ${s}.events (run_id, seq, type, at, payload)
          SELECT $1, locked.last_seq + e.n, e.type, e.at, e.payload
@@ -342,11 +362,26 @@ export class PgJournal implements JournalStore {
        )
        UPDATE ${s}.runs SET ${set.join(', ')}
        FROM locked WHERE ${s}.runs.run_id = $1
-       RETURNING locked.last_seq`,
-      parameters,
-      runId,
-    );
-    if (rows.length === 0) throw runNotFound(runId);
+       RETURNING locked.last_seq`;
+    const within = options.within;
+    const rows =
+      within === undefined
+        ? await this.query<{ last_seq: number }>('write to', text, parameters, runId)
+        : await this.transaction(runId, async (client) => {
+            const landed = (await client.query<{ last_seq: number }>(text, parameters)).rows;
+            if (landed.length > 0) await within(client);
+            return landed;
+          });
+    if (rows.length === 0) {
+      if (options.ifLastSeq === undefined || (await this.getRun(runId)) === undefined) {
+        throw runNotFound(runId);
+      }
+      throw new BatonError(
+        'RUN_STATE',
+        `Run ${runId} changed while this was writing to it (another command or worker wrote first); look again: baton show ${runId}`,
+        { details: { runId, expectedLastSeq: options.ifLastSeq } },
+      );
+    }
     const first = Number(rows[0]!.last_seq);
     return this.appended(batch.events.map((event) => ({ ...event, seq: event.seq + first })));
   }

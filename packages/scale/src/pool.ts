@@ -22,29 +22,12 @@ export function runtimeQueue(runtime: string): string {
 export const MISSION_WORKFLOW = 'mission';
 export const STAGE_WORKFLOW = 'stage';
 
-/** The topic a human's answer is sent on, to the mission workflow (whose id is the run's). */
+/** The topic a human's answer is sent on, to the run's mission workflow (`workflow-ids.ts`). */
 export const ANSWER_TOPIC = 'human-answer';
 
 /** The topic a stage workflow sends its outcome on, to its mission. */
 export function stageTopic(stageWorkflowId: string): string {
   return `stage:${stageWorkflowId}`;
-}
-
-/**
- * A stage attempt's workflow id: `<run>:<step>-<stage>-<loop>:<attempt>`. The step and loop
- * are part of it because a mission may run a stage twice (two steps, or a loop back to
- * execute), and DBOS makes a second start with the same id a no-op.
- */
-export function stageWorkflowId(
-  runId: string,
-  directive: {
-    readonly step: number;
-    readonly stage: string;
-    readonly loop: number;
-    readonly attempt: number;
-  },
-): string {
-  return `${runId}:${directive.step}-${directive.stage}-${directive.loop}:${directive.attempt}`;
 }
 
 /** A human's answer, as `baton resume --approve|--reject` sends it (redacted already). */

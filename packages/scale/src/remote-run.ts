@@ -1,7 +1,8 @@
 /**
  * What a command does with the pool, from any machine, without becoming one of its workers:
  * start a run on it (`baton run --remote`), answer a run's human step (`baton resume
- * --approve|--reject`), and follow a run as the pool drives it.
+ * --approve|--reject`), resume a run that stopped (`baton resume`), and follow a run as the
+ * pool drives it.
  *
  * A run starts as on one machine (`planStart`: the goal, the mission, the budget and the
  * routing checked and snapshotted in `run.started`), except that its runtimes are judged by
@@ -12,17 +13,26 @@
 import { hostname } from 'node:os';
 import { BatonError, type RuntimeAdapter, type RuntimeUse, type Stage } from '@baton/core';
 import {
+  applyEvent,
+  createRedactor,
   currentProcess,
+  dispatchedRuntimes,
+  type EngineEvent,
   findStoredRun,
   type JournalEvent,
   type Notice,
   type PreparedRuntimes,
   planStart,
+  planStoppedResume,
   planTransition,
   type Redactor,
+  type ResumeOptions,
   type RunStatus,
   type RunSummary,
   type RuntimeCheck,
+  replayStoredRun,
+  resolveRunnerOptions,
+  runBudgetOf,
   type StartContext,
   type StartRequest,
   summarizeStoredRun,
@@ -34,6 +44,7 @@ import { ANSWER_TOPIC, type AnswerMessage, MISSION_WORKFLOW, MISSIONS_QUEUE } fr
 import { copyProjectToShared, displayRemote } from './scale-workspace.js';
 import { DEFAULT_DBOS_SCHEMA, DEFAULT_SCHEMA } from './schema.js';
 import { listWorkers, type WorkerInfo } from './workers.js';
+import { missionWorkflowId } from './workflow-ids.js';
 
 export interface PoolAddress {
   readonly url: string;
@@ -62,19 +73,7 @@ export async function startRemoteRun(
       'A run on the pool needs [scale] in baton.toml (its application_version and workspace); see docs/scale.md.',
     );
   }
-  // Only workers of this version take its work (DBOS queues are scoped by version).
-  const all = await listWorkers(pool.url, { schema });
-  const workers = all.filter((worker) => worker.applicationVersion === scale.applicationVersion);
-  if (all.length > 0 && workers.length === 0) {
-    const versions = [...new Set(all.map((worker) => worker.applicationVersion))].join(', ');
-    throw new BatonError(
-      'RUNTIME_FAILED',
-      `Refusing to start: the pool's workers run application_version ${versions}, and this project's ` +
-        `[scale] says ${scale.applicationVersion}; no worker would take the run. Use the pool's version, ` +
-        'or start workers of this one.',
-      { details: { versions: [...new Set(all.map((worker) => worker.applicationVersion))] } },
-    );
-  }
+  const workers = await workersOfVersion(pool.url, schema, scale.applicationVersion, 'start');
   const plan = await planStart(context, request, poolCheck(workers));
   const offeredBy: Record<string, string[]> = {};
   for (const runtime of plan.prepared.adapters.keys()) {
@@ -132,7 +131,7 @@ export async function startRemoteRun(
             {
               queueName: MISSIONS_QUEUE,
               workflowName: MISSION_WORKFLOW,
-              workflowID: plan.runId,
+              workflowID: missionWorkflowId(plan.runId),
               appVersion: scale.applicationVersion,
             },
             plan.runId,
@@ -145,6 +144,165 @@ export async function startRemoteRun(
     await journal.close();
   }
   return { runId: plan.runId, offeredBy };
+}
+
+/**
+ * The workers that would take a run's work: those of the project's application_version (DBOS
+ * queues are scoped by version). Refuses when the pool has workers and none of that version.
+ */
+async function workersOfVersion(
+  url: string,
+  schema: string,
+  version: string,
+  verb: 'start' | 'resume',
+): Promise<WorkerInfo[]> {
+  const all = await listWorkers(url, { schema });
+  const workers = all.filter((worker) => worker.applicationVersion === version);
+  if (all.length > 0 && workers.length === 0) {
+    const versions = [...new Set(all.map((worker) => worker.applicationVersion))];
+    throw new BatonError(
+      'RUNTIME_FAILED',
+      `Refusing to ${verb}: the pool's workers run application_version ${versions.join(', ')}, and this project's ` +
+        `[scale] says ${version}; no worker would take the run. Use the pool's version, ` +
+        'or start workers of this one.',
+      { details: { versions } },
+    );
+  }
+  return workers;
+}
+
+/** Statuses of a pool's run that `resumeRemoteRun` continues. */
+const RESUMABLE: readonly RunStatus[] = ['interrupted', 'failed', 'budget_exhausted'];
+
+export interface RemoteResume {
+  readonly runId: string;
+  /** The run's last event before the resume: follow the run from there. */
+  readonly afterSeq: number;
+  /** The stage the run continues with, if it continues with one. */
+  readonly stage: string | null;
+}
+
+/**
+ * Resumes a run of the pool that stopped — failed, out of budget, or interrupted because its
+ * workspace could not be prepared — from any machine: the same resume as on one machine
+ * (`--from`, a raised budget; routing and mission as the run started), judged by what the
+ * pool's workers offer now. The `run.resumed` event and a new mission workflow for the run
+ * (`<run>:resume-<seq>`, `seq` the run's last event then) are written in one transaction, and only if nothing was written to
+ * the run since it was read: two resumes at once make one. The stage starts from the last
+ * result the run adopted before it, as the pool recorded it.
+ */
+export async function resumeRemoteRun(
+  pool: PoolAddress,
+  context: StartContext,
+  idOrPrefix: string,
+  options: ResumeOptions,
+): Promise<RemoteResume> {
+  const schema = pool.schema ?? DEFAULT_SCHEMA;
+  const dbosSchema = pool.dbosSchema ?? DEFAULT_DBOS_SCHEMA;
+  const scale = context.config.scale;
+  if (scale === null) {
+    throw new BatonError(
+      'USAGE',
+      'Resuming a run of the pool needs [scale] in baton.toml (its application_version); see docs/scale.md.',
+    );
+  }
+  const journal = await PgJournal.open(pool.url, { schema, dbosSchema });
+  try {
+    const { run, status } = await findStoredRun(journal, idOrPrefix);
+    const runId = run.runId;
+    if (!RESUMABLE.includes(status)) throw notResumable(runId, status);
+    const replay = await replayStoredRun(journal, runId);
+    if (!replay.matches || replay.state === null) {
+      throw new BatonError(
+        'RUN_STATE',
+        `The journal of run ${runId} does not replay to its recorded state, so it cannot be continued safely. ` +
+          `See: baton replay ${runId}`,
+        { details: { runId, mismatches: replay.mismatches } },
+      );
+    }
+    const recorded = replay.state;
+    if (recorded.status !== 'running' && !RESUMABLE.includes(recorded.status)) {
+      throw notResumable(runId, recorded.status);
+    }
+    // Recorded as running, and no workflow of the pool drives it (it was cancelled, or gave up
+    // after its recoveries): recorded as interrupted before it resumes, as on one machine.
+    const interrupted: EngineEvent | null =
+      recorded.status === 'running'
+        ? { type: 'run.interrupted', cause: 'its mission workflow ended without finishing the run' }
+        : null;
+    const state = interrupted === null ? recorded : applyEvent(recorded, interrupted).state;
+    if (options.budget !== undefined) runBudgetOf(state.budget, options.budget);
+    const workers = await workersOfVersion(pool.url, schema, scale.applicationVersion, 'resume');
+    const prepared = await poolCheck(workers)(
+      context,
+      dispatchedRuntimes(state.routing, state.mission.steps),
+      state.routing,
+      state.mission.steps,
+      resolveRunnerOptions(context.options),
+    );
+    for (const notice of prepared.notices) context.observer?.notice?.(notice.text);
+    const { event, first } = planStoppedResume(runId, state, options, prepared.unhealthy);
+    const workflowId = missionWorkflowId(runId, run.lastSeq);
+    const redactor = createRedactor({ env: context.env, config: context.config });
+    const before =
+      interrupted === null
+        ? []
+        : planTransition(recorded, interrupted, {}, redactor, () => false).entries;
+    const planned = planTransition(
+      state,
+      event,
+      {
+        extra: {
+          executor: 'pool',
+          host: hostname(),
+          pid: process.pid,
+          application_version: scale.applicationVersion,
+          mission_workflow: workflowId,
+        },
+      },
+      redactor,
+      () => false,
+    );
+    const client = await openDbosClient(
+      pool.url,
+      dbosSchema,
+      dbosLogger(() => {}, redactor),
+    );
+    try {
+      await journal.append(runId, [...before, ...planned.entries], planned.update, {
+        ifLastSeq: run.lastSeq,
+        within: async (transaction) => {
+          await client.enqueueInTransaction(
+            transaction,
+            {
+              queueName: MISSIONS_QUEUE,
+              workflowName: MISSION_WORKFLOW,
+              workflowID: workflowId,
+              appVersion: scale.applicationVersion,
+            },
+            runId,
+          );
+        },
+      });
+    } finally {
+      await client.destroy().catch(() => {});
+    }
+    return { runId, afterSeq: run.lastSeq, stage: first?.kind === 'dispatch' ? first.stage : null };
+  } finally {
+    await journal.close();
+  }
+}
+
+function notResumable(runId: string, status: RunStatus): BatonError {
+  const why =
+    status === 'waiting'
+      ? `waits for an answer: baton resume ${runId} --approve [--input TEXT], or --reject "<why>"`
+      : status === 'running'
+        ? 'is still running on the pool: follow it with baton show'
+        : `already ended (${status}); there is nothing to resume`;
+  return new BatonError('RUN_STATE', `Run ${runId} of the worker pool ${why}.`, {
+    details: { runId, status },
+  });
 }
 
 /**
@@ -229,11 +387,16 @@ export async function answerRemoteRun(
   const journal = await PgJournal.open(pool.url, { schema, dbosSchema, readOnly: true });
   let asked: { seq: number; step: number; question: string } | null = null;
   let runId: string;
+  let mission: string;
   try {
     const { run, status } = await findStoredRun(journal, idOrPrefix);
     runId = run.runId;
+    mission = missionWorkflowId(runId);
     for await (const event of journal.events(runId)) {
-      if (event.type === 'human.asked') {
+      // A resumed run's questions are asked by the mission workflow of its last resume.
+      if (event.type === 'run.resumed' && typeof event.payload.mission_workflow === 'string') {
+        mission = event.payload.mission_workflow;
+      } else if (event.type === 'human.asked') {
         asked = {
           seq: event.seq,
           step: Number(event.payload.step),
@@ -265,7 +428,7 @@ export async function answerRemoteRun(
     dbosLogger((line) => logged.push(line), redactor),
   );
   try {
-    await client.send(runId, message, ANSWER_TOPIC, `${runId}:answer:${asked.seq}`);
+    await client.send(mission, message, ANSWER_TOPIC, `${runId}:answer:${asked.seq}`);
   } finally {
     await client.destroy().catch(() => {});
   }

@@ -118,6 +118,26 @@ export class ScaleWorkspaces {
     return { strategy: 'git', ref: base, commit };
   }
 
+  /**
+   * Where a resumed run's stage starts: `result` (the last result the run recorded before the
+   * step it resumes at), or else the run's start as `start` pinned it — never the remote's
+   * HEAD of now, which may have moved on since.
+   */
+  async resumeFrom(runId: string, result: WorkspaceBase | null): Promise<WorkspaceBase> {
+    if (result !== null) return result;
+    const settings = this.settings;
+    if (settings.strategy === 'shared-path') return this.start(runId);
+    const base = `refs/baton/${runId}/base`;
+    const listed = await git(await this.cache(), this.env, ['ls-remote', settings.remote, base]);
+    const commit = /^([0-9a-f]{40,64})\s/m.exec(listed)?.[1];
+    if (commit === undefined) {
+      throw new Error(
+        `the remote ${displayRemote(settings.remote)} no longer has ${base}, where the run started`,
+      );
+    }
+    return { strategy: 'git', ref: base, commit };
+  }
+
   /** The workspace of one execution of a stage attempt, made from `base` when prepared. */
   forExecution(
     runId: string,

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { BatonError, closestMatch, isStage, STAGES, type Stage } from '@baton/core';
 import {
   displayStatus,
-  findStoredRun,
   type HumanAnswer,
   Journal,
   journalPath,
+  type ResumeOptions,
   resumeRun,
 } from '@baton/run';
 import { parseCommandArguments, runIdArgument } from '../arguments.js';
@@ -50,10 +50,11 @@ export const command: Command = {
     'The run keeps the mission and routing it started with. A unique prefix of the run id is',
     'enough; --last takes the most recent run that can be continued.',
     '',
-    'In scale mode a run of the worker pool waiting at a human step is answered from any machine:',
-    '--approve or --reject sends the answer to its mission (sent twice, it counts once), and this',
-    'command follows the run on until it ends or asks again. --local resumes a run of this',
-    "machine's journal.",
+    'In scale mode a run of the worker pool is continued from any machine: --approve or --reject',
+    'sends the answer to its mission (sent twice, it counts once); a run that failed, ran out of',
+    'budget or was interrupted is resumed on the pool (--from, --max-cost, --max-tokens as above;',
+    'its stage starts again from the last result the pool recorded before it). This command then',
+    "follows the run until it ends or asks again. --local resumes a run of this machine's journal.",
     '',
     'Exit codes and JSON as for `baton run`.',
   ].join('\n'),
@@ -90,7 +91,7 @@ export const command: Command = {
     }
     if (values.local !== true && values.last !== true && poolUrl(context) !== null) {
       const onPool = await resumeOnPool(context, loaded, runId, answer, mode, {
-        from: values.from,
+        from,
         budget,
         force: values.force,
       });
@@ -109,8 +110,9 @@ export const command: Command = {
 };
 
 /**
- * A run of the worker pool: only its question is answered from here (the pool drives the
- * rest). `null` when the run is not the pool's, so that this machine's journal is tried.
+ * A run of the worker pool: its question answered, or — when it stopped — resumed on the
+ * pool, which drives it on. `null` when the run is not the pool's, so that this machine's
+ * journal is tried.
  */
 async function resumeOnPool(
   context: CommandContext,
@@ -119,37 +121,46 @@ async function resumeOnPool(
   answer: HumanAnswer | null,
   mode: LiveViewMode,
   other: {
-    readonly from?: string | undefined;
-    readonly budget?: unknown;
+    readonly from?: Stage | undefined;
+    readonly budget?: ResumeOptions['budget'] | undefined;
     readonly force?: boolean | undefined;
   },
 ): Promise<number | null> {
+  const options = { mode, detach: false, report: reportRun, exitCodeOf };
+  const { answerOnPool, resumeStoppedOnPool } = await import('../pool-run.js');
   if (answer !== null && other.from === undefined && other.budget === undefined && !other.force) {
-    const { answerOnPool } = await import('../pool-run.js');
-    return answerOnPool(context, loaded, runId, answer, {
-      mode,
-      detach: false,
-      report: reportRun,
-      exitCodeOf,
-    });
+    return answerOnPool(context, loaded, runId, answer, options);
   }
-  const scale = await loadScale(context);
-  const { url } = scaleDatabase(context, 'resume');
-  const journal = await scale.PgJournal.open(url, { readOnly: true });
-  let found: Awaited<ReturnType<typeof findStoredRun>>;
-  try {
-    found = await findStoredRun(journal, runId);
-  } catch (error) {
-    if (BatonError.isInstance(error) && error.code === 'RUN_NOT_FOUND') return null;
-    throw error;
-  } finally {
-    await journal.close();
+  if (answer !== null) {
+    throw usageError(
+      'resume: --approve and --reject answer a waiting run; --from, --force, --max-cost and --max-tokens resume one that stopped.',
+    );
   }
-  const id = found.run.runId;
-  throw usageError(
-    found.status === 'waiting'
-      ? `resume: run ${id} of the worker pool waits for an answer: baton resume ${id} --approve [--input TEXT], or --reject "<why>" (nothing else).`
-      : `resume: run ${id} of the worker pool is ${found.status}; the pool drives its runs itself, and one that stopped cannot be resumed yet: start it again with baton run.`,
+  if (other.force === true) {
+    const scale = await loadScale(context);
+    const { url } = scaleDatabase(context, 'resume');
+    const journal = await scale.PgJournal.open(url, { readOnly: true });
+    try {
+      await journal.findRun(runId);
+    } catch (error) {
+      if (BatonError.isInstance(error) && error.code === 'RUN_NOT_FOUND') return null;
+      throw error;
+    } finally {
+      await journal.close();
+    }
+    throw usageError(
+      'resume: --force is for runs of this machine; a run of the worker pool starts again from the last result the pool recorded, so there is nothing to force.',
+    );
+  }
+  return resumeStoppedOnPool(
+    context,
+    loaded,
+    runId,
+    {
+      ...(other.from === undefined ? {} : { from: other.from }),
+      ...(other.budget === undefined ? {} : { budget: other.budget }),
+    },
+    options,
   );
 }
 

@@ -58,10 +58,10 @@ root = "${shared}"
 }
 
 /** `baton worker` in the background; resolves once it has joined the pool. */
-async function startWorker(project: RunProject, args: string[]) {
+async function startWorker(project: RunProject, args: string[], databaseUrl = url) {
   const child = spawn(process.execPath, [CLI_BIN, 'worker', ...args], {
     cwd: project.root,
-    env: { ...project.env, BATON_DATABASE_URL: url },
+    env: { ...project.env, BATON_DATABASE_URL: databaseUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   workers.push(child);
@@ -186,6 +186,45 @@ describe('baton in scale mode', () => {
     expect(
       project.json<{ workerId: string }[]>(['workers'], env).map((worker) => worker.workerId),
     ).toEqual(['host-b']);
+  });
+
+  it('resumes a run of the pool that failed, from another command, and follows it to its end', async () => {
+    const project = poolProject();
+    const env = { BATON_DATABASE_URL: await server.createDatabase('scale_run_resume') };
+    expect(project.baton(['scale', 'init'], env).status).toBe(0);
+    await startWorker(
+      project,
+      ['--name', 'host-a', '--runtimes', 'codex,opencode,claude-code,hermes'],
+      env.BATON_DATABASE_URL,
+    );
+    // execute fails with a 401 (auth: not retried), then works once resumed.
+    project.plan({ execute: { attempts: [{ fail: true, status: 401 }, {}] } });
+    const failed = await project.batonAsync(['run', 'Write the notes'], env);
+    expect(failed.status).toBe(1);
+    const runId = /Run (\S+) is queued on the pool/.exec(failed.stderr)![1]!;
+    expect(failed.stdout).toContain(`Run ${runId} failed`);
+
+    const forced = project.baton(['resume', runId, '--force'], env);
+    expect(forced.status).toBe(2);
+    expect(forced.stderr).toContain('--force is for runs of this machine');
+
+    const resumed = await project.batonAsync(['resume', runId.slice(0, 14)], env);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(
+      new RegExp(
+        `Run ${runId} is resumed on the pool at postgresql://\\S+: execute starts again\\.`,
+      ),
+    );
+    // Followed from the resume on: the stages that ran before it are not printed again.
+    expect(resumed.stderr.split('\n').filter((line) => line.startsWith('✔'))).toEqual([
+      expect.stringMatching(/^✔ execute · opencode · .* · host-a$/),
+      expect.stringMatching(/^✔ evaluate · claude-code · .* · host-a$/),
+      expect.stringMatching(/^✔ reflect · hermes · .* · host-a$/),
+    ]);
+    expect(resumed.stdout).toContain(`Run ${runId} succeeded`);
+    const again = project.baton(['resume', runId], env);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain(`Run ${runId} of the worker pool already ended (succeeded)`);
   });
 
   it('says what is wrong with the worker’s options, and with a pool that has no worker for a stage', async () => {

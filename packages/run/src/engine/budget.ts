@@ -4,6 +4,7 @@
  * a retry or a fallback — so no attempt starts once the budget is spent. Costs that are not
  * known count as nothing spent (the preflight says so); their tokens still count.
  */
+import { BatonError, type RunBudget } from '@baton/core';
 import type { AttemptUsage, DispatchBudget, InFlightStage, RunSpend, RunState } from './types.js';
 
 /** `spent` plus one attempt's usage. */
@@ -71,4 +72,26 @@ function formatCount(count: number): string {
  */
 function roundUsd(usd: number): number {
   return usd > 0 ? Math.max(Math.round(usd * 1e6) / 1e6, 1e-6) : 0;
+}
+
+/** The run's budget: the mission's, with the caller's values over it; each a positive number. */
+export function runBudgetOf(base: RunBudget, over: Partial<RunBudget> | undefined): RunBudget {
+  const budget = {
+    ...base,
+    ...Object.fromEntries(Object.entries(over ?? {}).filter(([, value]) => value !== undefined)),
+  } as RunBudget;
+  if (budget.maxCostUsd !== null && !(Number.isFinite(budget.maxCostUsd) && budget.maxCostUsd > 0))
+    throw new BatonError(
+      'USAGE',
+      `A cost budget must be a positive number of USD (got ${budget.maxCostUsd}).`,
+    );
+  if (
+    budget.maxTokens !== null &&
+    !(Number.isSafeInteger(budget.maxTokens) && budget.maxTokens > 0)
+  )
+    throw new BatonError(
+      'USAGE',
+      `A token budget must be a whole number of tokens, 1 or more (got ${budget.maxTokens}).`,
+    );
+  return budget;
 }
