@@ -87,6 +87,7 @@ export function createLiveView(options: LiveViewOptions): LiveView {
 
   const label = (stage: StageProgress) =>
     `${style.bold(stage.stage)} · ${style.cyan(stage.runtime)}` +
+    (stage.worker === undefined ? '' : ` on ${stage.worker}`) +
     (stage.attempt > 1 ? style.dim(` (attempt ${stage.attempt})`) : '') +
     (stage.loop > 0 ? style.dim(` (loop ${stage.loop})`) : '');
 

@@ -1,15 +1,14 @@
 /**
  * `baton run` and `baton resume` in scale mode: the run is started on the pool (or its
- * question answered there, or a run that stopped resumed there) from this machine, and followed from the pool's
- * journal — a line as each stage starts and ends on its worker — until it ends or waits for
- * an answer; then reported as `baton run` reports a run of this machine. Ctrl-C stops the
- * following only: the run goes on in the pool.
+ * question answered there, or a run that stopped resumed there) from this machine, and
+ * followed from the pool's journal in the same live view as a run of this machine (each
+ * stage's worker named) until it ends or waits for an answer; then reported as `baton run`
+ * reports a run of this machine. Ctrl-C stops the following only: the run goes on in the pool.
  */
 import { BatonError, resolveDatabaseUrl } from '@baton/core';
-import type { JournalEvent, ResumeOptions, RunSummary, StartRequest } from '@baton/run';
+import { observeJournal, type ResumeOptions, type RunSummary, type StartRequest } from '@baton/run';
 import type { CommandContext } from './context.js';
-import { formatDuration, formatTokens } from './figures.js';
-import type { LiveViewMode } from './live-view.js';
+import { createLiveView, type LiveView, type LiveViewMode } from './live-view.js';
 import type { Loaded } from './load.js';
 import { styles, writeJson } from './output.js';
 import { loadScale, type ScaleModule } from './scale.js';
@@ -178,8 +177,18 @@ async function follow(
   const onSignal = () => controller.abort();
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, onSignal);
+  let view: LiveView | null = null;
   try {
-    const print = context.json ? () => {} : progressPrinter(context, options.mode);
+    // The same live view as a run of this machine, fed from the pool's journal.
+    view = context.json
+      ? null
+      : createLiveView({
+          color: context.color,
+          stderr: context.stderr,
+          mode: options.mode,
+          workspace: context.cwd,
+        });
+    const print = view === null ? () => {} : observeJournal(view);
     const summary = await scale.followRemoteRun(pool, runId, {
       signal: controller.signal,
       onEvent: print,
@@ -197,55 +206,7 @@ async function follow(
     options.report(context, summary, performance.now() - started);
     return options.exitCodeOf(summary);
   } finally {
+    view?.close();
     for (const signal of signals) process.off(signal, onSignal);
   }
-}
-
-/** One line per stage start and end (and, verbose, per runtime event) on stderr. */
-function progressPrinter(
-  context: CommandContext,
-  mode: LiveViewMode,
-): (event: JournalEvent) => void {
-  const style = styles(context.color);
-  const write = (line: string) => context.stderr.write(`${line}\n`);
-  return (event) => {
-    // biome-ignore lint/suspicious/noExplicitAny: journal payloads are JSON; each field read is only formatted.
-    const payload = event.payload as Record<string, any>;
-    switch (event.type) {
-      case 'agent.process.started':
-        write(
-          `${style.dim('▶')} ${payload.stage} · ${payload.runtime_id} · on ${payload.worker ?? '?'}`,
-        );
-        break;
-      case 'agent.process.exited': {
-        const ok = payload.status === 'succeeded';
-        const tokens = payload.usage?.total_tokens;
-        write(
-          `${ok ? style.green('✔') : style.red('✖')} ${payload.stage} · ${payload.runtime_id} · ` +
-            `${formatDuration(Number(payload.duration_ms ?? 0))}` +
-            `${typeof tokens === 'number' ? ` · ${formatTokens(tokens)}` : ''}` +
-            `${payload.worker ? ` · ${payload.worker}` : ''}` +
-            `${ok ? '' : ` · ${payload.failure_class ?? 'failed'}: ${String(payload.error ?? '').split('\n')[0]}`}`,
-        );
-        break;
-      }
-      case 'stage.fallback':
-      case 'stage.attempt':
-        if (mode !== 'quiet')
-          write(`${style.yellow('↻')} ${payload.stage}: ${payload.reason} on ${payload.to}`);
-        break;
-      case 'human.asked':
-        write(`${style.yellow('?')} ${payload.question}`);
-        break;
-      case 'runtime.event':
-        if (mode === 'verbose') {
-          const inner = payload.event ?? {};
-          const text = inner.text ?? inner.message ?? inner.name ?? '';
-          write(
-            `  ${payload.stage} ${inner.type}${text ? `: ${String(text).split('\n')[0]}` : ''}`,
-          );
-        }
-        break;
-    }
-  };
 }

@@ -62,6 +62,7 @@ export {
 export { newRunId } from './journal/run-id.js';
 export { SqliteJournalStore } from './journal/sqlite-store.js';
 export type { JournalStore } from './journal/store.js';
+export { observeJournal } from './journal-observer.js';
 export { composePrompt } from './prompt.js';
 export { createRedactor, REDACTED, type Redactor, SECRET_NAME, secretValues } from './redact.js';
 export { type ReplayReport, replayOf, replayRun } from './replay.js';

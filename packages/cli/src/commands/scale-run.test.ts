@@ -114,12 +114,12 @@ describe('baton in scale mode', () => {
     const runId = /Run (\S+) is queued on the pool/.exec(run.stderr)?.[1];
     expect(runId).toBeDefined();
     expect(run.stdout).toMatch(new RegExp(`Run ${runId} succeeded`));
-    // A line per stage end, naming the worker that ran it.
+    // The live view, fed from the pool's journal: a line per stage end, naming its worker.
     expect(run.stderr.split('\n').filter((line) => line.startsWith('✔'))).toEqual([
-      expect.stringMatching(/^✔ interview · codex · .* · host-[ab]$/),
-      expect.stringMatching(/^✔ execute · opencode · .* · host-b$/),
-      expect.stringMatching(/^✔ evaluate · claude-code · .* · host-a$/),
-      expect.stringMatching(/^✔ reflect · hermes · .* · host-b$/),
+      expect.stringMatching(/^✔ interview · codex on host-[ab] · /),
+      expect.stringMatching(/^✔ execute · opencode on host-b · /),
+      expect.stringMatching(/^✔ evaluate · claude-code on host-a · /),
+      expect.stringMatching(/^✔ reflect · hermes on host-b · /),
     ]);
 
     const runs = project.json<{ runId: string; status: string }[]>(['runs'], env);
@@ -217,9 +217,9 @@ describe('baton in scale mode', () => {
     );
     // Followed from the resume on: the stages that ran before it are not printed again.
     expect(resumed.stderr.split('\n').filter((line) => line.startsWith('✔'))).toEqual([
-      expect.stringMatching(/^✔ execute · opencode · .* · host-a$/),
-      expect.stringMatching(/^✔ evaluate · claude-code · .* · host-a$/),
-      expect.stringMatching(/^✔ reflect · hermes · .* · host-a$/),
+      expect.stringMatching(/^✔ execute · opencode on host-a \(attempt 2\) · /),
+      expect.stringMatching(/^✔ evaluate · claude-code on host-a · /),
+      expect.stringMatching(/^✔ reflect · hermes on host-a · /),
     ]);
     expect(resumed.stdout).toContain(`Run ${runId} succeeded`);
     const again = project.baton(['resume', runId], env);

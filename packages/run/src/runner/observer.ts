@@ -14,6 +14,8 @@ export interface StageProgress {
   readonly runtime: string;
   readonly attempt: number;
   readonly loop: number;
+  /** The worker of the pool that runs the attempt (a run of the pool, followed from its journal). */
+  readonly worker?: string;
 }
 
 export interface StageReport {

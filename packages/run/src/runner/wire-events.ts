@@ -1,5 +1,5 @@
 /** Runtime events and usage in their journal form (snake_case, bounded). */
-import type { RuntimeEvent, Usage } from '@baton/core';
+import { ERROR_KINDS, type ErrorKind, type RuntimeEvent, type Usage } from '@baton/core';
 import type { AttemptUsage } from '../engine/types.js';
 import { MAX_MESSAGE_CHARS } from './messages.js';
 
@@ -64,6 +64,65 @@ export function runtimeEventToWire(event: RuntimeEvent): Record<string, unknown>
     case 'warning':
       return { type: 'warning', message: clip(event.message) };
   }
+}
+
+/**
+ * A journaled runtime event back in the form adapters report it (for a view fed from the
+ * journal); `null` for anything that is not one. Text was clipped when journaled, tool inputs
+ * bounded: the view gets what the journal kept.
+ */
+export function runtimeEventFromWire(wire: unknown): RuntimeEvent | null {
+  if (typeof wire !== 'object' || wire === null) return null;
+  const event = wire as Record<string, unknown>;
+  const text = (key: string) => (typeof event[key] === 'string' ? (event[key] as string) : '');
+  switch (event.type) {
+    case 'text':
+      return { type: 'text', text: text('text') };
+    case 'result':
+      return { type: 'result', text: text('text') };
+    case 'tool_use':
+      return {
+        type: 'tool-use',
+        name: text('name'),
+        id: typeof event.id === 'string' ? event.id : null,
+        status:
+          event.status === 'started' || event.status === 'failed' ? event.status : 'completed',
+        input: event.input ?? null,
+        output: typeof event.output === 'string' ? event.output : null,
+      };
+    case 'usage':
+      return { type: 'usage', usage: usageFromWire(event.usage) };
+    case 'session':
+      return { type: 'session', sessionId: text('session_id') };
+    case 'error':
+      return {
+        type: 'error',
+        message: text('message'),
+        kind: (ERROR_KINDS as readonly unknown[]).includes(event.kind)
+          ? (event.kind as ErrorKind)
+          : 'unknown',
+        status: typeof event.status === 'number' ? event.status : null,
+        fatal: event.fatal === true,
+      };
+    case 'warning':
+      return { type: 'warning', message: text('message') };
+    default:
+      return null;
+  }
+}
+
+function usageFromWire(wire: unknown): Usage {
+  const usage = (typeof wire === 'object' && wire !== null ? wire : {}) as Record<string, unknown>;
+  const count = (key: string) => (typeof usage[key] === 'number' ? (usage[key] as number) : null);
+  return {
+    known: usage.known === true,
+    inputTokens: count('input_tokens'),
+    cachedInputTokens: count('cached_input_tokens'),
+    outputTokens: count('output_tokens'),
+    reasoningTokens: count('reasoning_tokens'),
+    totalTokens: count('total_tokens'),
+    costUsd: count('cost_usd'),
+  };
 }
 
 export function clip(text: string, max = MAX_EVENT_TEXT): string {
