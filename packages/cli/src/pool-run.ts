@@ -6,7 +6,13 @@
  * reports a run of this machine. Ctrl-C stops the following only: the run goes on in the pool.
  */
 import { BatonError, resolveDatabaseUrl } from '@baton/core';
-import { observeJournal, type ResumeOptions, type RunSummary, type StartRequest } from '@baton/run';
+import {
+  observeJournal,
+  type ResumeOptions,
+  type RunSummary,
+  type StartContext,
+  type StartRequest,
+} from '@baton/run';
 import type { CommandContext } from './context.js';
 import { createLiveView, type LiveView, type LiveViewMode } from './live-view.js';
 import type { Loaded } from './load.js';
@@ -32,6 +38,21 @@ function poolOf(context: CommandContext, loaded: Loaded, command: string) {
   return { url: resolved.url };
 }
 
+/** What the pool's commands are given: the project, and where its notices go (stderr). */
+function startContext(context: CommandContext, loaded: Loaded): StartContext {
+  const style = styles(context.color);
+  return {
+    config: loaded.config,
+    registry: loaded.registry,
+    env: context.env,
+    observer: {
+      notice: (text) => {
+        if (!context.json) context.stderr.write(`${style.yellow('!')} ${text}\n`);
+      },
+    },
+  };
+}
+
 /** Starts the run on the pool and follows it. */
 export async function runOnPool(
   context: CommandContext,
@@ -45,16 +66,7 @@ export async function runOnPool(
   const started = performance.now();
   const { runId, offeredBy } = await scale.startRemoteRun(
     pool,
-    {
-      config: loaded.config,
-      registry: loaded.registry,
-      env: context.env,
-      observer: {
-        notice: (text) => {
-          if (!context.json) context.stderr.write(`${style.yellow('!')} ${text}\n`);
-        },
-      },
-    },
+    startContext(context, loaded),
     request,
   );
   if (!context.json) {
@@ -129,21 +141,7 @@ export async function resumeStoppedOnPool(
   const started = performance.now();
   let resumed: Awaited<ReturnType<ScaleModule['resumeRemoteRun']>>;
   try {
-    resumed = await scale.resumeRemoteRun(
-      pool,
-      {
-        config: loaded.config,
-        registry: loaded.registry,
-        env: context.env,
-        observer: {
-          notice: (text) => {
-            if (!context.json) context.stderr.write(`${style.yellow('!')} ${text}\n`);
-          },
-        },
-      },
-      runId,
-      resume,
-    );
+    resumed = await scale.resumeRemoteRun(pool, startContext(context, loaded), runId, resume);
   } catch (error) {
     if (BatonError.isInstance(error) && error.code === 'RUN_NOT_FOUND') return null;
     throw error;

@@ -7,6 +7,9 @@ import { sql, uniqueSchema, usePostgres } from './test-support/postgres.js';
 
 const postgres = usePostgres();
 
+/** Baton's tables at the current schema version. */
+const BATON_TABLES = ['appends', 'events', 'meta', 'runs', 'runtime_limits', 'workers'];
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -34,14 +37,7 @@ describe('baton scale init', () => {
       version: SCHEMA_VERSION,
       dbosSchema,
     });
-    expect(await tables(url, schema)).toEqual([
-      'appends',
-      'events',
-      'meta',
-      'runs',
-      'runtime_limits',
-      'workers',
-    ]);
+    expect(await tables(url, schema)).toEqual(BATON_TABLES);
     const dbosTables = await tables(url, dbosSchema);
     expect(dbosTables).toEqual(
       expect.arrayContaining(['workflow_status', 'operation_outputs', 'queues']),
@@ -73,14 +69,7 @@ describe('baton scale init', () => {
       initScale(url, { schema, dbosSchema }),
     ]);
     expect(reports.map((report) => report.versionBefore).sort()).toEqual([0, SCHEMA_VERSION]);
-    expect(await tables(url, schema)).toEqual([
-      'appends',
-      'events',
-      'meta',
-      'runs',
-      'runtime_limits',
-      'workers',
-    ]);
+    expect(await tables(url, schema)).toEqual(BATON_TABLES);
   });
 
   it('creates a missing database, telling its log and not the console', async () => {
@@ -98,14 +87,7 @@ describe('baton scale init', () => {
     await initScale(url, { log: (line) => logged.push(line) });
     for (const spy of printed) expect(spy).not.toHaveBeenCalled();
     expect(logged).toContain('Created database made_by_init');
-    expect(await tables(url, 'baton')).toEqual([
-      'appends',
-      'events',
-      'meta',
-      'runs',
-      'runtime_limits',
-      'workers',
-    ]);
+    expect(await tables(url, 'baton')).toEqual(BATON_TABLES);
     expect(await tables(url, 'baton_dbos')).toContain('workflow_status');
   });
 

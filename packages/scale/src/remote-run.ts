@@ -58,21 +58,33 @@ export interface RemoteStart {
   readonly offeredBy: Readonly<Record<string, readonly string[]>>;
 }
 
+function schemasOf(pool: PoolAddress) {
+  return {
+    schema: pool.schema ?? DEFAULT_SCHEMA,
+    dbosSchema: pool.dbosSchema ?? DEFAULT_DBOS_SCHEMA,
+  };
+}
+
+/** The project's `[scale]`, which `what` needs (its application_version and workspace). */
+function scaleOf(context: StartContext, what: string) {
+  const scale = context.config.scale;
+  if (scale === null) {
+    throw new BatonError(
+      'USAGE',
+      `${what} needs [scale] in baton.toml (its application_version and workspace); see docs/scale.md.`,
+    );
+  }
+  return scale;
+}
+
 /** Starts a run on the pool: checked, journaled and enqueued; the pool's workers drive it. */
 export async function startRemoteRun(
   pool: PoolAddress,
   context: StartContext,
   request: StartRequest,
 ): Promise<RemoteStart> {
-  const schema = pool.schema ?? DEFAULT_SCHEMA;
-  const dbosSchema = pool.dbosSchema ?? DEFAULT_DBOS_SCHEMA;
-  const scale = context.config.scale;
-  if (scale === null) {
-    throw new BatonError(
-      'USAGE',
-      'A run on the pool needs [scale] in baton.toml (its application_version and workspace); see docs/scale.md.',
-    );
-  }
+  const { schema, dbosSchema } = schemasOf(pool);
+  const scale = scaleOf(context, 'A run on the pool');
   const workers = await workersOfVersion(pool.url, schema, scale.applicationVersion, 'start');
   const plan = await planStart(context, request, poolCheck(workers));
   const offeredBy: Record<string, string[]> = {};
@@ -197,15 +209,8 @@ export async function resumeRemoteRun(
   idOrPrefix: string,
   options: ResumeOptions,
 ): Promise<RemoteResume> {
-  const schema = pool.schema ?? DEFAULT_SCHEMA;
-  const dbosSchema = pool.dbosSchema ?? DEFAULT_DBOS_SCHEMA;
-  const scale = context.config.scale;
-  if (scale === null) {
-    throw new BatonError(
-      'USAGE',
-      'Resuming a run of the pool needs [scale] in baton.toml (its application_version); see docs/scale.md.',
-    );
-  }
+  const { schema, dbosSchema } = schemasOf(pool);
+  const scale = scaleOf(context, 'Resuming a run of the pool');
   const journal = await PgJournal.open(pool.url, { schema, dbosSchema });
   try {
     const { run, status } = await findStoredRun(journal, idOrPrefix);
