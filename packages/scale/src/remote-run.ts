@@ -199,9 +199,9 @@ export interface RemoteResume {
  * workspace could not be prepared — from any machine: the same resume as on one machine
  * (`--from`, a raised budget; routing and mission as the run started), judged by what the
  * pool's workers offer now. The `run.resumed` event and a new mission workflow for the run
- * (`<run>:resume-<seq>`, `seq` the run's last event then) are written in one transaction, and only if nothing was written to
- * the run since it was read: two resumes at once make one. The stage starts from the last
- * result the run adopted before it, as the pool recorded it.
+ * (`<run>:resume-<seq>`, `seq` the run's last event then) are written in one transaction, and
+ * only if nothing was written to the run since it was read: two resumes at once make one. The
+ * stage starts from the last result the run adopted before it, as the pool recorded it.
  */
 export async function resumeRemoteRun(
   pool: PoolAddress,

@@ -282,6 +282,9 @@ export class Worker {
     if (this.stopping !== null) return;
     this.timer = setTimeout(() => {
       this.sweeping = this.refreshLimits()
+        .catch((error: unknown) =>
+          this.log(`could not read the runtime limits: ${messageOf(error)}`),
+        )
         .then(() => this.takeOver())
         .catch((error: unknown) => this.log(`could not check the pool: ${messageOf(error)}`))
         .finally(() => this.schedule());
