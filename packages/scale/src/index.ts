@@ -34,7 +34,9 @@ export {
   type RemoteStart,
   resumeRemoteRun,
   type SentAnswer,
+  type StoppedRun,
   startRemoteRun,
+  stopRemoteRun,
 } from './remote-run.js';
 export {
   listRuntimeLimits,

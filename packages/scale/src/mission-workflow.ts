@@ -34,9 +34,11 @@ import { untilDone } from './database.js';
 import {
   ANSWER_TOPIC,
   type AnswerMessage,
+  isStopRequest,
   type PoolRuntime,
   poolRuntime,
   runtimeQueue,
+  type StopRequest,
   stageTopic,
 } from './pool.js';
 import type { WorkspaceBase } from './scale-workspace.js';
@@ -111,6 +113,15 @@ export function missionWorkflow(stage: StageStarter) {
         case 'dispatch': {
           if (directive.backoffMs > 0) await DBOS.sleep(directive.backoffMs);
           const message = await runStage(stage, runId, missionId, directive, current, base);
+          if (isStopRequest(message)) {
+            await apply({
+              event: {
+                type: 'run.interrupted',
+                cause: `stopped with baton stop on ${message.stop.host} (pid ${message.stop.pid})`,
+              },
+            });
+            return outcome(current);
+          }
           const after: NewEvent[] =
             message.result === null
               ? []
@@ -186,7 +197,7 @@ async function runStage(
   directive: DispatchDirective,
   state: RunState,
   base: WorkspaceBase,
-): Promise<StageMessage> {
+): Promise<StageMessage | StopRequest> {
   const workflowId = stageWorkflowId(runId, directive);
   await DBOS.startWorkflow(stage, {
     workflowID: workflowId,
@@ -200,9 +211,11 @@ async function runStage(
   });
   const timing = poolRuntime().timing;
   while (true) {
-    const message = await DBOS.recv<StageMessage>(stageTopic(workflowId), {
+    const message = await DBOS.recv<StageMessage | StopRequest>(stageTopic(workflowId), {
       timeoutSeconds: timing.stageCheckSeconds,
     });
+    // Stopped: the stage's worker sees its workflow cancelled and stops the agent.
+    if (isStopRequest(message)) await DBOS.cancelWorkflow(workflowId);
     if (message !== null) return message;
     // Nothing yet: still queued or running, unless its workflow ended without a word.
     const status = await DBOS.getWorkflowStatus(workflowId);

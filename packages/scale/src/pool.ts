@@ -41,6 +41,23 @@ export interface AnswerMessage {
   readonly pid: number;
 }
 
+/**
+ * A request to stop a running run (`baton stop`), sent to its mission on the topic of the
+ * stage it waits for: the mission cancels that stage's workflow and journals the run as
+ * interrupted; the worker running the stage stops its agent at its next heartbeat.
+ */
+export interface StopRequest {
+  readonly stop: {
+    /** The machine and process that asked, for the journal. */
+    readonly host: string;
+    readonly pid: number;
+  };
+}
+
+export function isStopRequest(message: unknown): message is StopRequest {
+  return typeof message === 'object' && message !== null && 'stop' in message;
+}
+
 /** How long the pool waits at once (each wait is durable; it waits again after each). */
 export interface PoolTiming {
   /** A human step's wait, before it waits again (days). */
@@ -64,6 +81,8 @@ export interface PoolRuntime extends AttemptResources {
   readonly owner: ProcessIdentity;
   /** Aborted when the worker stops: stages in flight are cut off, and nothing is recorded. */
   readonly signal: AbortSignal;
+  /** The stages this worker runs, by workflow id: how to stop each when its run is stopped. */
+  readonly stages: Map<string, () => void>;
   readonly timing: PoolTiming;
   /** A line for the worker's log (redacted by the caller). */
   log(line: string): void;

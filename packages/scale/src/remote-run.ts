@@ -1,8 +1,8 @@
 /**
  * What a command does with the pool, from any machine, without becoming one of its workers:
  * start a run on it (`baton run --remote`), answer a run's human step (`baton resume
- * --approve|--reject`), resume a run that stopped (`baton resume`), and follow a run as the
- * pool drives it.
+ * --approve|--reject`), resume a run that stopped (`baton resume`), stop a running one
+ * (`baton stop`), and follow a run as the pool drives it.
  *
  * A run starts as on one machine (`planStart`: the goal, the mission, the budget and the
  * routing checked and snapshotted in `run.started`), except that its runtimes are judged by
@@ -40,11 +40,18 @@ import {
 import { displayDatabaseUrl } from './database.js';
 import { dbosLogger, openDbosClient } from './dbos-app.js';
 import { PgJournal } from './pg-journal.js';
-import { ANSWER_TOPIC, type AnswerMessage, MISSION_WORKFLOW, MISSIONS_QUEUE } from './pool.js';
+import {
+  ANSWER_TOPIC,
+  type AnswerMessage,
+  MISSION_WORKFLOW,
+  MISSIONS_QUEUE,
+  type StopRequest,
+  stageTopic,
+} from './pool.js';
 import { copyProjectToShared, displayRemote } from './scale-workspace.js';
 import { DEFAULT_DBOS_SCHEMA, DEFAULT_SCHEMA } from './schema.js';
 import { listWorkers, type WorkerInfo } from './workers.js';
-import { missionWorkflowId } from './workflow-ids.js';
+import { missionWorkflowId, stageWorkflowId } from './workflow-ids.js';
 
 export interface PoolAddress {
   readonly url: string;
@@ -438,6 +445,105 @@ export async function answerRemoteRun(
     await client.destroy().catch(() => {});
   }
   return { runId, step: asked.step, question: asked.question };
+}
+
+export interface StoppedRun {
+  readonly runId: string;
+  /** The run's status once the stop took: `interrupted`, or how it ended first. */
+  readonly status: RunStatus;
+  readonly cause: string | null;
+}
+
+/**
+ * Stops a running run of the pool, from any machine: a stop request is sent to its mission on
+ * the topic of the stage it waits for (the last one dispatched), and the mission cancels that
+ * stage and journals the run as interrupted — `baton resume` continues it. A run that moved on
+ * to another stage before its mission read the request gets it again for that stage. Resolves
+ * once the journal says the run stopped, or ended otherwise first; `timeoutMs` bounds the wait.
+ */
+export async function stopRemoteRun(
+  pool: PoolAddress,
+  idOrPrefix: string,
+  redactor: Redactor,
+  options: { readonly timeoutMs?: number; readonly pollMs?: number } = {},
+): Promise<StoppedRun> {
+  const { schema, dbosSchema } = schemasOf(pool);
+  const journal = await PgJournal.open(pool.url, { schema, dbosSchema, readOnly: true });
+  const client = await openDbosClient(
+    pool.url,
+    dbosSchema,
+    dbosLogger(() => {}, redactor),
+  );
+  try {
+    const { run, status } = await findStoredRun(journal, idOrPrefix);
+    const runId = run.runId;
+    if (status === 'waiting') {
+      throw new BatonError(
+        'RUN_STATE',
+        `Run ${runId} of the worker pool waits for an answer, so nothing of it runs; to end it, reject it: baton resume ${runId} --reject "<why>"`,
+        { details: { runId, status } },
+      );
+    }
+    if (status !== 'running') {
+      throw new BatonError(
+        'RUN_STATE',
+        `Run ${runId} of the worker pool is ${status}: it does not run.`,
+        {
+          details: { runId, status },
+        },
+      );
+    }
+    const request: StopRequest = { stop: { host: hostname(), pid: process.pid } };
+    const sent = new Set<string>();
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    while (true) {
+      const { mission, stage } = await whereMissionWaits(journal, runId);
+      const topic = stage === null ? null : stageTopic(stage);
+      if (topic !== null && !sent.has(topic)) {
+        sent.add(topic);
+        await client.send(mission, request, topic, `${runId}:stop:${stage}`);
+      }
+      const now = await findStoredRun(journal, runId);
+      if (now.status !== 'running') {
+        return { runId, status: now.status, cause: now.run.cause ?? null };
+      }
+      if (Date.now() > deadline) {
+        throw new BatonError(
+          'RUN_STATE',
+          `Run ${runId} did not stop within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s: its mission has not read the request yet (no worker runs it?). The request stays; see: baton show ${runId}`,
+          { details: { runId } },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200));
+    }
+  } finally {
+    await client.destroy().catch(() => {});
+    await journal.close();
+  }
+}
+
+/** The run's mission workflow now, and the stage workflow it waits for (the last dispatched). */
+async function whereMissionWaits(
+  journal: PgJournal,
+  runId: string,
+): Promise<{ mission: string; stage: string | null }> {
+  let mission = missionWorkflowId(runId);
+  let stage: string | null = null;
+  for await (const event of journal.events(runId)) {
+    const payload = event.payload;
+    if (event.type === 'run.resumed' && typeof payload.mission_workflow === 'string') {
+      mission = payload.mission_workflow;
+    } else if (event.type === 'control.directive.emitted' && payload.directive === 'dispatch') {
+      const extra = (payload.extra ?? {}) as Record<string, unknown>;
+      stage = stageWorkflowId(runId, {
+        step: Number(payload.step),
+        stage: String(payload.stage),
+        loop: Number(extra.loop ?? 0),
+        attempt: Number(extra.attempt),
+      });
+    }
+  }
+  return { mission, stage };
 }
 
 export interface FollowOptions {

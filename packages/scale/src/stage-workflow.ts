@@ -85,6 +85,8 @@ async function executeStage(runtime: PoolRuntime, input: StageInput): Promise<St
   const stopping = () => cut.abort(`the worker ${runtime.workerId} is stopping`);
   runtime.signal.addEventListener('abort', stopping, { once: true });
   if (runtime.signal.aborted) stopping();
+  // Its run stopped (`baton stop`): the mission cancelled this workflow; the worker says so.
+  runtime.stages.set(owner.workflowId, () => cut.abort(RUN_STOPPED));
   const journal = new FencedJournal(runtime.journal, runId, owner, cut);
   const workspace = runtime.workspaces.forExecution(
     runId,
@@ -128,7 +130,7 @@ async function executeStage(runtime: PoolRuntime, input: StageInput): Promise<St
         },
       );
     } catch (error) {
-      if (cut.signal.aborted || isSuperseded(error)) return await cutOff(journal);
+      if (cut.signal.aborted || isSuperseded(error)) return await cutOff(journal, cut.signal);
       // The attempt could not be made on this worker (its workspace could not be prepared,
       // say): like a runtime that cannot start, another runtime of the chain may take it.
       return {
@@ -140,7 +142,7 @@ async function executeStage(runtime: PoolRuntime, input: StageInput): Promise<St
         worker: runtime.workerId,
       };
     }
-    if (end.kind === 'interrupted' || cut.signal.aborted) return await cutOff(journal);
+    if (end.kind === 'interrupted' || cut.signal.aborted) return await cutOff(journal, cut.signal);
     await journal.flush();
     const result = await workspace.finish();
     const redactor = end.redactor;
@@ -156,20 +158,27 @@ async function executeStage(runtime: PoolRuntime, input: StageInput): Promise<St
       worker: runtime.workerId,
     };
   } finally {
+    runtime.stages.delete(owner.workflowId);
     runtime.signal.removeEventListener('abort', stopping);
     await workspace.dispose().catch(() => {});
   }
 }
 
+/** Why a stage is cut off when its run is stopped. */
+const RUN_STOPPED = 'its run was stopped';
+
 /**
- * An execution that is no longer the workflow's (a peer took it over) or whose worker stops:
- * its agent was stopped with it, and it records nothing. A superseded execution fails, and
+ * An execution that is no longer the workflow's (a peer took it over), whose worker stops, or
+ * whose run was stopped: its agent was stopped with it, and it records nothing. A superseded execution fails, and
  * DBOS refuses to record that too; a stopping worker's execution never ends, so the workflow
  * stays this worker's until it is recovered (by this worker's next start, or by a peer).
  */
-async function cutOff(journal: FencedJournal): Promise<never> {
+async function cutOff(journal: FencedJournal, cut: AbortSignal): Promise<never> {
   await journal.settle();
   if (journal.superseded !== null) throw journal.superseded;
+  // A stopped run's stage ends here: its workflow is cancelled, nothing is recorded, and the
+  // worker's slot is free again.
+  if (cut.reason === RUN_STOPPED) throw new Error(`the stage was cut off: ${RUN_STOPPED}`);
   return new Promise<never>(() => {});
 }
 

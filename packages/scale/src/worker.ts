@@ -107,6 +107,8 @@ export class Worker {
   private readonly controller: AbortController;
   private readonly log: (line: string) => void;
   private readonly heartbeatMs: number;
+  /** The stages this worker runs, by workflow id, and how to stop each (`PoolRuntime.stages`). */
+  private readonly stages = new Map<string, () => void>();
   /** This worker's runtime queues, and the pool-wide limit each was last given. */
   private queues = new Map<string, WorkflowQueue>();
   private limits: ReadonlyMap<string, number> = new Map();
@@ -235,6 +237,7 @@ export class Worker {
       scratchRoot: join(dataDir, 'scratch'),
       owner: currentProcess(),
       signal: controller.signal,
+      stages: worker.stages,
       timing: { ...DEFAULT_TIMING, ...options.timing },
       log,
     });
@@ -281,10 +284,14 @@ export class Worker {
   private schedule(): void {
     if (this.stopping !== null) return;
     this.timer = setTimeout(() => {
-      this.sweeping = this.refreshLimits()
-        .catch((error: unknown) =>
+      this.sweeping = Promise.all([
+        this.refreshLimits().catch((error: unknown) =>
           this.log(`could not read the runtime limits: ${messageOf(error)}`),
-        )
+        ),
+        this.stopCancelledStages().catch((error: unknown) =>
+          this.log(`could not check for stopped runs: ${messageOf(error)}`),
+        ),
+      ])
         .then(() => this.takeOver())
         .catch((error: unknown) => this.log(`could not check the pool: ${messageOf(error)}`))
         .finally(() => this.schedule());
@@ -301,6 +308,21 @@ export class Worker {
       this.log(limitLine(runtime, limit));
     }
     this.limits = limits;
+  }
+
+  /** Stops the agents of the stages whose workflows were cancelled (their runs were stopped). */
+  private async stopCancelledStages(): Promise<void> {
+    if (this.stages.size === 0) return;
+    const { rows } = await this.pool.query<{ workflow_uuid: string }>(
+      `SELECT workflow_uuid FROM ${this.dbosSchema}.workflow_status
+       WHERE workflow_uuid = ANY($1::text[]) AND status = 'CANCELLED'`,
+      [[...this.stages.keys()]],
+    );
+    for (const { workflow_uuid: workflowId } of rows) {
+      this.stages.get(workflowId)?.();
+      this.stages.delete(workflowId);
+      this.log(`stopped the stage ${workflowId}: its run was stopped`);
+    }
   }
 
   /** Recovers the work of gone peers, then of executors that left work and no worker. */

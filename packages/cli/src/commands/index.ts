@@ -37,6 +37,10 @@ export const COMMANDS: CommandTable = {
     summary: "Show a run's journal: every event, in order.",
     load: async () => (await import('./events.js')).command,
   },
+  stop: {
+    summary: 'Stop a running run: its stage is stopped, and baton resume continues it later.',
+    load: async () => (await import('./stop.js')).command,
+  },
   resume: {
     summary: 'Continue a run that is waiting for an answer or was interrupted.',
     load: async () => (await import('./resume.js')).command,

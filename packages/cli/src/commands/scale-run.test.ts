@@ -227,6 +227,41 @@ describe('baton in scale mode', () => {
     expect(again.stderr).toContain(`Run ${runId} of the worker pool already ended (succeeded)`);
   });
 
+  it('stops a run of the pool from another command', async () => {
+    const project = poolProject();
+    const env = { BATON_DATABASE_URL: await server.createDatabase('scale_run_stop') };
+    expect(project.baton(['scale', 'init'], env).status).toBe(0);
+    const worker = await startWorker(
+      project,
+      ['--name', 'host-a', '--runtimes', 'codex,opencode,claude-code,hermes'],
+      env.BATON_DATABASE_URL,
+    );
+    project.plan({ execute: { hang: true } });
+    const detached = project.baton(['run', '--detach', '--json', 'Write the notes'], env);
+    expect(detached.status, detached.stderr).toBe(0);
+    const { runId } = JSON.parse(detached.stdout) as { runId: string };
+    const deadline = Date.now() + 30_000;
+    while (
+      !project
+        .json<{ type: string; payload: Record<string, unknown> }[]>(['events', runId], env)
+        .some(
+          (event) => event.type === 'agent.process.started' && event.payload.stage === 'execute',
+        )
+    ) {
+      if (Date.now() > deadline) throw new Error(`execute never started:\n${worker.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const stopped = await project.batonAsync(['stop', runId], { ...env, NO_COLOR: '1' });
+    expect(stopped.status, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toMatch(
+      new RegExp(
+        `^✓ Stopped run ${runId} \\(stopped with baton stop on \\S+ \\(pid \\d+\\)\\)\\.\nNext: baton resume ${runId} continues it\\.\n$`,
+      ),
+    );
+    const runs = project.json<{ runId: string; status: string }[]>(['runs'], env);
+    expect(runs.map((listed) => [listed.runId, listed.status])).toEqual([[runId, 'interrupted']]);
+  });
+
   it('says what is wrong with the worker’s options, and with a pool that has no worker for a stage', async () => {
     const project = poolProject();
     // A database of its own: no worker of another test in its pool.
