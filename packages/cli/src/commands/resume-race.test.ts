@@ -8,9 +8,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI_BIN, RunProject } from '../test-support/run-project.js';
+import { waitFor } from '../test-support/wait.js';
 
 const CLI_PACKAGE = join(dirname(CLI_BIN), '..');
 
@@ -48,14 +48,6 @@ function startBaton(args: string[]) {
   children.push(child);
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, exit };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(5);
-  }
 }
 
 /** The run's row in the journal, read as any other reader would. */

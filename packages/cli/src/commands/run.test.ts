@@ -16,13 +16,13 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   installFakeAdapterPackages,
   writeFakeBinaries,
 } from '../../../run/src/test-support/fake-adapters.mjs';
+import { waitFor } from '../test-support/wait.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, checked field by field below.
 type Json = any;
@@ -138,14 +138,6 @@ function startBaton(args: string[]): {
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   return { child, exit };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(25);
-  }
 }
 
 describe('baton run (built CLI)', () => {

@@ -6,9 +6,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI_BIN, MIXED_ROUTING, RunProject } from '../test-support/run-project.js';
+import { waitFor } from '../test-support/wait.js';
 
 let project: RunProject;
 const children: ChildProcess[] = [];
@@ -26,14 +26,6 @@ afterEach(() => {
   }
   rmSync(project.root, { recursive: true, force: true });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(20);
-  }
-}
 
 describe('baton stop', () => {
   it('stops a run of this machine as Ctrl-C does, and baton resume continues it', async () => {
