@@ -12,6 +12,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,6 +100,29 @@ describe('GitWorkspace', () => {
     } finally {
       rmSync(plain, { recursive: true, force: true });
     }
+  });
+
+  it('sees a change that kept the size and time of a file the user’s index holds as clean (racy git)', async () => {
+    // A file rewritten in the same second as the user's last `git add`, with the same size:
+    // only its content tells. (ctime is not trusted here, as some users configure; it would
+    // differ anyway unless the write fell in that same second too.)
+    git('config', 'core.trustctime', 'false');
+    const file = join(root, 'src', 'code.ts');
+    const then = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    utimesSync(file, then, then);
+    git('add', 'src/code.ts');
+    utimesSync(join(root, '.git', 'index'), then, then);
+    const before = userState();
+    const workspace = (await GitWorkspace.open(root, env))!;
+    const checkpoint = await workspace.snapshot('checkpoint');
+    expect(git('show', `${checkpoint.commit}:src/code.ts`)).toBe('export const a = 1;\n');
+
+    writeFileSync(file, 'export const a = 2;\n');
+    utimesSync(file, then, then);
+    const abandoned = await workspace.snapshot('abandoned');
+    expect(git('show', `${abandoned.commit}:src/code.ts`)).toBe('export const a = 2;\n');
+    expect(abandoned.tree).not.toBe(checkpoint.tree);
+    expect(userState()).toEqual(before);
   });
 
   it('snapshots, keeps the abandoned state in a ref, and restores the checkpoint exactly without touching the user’s git state', async () => {

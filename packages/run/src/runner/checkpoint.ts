@@ -24,8 +24,9 @@ import {
   mkdtempSync,
   readdirSync,
   rmSync,
-  type statSync,
+  statSync,
   unlinkSync,
+  utimesSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, sep } from 'node:path';
@@ -119,8 +120,14 @@ export class GitWorkspace {
       const userIndex = (await this.git(['rev-parse', '--git-path', 'index'])).trim();
       const userIndexPath = isAbsolute(userIndex) ? userIndex : join(this.top, userIndex);
       const head = await this.head();
-      if (existsSync(userIndexPath)) copyFileSync(userIndexPath, index);
-      else if (head !== null) await this.git(['read-tree', head], env);
+      if (existsSync(userIndexPath)) {
+        copyFileSync(userIndexPath, index);
+        // With its own time: git re-reads a file whose timestamp is not older than its index
+        // ("racy git"), and a copy dated now would hide a change made in the same second as
+        // the user's last `git add` that kept the file's size.
+        const { atime, mtime } = statSync(userIndexPath);
+        utimesSync(index, atime, mtime);
+      } else if (head !== null) await this.git(['read-tree', head], env);
       await this.git(['add', '-A', '--', ':/', ...this.excludes()], env);
       const skipped = await this.addIgnoredFiles(env);
       const tree = (await this.git(['write-tree'], env)).trim();
