@@ -80,6 +80,19 @@ describe('setYamlValue', () => {
     expect(removeYamlValue(result, ['x', 'deep', 'z'])).toBe(source);
   });
 
+  it('adds after a block scalar that keeps its trailing blank lines (`>+`, `|+`), not inside them', () => {
+    for (const header of ['>+', '|+', '|2+', '>+2']) {
+      const source = `t494: ${header}\n  !\n\n`;
+      const value = parse(source).t494;
+      const result = setYamlValue(source, ['model', 'default'], 'baton/worker');
+      expect(parse(result)).toEqual({ t494: value, model: { default: 'baton/worker' } });
+      expect(removeYamlValue(result, ['model', 'default'])).toBe(source);
+    }
+    const nested = 'model:\n  note: |+\n    kept\n\n\nother: 1\n';
+    const result = setYamlValue(nested, ['model', 'default'], 'x');
+    expect(parse(result)).toEqual({ model: { note: 'kept\n\n\n', default: 'x' }, other: 1 });
+  });
+
   it('fills an empty value', () => {
     expect(setYamlValue('providers:\nother: 1\n', ['providers', 'baton', 'api'], 'u')).toBe(
       'providers:\n  baton:\n    api: u\nother: 1\n',

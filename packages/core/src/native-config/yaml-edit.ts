@@ -444,7 +444,17 @@ function nodeContentEnd(context: Source, node: YamlNode): number {
     if (last !== null && last !== undefined) return nodeContentEnd(context, last as YamlNode);
   }
   const range = rangeOf(node)!;
+  // A block scalar that keeps its final line breaks (`|+`, `>+`) owns the blank lines after
+  // it: what follows must go after them, or the scalar's value would lose them.
+  if (keepsFinalLineBreaks(context, node)) return range[1];
   return trimBack(context.text, range[1], range[0]);
+}
+
+function keepsFinalLineBreaks(context: Source, node: YamlNode): boolean {
+  if (!isScalar(node) || (node.type !== 'BLOCK_FOLDED' && node.type !== 'BLOCK_LITERAL'))
+    return false;
+  const header = /^[|>][^\s#]*/.exec(context.text.slice(rangeOf(node)![0]))?.[0] ?? '';
+  return header.includes('+');
 }
 
 function pairContentEnd(context: Source, pair: Pair<YamlNode, YamlNode | null>): number {
