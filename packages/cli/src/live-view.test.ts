@@ -87,7 +87,7 @@ function watch(tty: boolean, mode: LiveViewMode = 'normal') {
       clearStatus: () => statuses.push('<cleared>'),
     },
     mode,
-    workspace: '/work/project',
+    workspace: '/home/ada/project',
     clock: time.clock,
   });
   return { view, lines, statuses, time };
@@ -98,7 +98,7 @@ const edit = (id: string, path: string): RuntimeEvent => ({
   name: 'edit',
   id,
   status: 'completed',
-  input: { filePath: `/work/project/${path}` },
+  input: { filePath: `/home/ada/project/${path}` },
   output: 'ok',
 });
 const bash = (id: string, command: string, status: 'started' | 'completed'): RuntimeEvent => ({
