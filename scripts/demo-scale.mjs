@@ -11,26 +11,23 @@
 // Usage: pnpm demo:scale [--no-build] [--keep] (after pnpm install). --keep leaves the project
 // and its remote (not the database) in a temporary folder and says where.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const batonBin = join(repo, 'packages/cli/bin/baton.js');
-const cliBin = join(repo, 'packages/real-cli-tests/node_modules/.bin');
-// Passed on to baton, which colours its own output by the same rule.
-const PASSED_ON = ['NO_COLOR', 'TERM', 'LANG'];
-const inherited = Object.fromEntries(
-  PASSED_ON.filter((name) => process.env[name]).map((name) => [name, process.env[name]]),
-);
-const color = process.stdout.isTTY === true && !('NO_COLOR' in inherited);
-const paint = (code) => (text) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
-const bold = paint('1');
-const dim = paint('2');
-const green = paint('32');
-const red = paint('31');
+import {
+  batonBin,
+  bold,
+  buildPackages,
+  dim,
+  failer,
+  green,
+  inherited,
+  realClis,
+  red,
+  repo,
+} from './demo-support.mjs';
 
 const GOAL = 'Add a file hello.txt whose only line is: hello from baton';
 const KEY_VARIABLE = 'BATON_DEMO_GATEWAY_KEY';
@@ -49,10 +46,7 @@ const MODELS = {
   opencode: 'demo-opencode-model',
 };
 
-function fail(message) {
-  process.stderr.write(`${red('demo:scale:')} ${message}\n`);
-  process.exit(2);
-}
+const fail = failer('demo:scale');
 
 let options;
 try {
@@ -67,36 +61,17 @@ try {
 }
 
 // 1. Build (turbo replays its cache when nothing changed).
-const turbo = join(repo, 'node_modules/.bin/turbo');
-if (!existsSync(turbo)) fail('node_modules is missing: run pnpm install first.');
-if (!options['no-build']) {
-  process.stdout.write(dim('Building the packages (turbo; cached when unchanged)… '));
-  const build = spawnSync(turbo, ['run', 'build', '--output-logs=errors-only'], {
-    cwd: repo,
-    encoding: 'utf8',
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1' },
-  });
-  if (build.status !== 0) {
-    process.stderr.write(`${build.stdout ?? ''}${build.stderr ?? ''}`);
-    fail(`the build failed (turbo run build, exit ${build.status ?? build.signal}).`);
-  }
-  process.stdout.write(dim('done.\n'));
-}
-for (const built of [
-  'packages/cli/dist/bundle/main.js',
-  'packages/testkit/dist/index.js',
-  'packages/scale/dist/testing/index.js',
-]) {
-  if (!existsSync(join(repo, built))) fail(`${built} is missing: build first (pnpm build).`);
-}
-const binaries = {
-  codex: join(cliBin, 'codex'),
-  'claude-code': join(cliBin, 'claude'),
-  opencode: join(cliBin, 'opencode'),
-};
-for (const [name, path] of Object.entries(binaries)) {
-  if (!existsSync(path)) fail(`${name} is not installed at ${path}: run pnpm install.`);
-}
+const buildTook = buildPackages({
+  noBuild: options['no-build'],
+  built: [
+    'packages/cli/dist/bundle/main.js',
+    'packages/testkit/dist/index.js',
+    'packages/scale/dist/testing/index.js',
+  ],
+  fail,
+});
+if (buildTook !== null) process.stdout.write(dim('done.\n'));
+const binaries = realClis({ codex: 'codex', 'claude-code': 'claude', opencode: 'opencode' }, fail);
 
 // 2. What the demo starts, each stopped and removed at the end whatever happens.
 const cleanups = [];

@@ -85,7 +85,7 @@ export {
   stageProgress,
 } from './runner/attempt.js';
 export { type BinaryRecord, fingerprintBinary } from './runner/binaries.js';
-export { checkpointRef } from './runner/checkpoint.js';
+export { checkpointRef, type GitOptions, runGit } from './runner/checkpoint.js';
 export { assertDepth, currentDepth, DEPTH_VARIABLE, MAX_DEPTH } from './runner/environment.js';
 export { displayEndpoint } from './runner/failure-detail.js';
 export { MessageJoiner } from './runner/messages.js';

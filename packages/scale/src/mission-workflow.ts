@@ -42,7 +42,12 @@ import {
   stageTopic,
 } from './pool.js';
 import type { WorkspaceBase } from './scale-workspace.js';
-import { ownership, type StageInput, type StageMessage } from './stage-workflow.js';
+import {
+  ownership,
+  type StageInput,
+  type StageMessage,
+  unavailableAttempt,
+} from './stage-workflow.js';
 import { stageWorkflowId } from './workflow-ids.js';
 
 export interface MissionResult {
@@ -220,52 +225,13 @@ async function runStage(
     // Nothing yet: still queued or running, unless its workflow ended without a word.
     const status = await DBOS.getWorkflowStatus(workflowId);
     if (status !== null && ENDED_STAGE_STATUSES.includes(status.status)) {
-      return lostStage(directive, `its workflow ${workflowId} ended ${status.status} in the pool`);
+      return unavailableAttempt(
+        directive,
+        `its workflow ${workflowId} ended ${status.status} in the pool`,
+        null,
+      );
     }
   }
-}
-
-/** A stage whose workflow ended without an outcome: a failed attempt, its runtime unavailable. */
-function lostStage(directive: DispatchDirective, why: string): StageMessage {
-  return {
-    event: {
-      type: 'stage.ended',
-      step: directive.step,
-      stage: directive.stage,
-      attempt: directive.attempt,
-      runtime: directive.runtime,
-      status: 'failed',
-      finalText: null,
-      sessionId: null,
-      error: { message: why, kind: 'unknown', retryable: false },
-      verdict: null,
-      failureClass: 'unavailable',
-      retryAfterMs: null,
-      usage: null,
-    },
-    before: [
-      {
-        type: 'agent.process.exited',
-        payload: {
-          ...attemptIdentity(directive),
-          pid: null,
-          exit_code: null,
-          signal: null,
-          duration_ms: 0,
-          status: 'failed',
-          error: why,
-          error_kind: 'unknown',
-          failure_class: 'unavailable',
-          session_id: null,
-          usage: null,
-        },
-      },
-    ],
-    extra: { loop: directive.loop },
-    session: null,
-    result: null,
-    worker: '',
-  };
 }
 
 /** Waits, durably and for as long as it takes, for the answer to the human step `step`. */

@@ -336,18 +336,7 @@ export class PgJournal implements JournalStore {
       now,
     ];
     const set = ['last_seq = locked.last_seq + $5', 'updated_at = $6'];
-    const assign = (column: string, value: unknown) => {
-      parameters.push(value);
-      set.push(`${column} = $${parameters.length}`);
-    };
-    if (update.status !== undefined) assign('status', update.status);
-    if (update.cause !== undefined) assign('cause', update.cause);
-    if (update.stateHash !== undefined) assign('state_hash', update.stateHash);
-    if (update.owner !== undefined) {
-      assign('owner_pid', update.owner?.pid ?? null);
-      assign('owner_start', update.owner?.start ?? null);
-      assign('owner_host', update.owner === null ? null : this.host);
-    }
+    this.assignUpdate(update, parameters, set);
     let expected = '';
     if (options.ifLastSeq !== undefined) {
       parameters.push(options.ifLastSeq);
@@ -421,18 +410,7 @@ export class PgJournal implements JournalStore {
       guard.key,
     ];
     const set = ['last_seq = claimed.first_seq - 1 + $5', 'updated_at = $6'];
-    const assign = (column: string, value: unknown) => {
-      parameters.push(value);
-      set.push(`${column} = $${parameters.length}`);
-    };
-    if (update.status !== undefined) assign('status', update.status);
-    if (update.cause !== undefined) assign('cause', update.cause);
-    if (update.stateHash !== undefined) assign('state_hash', update.stateHash);
-    if (update.owner !== undefined) {
-      assign('owner_pid', update.owner?.pid ?? null);
-      assign('owner_start', update.owner?.start ?? null);
-      assign('owner_host', update.owner === null ? null : this.host);
-    }
+    this.assignUpdate(update, parameters, set);
     let owned = '';
     let from = 'locked';
     if (guard.owner !== undefined) {
@@ -638,6 +616,22 @@ export class PgJournal implements JournalStore {
       return (await this.pool.query<Row>(text, parameters)).rows;
     } catch (error) {
       throw this.failure(error, action, runId);
+    }
+  }
+
+  /** Adds the run row's columns `update` changes to an UPDATE's `set` list and its parameters. */
+  private assignUpdate(update: RunUpdate, parameters: unknown[], set: string[]): void {
+    const assign = (column: string, value: unknown) => {
+      parameters.push(value);
+      set.push(`${column} = $${parameters.length}`);
+    };
+    if (update.status !== undefined) assign('status', update.status);
+    if (update.cause !== undefined) assign('cause', update.cause);
+    if (update.stateHash !== undefined) assign('state_hash', update.stateHash);
+    if (update.owner !== undefined) {
+      assign('owner_pid', update.owner?.pid ?? null);
+      assign('owner_start', update.owner?.start ?? null);
+      assign('owner_host', update.owner === null ? null : this.host);
     }
   }
 

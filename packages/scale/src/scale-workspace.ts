@@ -15,16 +15,16 @@
  *   (copied there from the project when the run is enqueued), and an execution works in a
  *   copy of its base folder beside it, which stays as its result.
  */
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Environment, REDACTED, type ScaleWorkspace } from '@baton/core';
-import type {
-  AfterFailure,
-  AttemptIdentity,
-  AttemptWorkspace,
-  NewEvent,
-  PreparedWorkspace,
+import {
+  type AfterFailure,
+  type AttemptIdentity,
+  type AttemptWorkspace,
+  type NewEvent,
+  type PreparedWorkspace,
+  runGit,
 } from '@baton/run';
 
 const GIT_TIMEOUT_MS = 300_000;
@@ -368,38 +368,7 @@ function identityOf(identity: AttemptIdentity) {
   };
 }
 
-/** Runs git; a failure says which command failed and git's last lines (no credentials). */
+/** Runs git as Baton does (`runGit`); a failure never shows a remote's credentials. */
 export function git(cwd: string, env: Environment, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      ['-c', 'core.quotepath=off', ...args],
-      {
-        cwd,
-        encoding: 'utf8',
-        timeout: GIT_TIMEOUT_MS,
-        maxBuffer: 64 * 1024 * 1024,
-        env: {
-          ...env,
-          GIT_TERMINAL_PROMPT: '0',
-          LC_ALL: 'C',
-          GIT_AUTHOR_NAME: 'Baton',
-          GIT_AUTHOR_EMAIL: 'baton@localhost',
-          GIT_COMMITTER_NAME: 'Baton',
-          GIT_COMMITTER_EMAIL: 'baton@localhost',
-        },
-      },
-      (error, stdout, stderr) => {
-        if (error) {
-          const detail =
-            String(stderr ?? '')
-              .trim()
-              .split('\n')
-              .slice(-3)
-              .join(' ') || error.message;
-          reject(new Error(`git ${args[0]} failed: ${displayRemote(detail)}`));
-        } else resolve(stdout);
-      },
-    );
-  });
+  return runGit(cwd, env, args, { timeoutMs: GIT_TIMEOUT_MS, redact: displayRemote });
 }

@@ -133,14 +133,13 @@ async function executeStage(runtime: PoolRuntime, input: StageInput): Promise<St
       if (cut.signal.aborted || isSuperseded(error)) return await cutOff(journal, cut.signal);
       // The attempt could not be made on this worker (its workspace could not be prepared,
       // say): like a runtime that cannot start, another runtime of the chain may take it.
-      return {
-        ...notStarted(
-          runtime,
-          directive,
+      return unavailableAttempt(
+        directive,
+        runtime.redactor.text(
           `the worker ${runtime.workerId} could not run it: ${messageOf(error)}`,
         ),
-        worker: runtime.workerId,
-      };
+        runtime.workerId,
+      );
     }
     if (end.kind === 'interrupted' || cut.signal.aborted) return await cutOff(journal, cut.signal);
     await journal.flush();
@@ -182,12 +181,17 @@ async function cutOff(journal: FencedJournal, cut: AbortSignal): Promise<never> 
   return new Promise<never>(() => {});
 }
 
-function notStarted(
-  runtime: PoolRuntime,
+/**
+ * The outcome of an attempt that never ran (its worker could not run it, or its workflow ended
+ * without a word): a failed attempt whose runtime was unavailable, so the chain may move on.
+ * `why` is redacted already; `worker` is the worker that tried it, or `null` when none did.
+ */
+export function unavailableAttempt(
   directive: DispatchDirective,
-  message: string,
-): Omit<StageMessage, 'worker'> {
-  const text = runtime.redactor.text(message);
+  why: string,
+  worker: string | null,
+): StageMessage {
+  const on = worker === null ? {} : { worker };
   return {
     event: {
       type: 'stage.ended',
@@ -198,7 +202,7 @@ function notStarted(
       status: 'failed',
       finalText: null,
       sessionId: null,
-      error: { message: text, kind: 'unknown', retryable: false },
+      error: { message: why, kind: 'unknown', retryable: false },
       verdict: null,
       failureClass: 'unavailable',
       retryAfterMs: null,
@@ -209,13 +213,13 @@ function notStarted(
         type: 'agent.process.exited',
         payload: {
           ...attemptIdentity(directive),
-          worker: runtime.workerId,
+          ...on,
           pid: null,
           exit_code: null,
           signal: null,
           duration_ms: 0,
           status: 'failed',
-          error: text,
+          error: why,
           error_kind: 'unknown',
           failure_class: 'unavailable',
           session_id: null,
@@ -223,9 +227,10 @@ function notStarted(
         },
       },
     ],
-    extra: { loop: directive.loop, worker: runtime.workerId },
+    extra: { loop: directive.loop, ...on },
     session: null,
     result: null,
+    worker: worker ?? '',
   };
 }
 

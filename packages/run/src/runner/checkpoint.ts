@@ -87,9 +87,9 @@ export class GitWorkspace {
   static async open(cwd: string, env: Environment): Promise<GitWorkspace | null> {
     let top: string;
     try {
-      const inside = (await git(cwd, env, ['rev-parse', '--is-inside-work-tree'])).trim();
+      const inside = (await runGit(cwd, env, ['rev-parse', '--is-inside-work-tree'])).trim();
       if (inside !== 'true') return null;
-      top = (await git(cwd, env, ['rev-parse', '--show-toplevel'])).trim();
+      top = (await runGit(cwd, env, ['rev-parse', '--show-toplevel'])).trim();
     } catch {
       return null;
     }
@@ -101,7 +101,7 @@ export class GitWorkspace {
     const unignored: string[] = [];
     for (const path of excluded) {
       try {
-        await git(top, env, ['check-ignore', '--quiet', '--', path]);
+        await runGit(top, env, ['check-ignore', '--quiet', '--', path]);
       } catch {
         unignored.push(path);
       }
@@ -305,7 +305,7 @@ export class GitWorkspace {
     extra: Record<string, string> = {},
     input?: string,
   ): Promise<string> {
-    return git(this.top, { ...this.env, ...extra }, args, input);
+    return runGit(this.top, { ...this.env, ...extra }, args, input === undefined ? {} : { input });
   }
 }
 
@@ -313,11 +313,26 @@ function literalPathspec(path: string): string {
   return `:(top,literal)${path}`;
 }
 
-function git(
+/** How `runGit` runs one command. */
+export interface GitOptions {
+  /** Written to git's stdin. */
+  readonly input?: string;
+  readonly timeoutMs?: number;
+  /** Applied to git's own words before they go into an error (credentials in a remote). */
+  readonly redact?: (text: string) => string;
+}
+
+/**
+ * Runs git as Baton does everywhere: paths unquoted, no fsmonitor, split index or optional
+ * locks (a user's repository is only read, never reorganised), the C locale, Baton as the
+ * author of its own commits, bounded in time and output. A failure says which command failed
+ * and git's last lines.
+ */
+export function runGit(
   cwd: string,
   env: Environment,
   args: readonly string[],
-  input?: string,
+  options: GitOptions = {},
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
@@ -334,7 +349,7 @@ function git(
       {
         cwd,
         encoding: 'utf8',
-        timeout: GIT_TIMEOUT_MS,
+        timeout: options.timeoutMs ?? GIT_TIMEOUT_MS,
         maxBuffer: MAX_GIT_OUTPUT,
         env: {
           ...env,
@@ -356,11 +371,11 @@ function git(
               .split('\n')
               .slice(-3)
               .join(' ') || error.message;
-          reject(new GitError(`git ${args[0]} failed: ${detail}`));
+          reject(new GitError(`git ${args[0]} failed: ${options.redact?.(detail) ?? detail}`));
         } else resolve(stdout);
       },
     );
-    if (input !== undefined) child.stdin?.end(input);
+    if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }
 
