@@ -83,6 +83,7 @@ export {
   interruptCause,
   runAttempt,
   stageProgress,
+  unavailableEnd,
 } from './runner/attempt.js';
 export { type BinaryRecord, fingerprintBinary } from './runner/binaries.js';
 export { checkpointRef, type GitOptions, runGit } from './runner/checkpoint.js';

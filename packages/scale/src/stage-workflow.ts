@@ -24,6 +24,7 @@ import {
   type NewEvent,
   type RunState,
   runAttempt,
+  unavailableEnd,
 } from '@baton/run';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { currentOwnerXid } from '@dbos-inc/dbos-sdk/internal/context';
@@ -192,41 +193,10 @@ export function unavailableAttempt(
   worker: string | null,
 ): StageMessage {
   const on = worker === null ? {} : { worker };
+  const end = unavailableEnd(directive, why, 'unknown', { ...attemptIdentity(directive), ...on });
   return {
-    event: {
-      type: 'stage.ended',
-      step: directive.step,
-      stage: directive.stage,
-      attempt: directive.attempt,
-      runtime: directive.runtime,
-      status: 'failed',
-      finalText: null,
-      sessionId: null,
-      error: { message: why, kind: 'unknown', retryable: false },
-      verdict: null,
-      failureClass: 'unavailable',
-      retryAfterMs: null,
-      usage: null,
-    },
-    before: [
-      {
-        type: 'agent.process.exited',
-        payload: {
-          ...attemptIdentity(directive),
-          ...on,
-          pid: null,
-          exit_code: null,
-          signal: null,
-          duration_ms: 0,
-          status: 'failed',
-          error: why,
-          error_kind: 'unknown',
-          failure_class: 'unavailable',
-          session_id: null,
-          usage: null,
-        },
-      },
-    ],
+    event: end.event,
+    before: [end.exited],
     extra: { loop: directive.loop, ...on },
     session: null,
     result: null,

@@ -106,6 +106,15 @@ function lockKey(schema: string): string {
   return `${LOCK_NAMESPACE}, hashtext('${schema}:' || $1)`;
 }
 
+/** Takes the advisory lock of the worker named `workerId` on this session, if it is free. */
+async function tryWorkerLock(client: pg.Client, schema: string, workerId: string) {
+  const { rows } = await client.query<{ taken: boolean }>(
+    `SELECT pg_try_advisory_lock(${lockKey(schema)}) AS taken`,
+    [workerId],
+  );
+  return rows[0]?.taken === true;
+}
+
 function selectWorkers(schema: string, where: string): string {
   return `SELECT w.*, (extract(epoch FROM now() - w.last_heartbeat) * 1000)::bigint AS age_ms,
       EXISTS (
@@ -279,11 +288,7 @@ export class WorkerPresence {
     try {
       if (this.client === null) {
         const client = await openClient(this.url, 'baton-worker', 'register the worker in');
-        const { rows } = await client.query<{ taken: boolean }>(
-          `SELECT pg_try_advisory_lock(${lockKey(this.schema)}) AS taken`,
-          [this.workerId],
-        );
-        if (rows[0]?.taken !== true) {
+        if (!(await tryWorkerLock(client, this.schema, this.workerId))) {
           await client.end().catch(() => {});
           return this.markLost('a peer took its lock while it could not reach the database');
         }
@@ -329,15 +334,8 @@ export class WorkerPresence {
   }
 
   private async claimGonePeersNow(): Promise<ClaimedPeer[]> {
-    await this.tick;
-    const client = this.client;
-    if (
-      client === null ||
-      this.healthySince === null ||
-      performance.now() - this.healthySince < this.staleAfterMs
-    ) {
-      return [];
-    }
+    const client = await this.judgingClient();
+    if (client === null) return [];
     const graceMs = 2 * this.heartbeatMs;
     const { rows } = await client.query<WorkerRow>(
       selectWorkers(this.schema, 'WHERE w.worker_id <> $1'),
@@ -379,23 +377,12 @@ export class WorkerPresence {
    */
   async claimOrphans(candidates: readonly string[]): Promise<ClaimedOrphan[]> {
     try {
-      await this.tick;
-      const client = this.client;
-      if (
-        client === null ||
-        this.healthySince === null ||
-        performance.now() - this.healthySince < this.staleAfterMs
-      ) {
-        return [];
-      }
+      const client = await this.judgingClient();
+      if (client === null) return [];
       const claimed: ClaimedOrphan[] = [];
       for (const executorId of candidates) {
         if (executorId === this.workerId) continue;
-        const { rows } = await client.query<{ taken: boolean }>(
-          `SELECT pg_try_advisory_lock(${lockKey(this.schema)}) AS taken`,
-          [executorId],
-        );
-        if (rows[0]?.taken !== true) continue;
+        if (!(await tryWorkerLock(client, this.schema, executorId))) continue;
         const { rowCount } = await client.query(
           `SELECT 1 FROM ${this.schema}.workers WHERE worker_id = $1`,
           [executorId],
@@ -412,14 +399,25 @@ export class WorkerPresence {
     }
   }
 
+  /**
+   * This worker's connection once it may judge its peers (healthy for the stale limit: after
+   * an outage every live peer has had the time to take its lock again), else `null`.
+   */
+  private async judgingClient(): Promise<pg.Client | null> {
+    await this.tick;
+    const client = this.client;
+    if (
+      client === null ||
+      this.healthySince === null ||
+      performance.now() - this.healthySince < this.staleAfterMs
+    ) {
+      return null;
+    }
+    return client;
+  }
+
   private async takePeerLock(client: pg.Client, peer: WorkerInfo, endSession: boolean) {
-    const attempt = async () =>
-      (
-        await client.query<{ taken: boolean }>(
-          `SELECT pg_try_advisory_lock(${lockKey(this.schema)}) AS taken`,
-          [peer.workerId],
-        )
-      ).rows[0]?.taken === true;
+    const attempt = () => tryWorkerLock(client, this.schema, peer.workerId);
     if (await attempt()) return true;
     if (!endSession) return false;
     await client.query(
@@ -480,11 +478,7 @@ async function takeOwnLock(
 ): Promise<void> {
   const deadline = performance.now() + staleAfterMs + 5_000;
   while (true) {
-    const { rows } = await client.query<{ taken: boolean }>(
-      `SELECT pg_try_advisory_lock(${lockKey(schema)}) AS taken`,
-      [workerId],
-    );
-    if (rows[0]?.taken === true) return;
+    if (await tryWorkerLock(client, schema, workerId)) return;
     const { rows: holders } = await client.query<WorkerRow>(
       selectWorkers(schema, 'WHERE w.worker_id = $1'),
       [workerId],

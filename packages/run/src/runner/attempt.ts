@@ -117,6 +117,52 @@ export type AttemptEnd =
     };
 
 /** The `runtime_id, stage, step, attempt, loop` every event of an attempt carries. */
+/**
+ * How an attempt that never ran ends: failed with its runtime unavailable (it never ran here:
+ * another runtime of the chain may), and the process record that says so. `identity` is what
+ * the attempt's process events carry (`attemptIdentity`, and where it was to run).
+ */
+export function unavailableEnd(
+  directive: DispatchDirective,
+  message: string,
+  kind: 'binary-changed' | 'spawn' | 'unknown',
+  identity: Payload,
+): { readonly event: StageEnded; readonly exited: NewEvent } {
+  return {
+    event: {
+      type: 'stage.ended',
+      step: directive.step,
+      stage: directive.stage,
+      attempt: directive.attempt,
+      runtime: directive.runtime,
+      status: 'failed',
+      finalText: null,
+      sessionId: null,
+      error: { message, kind, retryable: false },
+      verdict: null,
+      failureClass: 'unavailable',
+      retryAfterMs: null,
+      usage: null,
+    },
+    exited: {
+      type: 'agent.process.exited',
+      payload: {
+        ...identity,
+        pid: null,
+        exit_code: null,
+        signal: null,
+        duration_ms: 0,
+        status: 'failed',
+        error: message,
+        error_kind: kind,
+        failure_class: 'unavailable',
+        session_id: null,
+        usage: null,
+      },
+    },
+  };
+}
+
 export function attemptIdentity(directive: DispatchDirective): Payload {
   return {
     runtime_id: directive.runtime,
@@ -152,48 +198,15 @@ export async function runAttempt(
     message: string,
     kind: 'binary-changed' | 'spawn' | 'unknown',
     before: NewEvent[] = [],
-  ): AttemptEnd => ({
-    kind: 'stage-ended',
-    redactor: setup.redactor,
-    event: {
-      type: 'stage.ended',
-      step: directive.step,
-      stage: directive.stage,
-      attempt: directive.attempt,
-      runtime: directive.runtime,
-      status: 'failed',
-      finalText: null,
-      sessionId: null,
-      error: { message, kind, retryable: false },
-      verdict: null,
-      // It never ran here: another runtime of the chain may.
-      failureClass: 'unavailable',
-      retryAfterMs: null,
-      usage: null,
-    },
-    annotations: {
-      before: [
-        ...before,
-        {
-          type: 'agent.process.exited',
-          payload: {
-            ...processIdentity,
-            pid: null,
-            exit_code: null,
-            signal: null,
-            duration_ms: 0,
-            status: 'failed',
-            error: message,
-            error_kind: kind,
-            failure_class: 'unavailable',
-            session_id: null,
-            usage: null,
-          },
-        },
-      ],
-      extra: { loop: directive.loop },
-    },
-  });
+  ): AttemptEnd => {
+    const end = unavailableEnd(directive, message, kind, processIdentity);
+    return {
+      kind: 'stage-ended',
+      redactor: setup.redactor,
+      event: end.event,
+      annotations: { before: [...before, end.exited], extra: { loop: directive.loop } },
+    };
+  };
 
   const adapter =
     setup.adapters.get(directive.runtime) ?? (await loadAdapter(setup.registry, directive.runtime));
