@@ -406,9 +406,8 @@ export async function answerRemoteRun(
     mission = missionWorkflowId(runId);
     for await (const event of journal.events(runId)) {
       // A resumed run's questions are asked by the mission workflow of its last resume.
-      if (event.type === 'run.resumed' && typeof event.payload.mission_workflow === 'string') {
-        mission = event.payload.mission_workflow;
-      } else if (event.type === 'human.asked') {
+      mission = resumedMission(event) ?? mission;
+      if (event.type === 'human.asked') {
         asked = {
           seq: event.seq,
           step: Number(event.payload.step),
@@ -496,8 +495,10 @@ export async function stopRemoteRun(
     const request: StopRequest = { stop: { host: hostname(), pid: process.pid } };
     const sent = new Set<string>();
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    const position: MissionPosition = { mission: missionWorkflowId(runId), stage: null, seen: 0 };
     while (true) {
-      const { mission, stage } = await whereMissionWaits(journal, runId);
+      await readMissionPosition(journal, runId, position);
+      const { mission, stage } = position;
       const topic = stage === null ? null : stageTopic(stage);
       if (topic !== null && !sent.has(topic)) {
         sent.add(topic);
@@ -522,20 +523,29 @@ export async function stopRemoteRun(
   }
 }
 
-/** The run's mission workflow now, and the stage workflow it waits for (the last dispatched). */
-async function whereMissionWaits(
+/** Where a run's mission stands, read from the run's journal as it grows. */
+interface MissionPosition {
+  /** The run's mission workflow now (its last resume's, or the run's own). */
+  mission: string;
+  /** The stage workflow it waits for: the last one dispatched. */
+  stage: string | null;
+  /** The last event read. */
+  seen: number;
+}
+
+/** Reads the events after `position.seen` into it. */
+async function readMissionPosition(
   journal: PgJournal,
   runId: string,
-): Promise<{ mission: string; stage: string | null }> {
-  let mission = missionWorkflowId(runId);
-  let stage: string | null = null;
-  for await (const event of journal.events(runId)) {
+  position: MissionPosition,
+): Promise<void> {
+  for await (const event of journal.events(runId, position.seen)) {
+    position.seen = event.seq;
     const payload = event.payload;
-    if (event.type === 'run.resumed' && typeof payload.mission_workflow === 'string') {
-      mission = payload.mission_workflow;
-    } else if (event.type === 'control.directive.emitted' && payload.directive === 'dispatch') {
+    position.mission = resumedMission(event) ?? position.mission;
+    if (event.type === 'control.directive.emitted' && payload.directive === 'dispatch') {
       const extra = (payload.extra ?? {}) as Record<string, unknown>;
-      stage = stageWorkflowId(runId, {
+      position.stage = stageWorkflowId(runId, {
         step: Number(payload.step),
         stage: String(payload.stage),
         loop: Number(extra.loop ?? 0),
@@ -543,7 +553,13 @@ async function whereMissionWaits(
       });
     }
   }
-  return { mission, stage };
+}
+
+/** The mission workflow a `run.resumed` event started, or `null` for any other event. */
+function resumedMission(event: JournalEvent): string | null {
+  return event.type === 'run.resumed' && typeof event.payload.mission_workflow === 'string'
+    ? event.payload.mission_workflow
+    : null;
 }
 
 export interface FollowOptions {
